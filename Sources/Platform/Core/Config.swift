@@ -1,0 +1,122 @@
+import Foundation
+
+/// Server configuration. Every key can come from a config file (`KEY=value` lines, `#` comments) and is
+/// overridden by an environment variable of the same name. The names are a stable operator contract.
+public struct YunyingConfig: Sendable {
+    public var dataDir: String
+    public var httpHost: String
+    public var httpPort: Int
+    public var dicomPort: Int
+    public var aeTitle: String
+    /// `nil` means the SQLite file `yunying.sqlite` in the data directory.
+    public var databaseURL: String?
+    public var adminPassword: String?
+    /// Folder with the web app; `nil` finds `Web/` next to the working directory or the executable.
+    public var webDir: String?
+    /// Force the Secure cookie flag (set it when Yunying sits behind a TLS-terminating proxy).
+    public var secureCookies: Bool
+    public var logLevel: String
+
+    /// Every key with its default and a one-line description, in the order the docs list them.
+    public static let keys: [(name: String, defaultValue: String, description: String)] = [
+        ("YUNYING_DATA_DIR", "./data", "Folder for the SQLite database, images and other state"),
+        ("YUNYING_HTTP_HOST", "127.0.0.1", "Address the HTTP server binds"),
+        ("YUNYING_HTTP_PORT", "8080", "HTTP port (web app, REST API, DICOMweb)"),
+        ("YUNYING_DICOM_PORT", "11112", "DICOM port (C-STORE, Q/R, worklist) once the DICOM listener exists"),
+        ("YUNYING_AE_TITLE", "YUNYING", "Our DICOM application entity title"),
+        ("YUNYING_DATABASE_URL", "(SQLite file in the data dir)", "`postgres://user:pass@host:port/db` selects PostgreSQL"),
+        ("YUNYING_ADMIN_PASSWORD", "(random, printed once)", "Password of the bootstrap administrator `admin` on first start"),
+        ("YUNYING_WEB_DIR", "(./Web)", "Folder with the web app's static files"),
+        ("YUNYING_SECURE_COOKIES", "false", "Mark session cookies Secure (set true behind HTTPS)"),
+        ("YUNYING_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
+    ]
+
+    public init(
+        dataDir: String = "./data", httpHost: String = "127.0.0.1", httpPort: Int = 8080, dicomPort: Int = 11112,
+        aeTitle: String = "YUNYING", databaseURL: String? = nil, adminPassword: String? = nil, webDir: String? = nil,
+        secureCookies: Bool = false, logLevel: String = "info"
+    ) {
+        self.dataDir = dataDir
+        self.httpHost = httpHost
+        self.httpPort = httpPort
+        self.dicomPort = dicomPort
+        self.aeTitle = aeTitle
+        self.databaseURL = databaseURL
+        self.adminPassword = adminPassword
+        self.webDir = webDir
+        self.secureCookies = secureCookies
+        self.logLevel = logLevel
+    }
+
+    /// Reads the config file (if given or if `./yunying.conf` exists), then the environment.
+    public static func load(file: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> YunyingConfig
+    {
+        var values: [String: String] = [:]
+        let path = file ?? environment["YUNYING_CONFIG"] ?? (FileManager.default.fileExists(atPath: "yunying.conf") ? "yunying.conf" : nil)
+        if let path {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigError.unreadable(path)
+            }
+            values = try parse(text, source: path)
+        }
+        for (key, value) in environment where key.hasPrefix("YUNYING_") { values[key] = value }
+        return try YunyingConfig(values: values)
+    }
+
+    static func parse(_ text: String, source: String) throws -> [String: String] {
+        var values: [String: String] = [:]
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            guard let eq = line.firstIndex(of: "=") else { throw ConfigError.syntax(source, number + 1) }
+            let key = line[..<eq].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            guard keys.contains(where: { $0.name == key }) else { throw ConfigError.unknownKey(source, number + 1, key) }
+            values[key] = value
+        }
+        return values
+    }
+
+    init(values: [String: String]) throws {
+        func int(_ key: String, _ def: Int) throws -> Int {
+            guard let s = values[key], !s.isEmpty else { return def }
+            guard let v = Int(s), (1...65535).contains(v) else { throw ConfigError.invalid(key, s) }
+            return v
+        }
+        func nonEmpty(_ key: String) -> String? { values[key].flatMap { $0.isEmpty ? nil : $0 } }
+        self.init(
+            dataDir: nonEmpty("YUNYING_DATA_DIR") ?? "./data",
+            httpHost: nonEmpty("YUNYING_HTTP_HOST") ?? "127.0.0.1",
+            httpPort: try int("YUNYING_HTTP_PORT", 8080),
+            dicomPort: try int("YUNYING_DICOM_PORT", 11112),
+            aeTitle: nonEmpty("YUNYING_AE_TITLE") ?? "YUNYING",
+            databaseURL: nonEmpty("YUNYING_DATABASE_URL"),
+            adminPassword: nonEmpty("YUNYING_ADMIN_PASSWORD"),
+            webDir: nonEmpty("YUNYING_WEB_DIR"),
+            secureCookies: ["1", "true", "yes"].contains(values["YUNYING_SECURE_COOKIES"]?.lowercased() ?? ""),
+            logLevel: nonEmpty("YUNYING_LOG_LEVEL") ?? "info")
+        guard aeTitle.count <= 16, aeTitle.allSatisfy({ $0.isASCII && $0 != "\\" }) else {
+            throw ConfigError.invalid("YUNYING_AE_TITLE", aeTitle)
+        }
+    }
+
+    public var sqlitePath: String { (dataDir as NSString).appendingPathComponent("yunying.sqlite") }
+}
+
+public enum ConfigError: Error, CustomStringConvertible {
+    case unreadable(String)
+    case syntax(String, Int)
+    case unknownKey(String, Int, String)
+    case invalid(String, String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let p): "cannot read config file \(p)"
+        case .syntax(let p, let n): "\(p):\(n): expected KEY=value"
+        case .unknownKey(let p, let n, let k): "\(p):\(n): unknown key \(k)"
+        case .invalid(let k, let v): "invalid value for \(k): \(v)"
+        }
+    }
+}

@@ -1,0 +1,298 @@
+// Yunying single-page shell: session bootstrap, login / forced password change, sidebar + top bar,
+// and the hash router that renders one view at a time.
+import { createApiClient } from './lib/api.js';
+import { t, initLanguage, setLanguage, getLanguage, acceptLanguage } from './lib/i18n.js';
+import { visibleNav, parseHash, resolveRoute, hasPermission } from './lib/nav.js';
+import { h, replace } from './lib/dom.js';
+import { icon, logoMark } from './lib/icons.js';
+import { openMenu, toast, button, errorText } from './components/ui.js';
+import { renderLogin } from './views/login.js';
+import { renderForcedPasswordChange, renderPasswordPage } from './views/password.js';
+import { renderHome } from './views/home.js';
+import { renderPlanned, renderForbidden, renderNotFound } from './views/status.js';
+import { renderUsers } from './views/users.js';
+import { renderRoles } from './views/roles.js';
+import { renderDictionaries } from './views/dict.js';
+import { renderSecurity } from './views/security.js';
+import { renderAudit } from './views/audit.js';
+
+/** @typedef {import('./types/models').Me} Me */
+/** @typedef {import('./types/models').ViewContext} ViewContext */
+/** @typedef {import('./lib/nav.js').NavItem} NavItem */
+
+/** @type {Record<string, (main: HTMLElement, ctx: ViewContext) => void | Promise<void>>} */
+const VIEWS = {
+  home: renderHome,
+  users: renderUsers,
+  roles: renderRoles,
+  dict: renderDictionaries,
+  security: renderSecurity,
+  audit: renderAudit,
+  password: renderPasswordPage,
+};
+
+const root = /** @type {HTMLElement} */ (document.getElementById('app'));
+
+/** @type {Me | null} */
+let me = null;
+/** @type {'boot' | 'login' | 'password' | 'shell'} */
+let mode = 'boot';
+/** @type {AbortController | null} */
+let viewController = null;
+/** @type {{main: HTMLElement, nav: HTMLElement, userButton: HTMLElement} | null} */
+let shell = null;
+
+const api = createApiClient({
+  acceptLanguage,
+  translate: t,
+  onUnauthenticated: () => showLogin(me !== null),
+  onPasswordChangeRequired: () => {
+    if (me) me.passwordChangeRequired = true;
+    showForcedPasswordChange();
+  },
+});
+
+/** @param {Me} user @param {string | null | undefined} csrfToken */
+function signedIn(user, csrfToken) {
+  me = user;
+  api.setCsrfToken(csrfToken || user.csrfToken || null);
+  enter();
+}
+
+function enter() {
+  if (!me) return showLogin(false);
+  if (me.passwordChangeRequired) return showForcedPasswordChange();
+  showShell();
+}
+
+/** @param {boolean} expired */
+function showLogin(expired) {
+  if (mode === 'login') return;
+  mode = 'login';
+  me = null;
+  shell = null;
+  api.setCsrfToken(null);
+  abortView();
+  document.title = t('app.title');
+  renderLogin(root, {
+    api,
+    expired,
+    onLoggedIn: (answer) => signedIn(answer.user, answer.csrfToken),
+  });
+}
+
+function showForcedPasswordChange() {
+  if (mode === 'password' || !me) return;
+  mode = 'password';
+  shell = null;
+  abortView();
+  document.title = `${t('password.forced.title')} - ${t('app.name')}`;
+  renderForcedPasswordChange(root, {
+    api,
+    me,
+    onChanged: async () => {
+      mode = 'boot';
+      await reloadMe();
+    },
+    onLogout: logout,
+  });
+}
+
+async function reloadMe() {
+  try {
+    const fresh = /** @type {Me} */ (await api.get('/api/me'));
+    signedIn(fresh, fresh.csrfToken);
+  } catch (error) {
+    if (mode !== 'login') showFatal(error);
+  }
+}
+
+async function logout() {
+  try {
+    await api.request('POST', '/api/auth/logout', { handleAuth: false });
+  } catch {
+    /* the session may already be gone; the login page is shown either way */
+  }
+  history.replaceState(null, '', '#/home');
+  showLogin(false);
+}
+
+// ---------------------------------------------------------------- shell
+
+function showShell() {
+  if (!me) return;
+  mode = 'shell';
+  const user = me;
+  const nav = h('nav', { class: 'sidebar-nav', 'aria-label': t('nav.aria') });
+  const main = h('main', { class: 'main', id: 'main', tabindex: '-1' });
+  const userButton = h(
+    'button',
+    { type: 'button', class: 'user-button', testid: 'user-menu', 'aria-haspopup': 'menu', 'aria-expanded': 'false', onclick: () => openUserMenu(userButton) },
+    h('span', { class: 'avatar' }, avatarText(user.displayName || user.username)),
+    h('span', { class: 'user-text' }, h('span', { class: 'user-name', testid: 'current-user' }, user.displayName || user.username), h('span', { class: 'user-role' }, user.roles.map((r) => r.name).join('、') || user.username)),
+    icon('chevronDown'),
+  );
+  const topbar = h(
+    'header',
+    { class: 'topbar' },
+    h('a', { class: 'brand', href: '#/home', testid: 'brand' }, logoMark(), h('span', { class: 'brand-name' }, t('app.name')), h('span', { class: 'brand-sub' }, t('app.subtitle'))),
+    h('div', { class: 'topbar-right' }, userButton),
+  );
+  replace(root, h('div', { class: 'layout' }, topbar, h('div', { class: 'layout-body' }, h('aside', { class: 'sidebar' }, nav), main)));
+  shell = { main, nav, userButton };
+  renderNav();
+  route();
+}
+
+/** @param {string} name */
+function avatarText(name) {
+  const chars = [...name.trim()];
+  if (chars.length === 0) return '?';
+  // Chinese names: the given name's last character reads naturally (e.g. 张伟 → 伟); Latin names: initial.
+  return /[\u4e00-\u9fff]/.test(chars[0]) ? chars[chars.length - 1] : chars[0].toUpperCase();
+}
+
+function renderNav() {
+  if (!shell || !me) return;
+  const current = '/' + (parseHash(location.hash).segments[0] || 'home');
+  replace(
+    shell.nav,
+    visibleNav(me.permissions).map((group) =>
+      h(
+        'div',
+        { class: 'nav-group', testid: `nav-group-${group.id}` },
+        group.labelKey ? h('div', { class: 'nav-group-title' }, t(group.labelKey)) : null,
+        group.items.map((item) =>
+          h(
+            'a',
+            { class: ['nav-item', item.path === current ? 'active' : ''], href: `#${item.path}`, testid: `nav-${item.id}`, 'aria-current': item.path === current ? 'page' : undefined },
+            icon(item.icon),
+            h('span', { class: 'nav-label' }, t(item.labelKey)),
+            item.planned ? h('span', { class: 'nav-tag', title: t('planned.badge') }, t('planned.tag')) : null,
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/** @param {HTMLElement} anchor */
+function openUserMenu(anchor) {
+  const lang = getLanguage();
+  openMenu(
+    anchor,
+    [
+      { label: t('password.title'), icon: 'lock', testid: 'menu-change-password', onSelect: () => (location.hash = '#/password') },
+      'separator',
+      { label: '中文', icon: 'globe', checked: lang === 'zh-CN', testid: 'menu-lang-zh', onSelect: () => switchLanguage('zh-CN') },
+      { label: 'English', icon: 'globe', checked: lang === 'en', testid: 'menu-lang-en', onSelect: () => switchLanguage('en') },
+      'separator',
+      { label: t('auth.logout'), icon: 'logout', danger: true, testid: 'menu-logout', onSelect: logout },
+    ],
+    { align: 'right', testid: 'user-menu-list' },
+  );
+}
+
+/** @param {string} lang */
+function switchLanguage(lang) {
+  if (lang === getLanguage()) return;
+  setLanguage(lang);
+  showShell();
+}
+
+function abortView() {
+  viewController?.abort();
+  viewController = null;
+}
+
+function route() {
+  if (mode !== 'shell' || !shell || !me) return;
+  const user = me;
+  const { path, segments, query } = parseHash(location.hash);
+  abortView();
+  const controller = new AbortController();
+  viewController = controller;
+  renderNav();
+  const main = shell.main;
+  main.replaceChildren();
+  main.scrollTop = 0;
+
+  /** @type {ViewContext} */
+  const ctx = {
+    api,
+    me: user,
+    can: (permission) => hasPermission(permission, user.permissions),
+    signal: controller.signal,
+    params: segments.slice(1),
+    query,
+    navigate: (to) => {
+      location.hash = `#${to}`;
+    },
+    replaceRoute: (to) => {
+      history.replaceState(null, '', `#${to}`);
+      route();
+    },
+  };
+
+  const resolved = resolveRoute(path, user.permissions);
+  if (resolved.status === 'not_found') {
+    document.title = `${t('status.notFound.title')} - ${t('app.name')}`;
+    renderNotFound(main, ctx);
+    return;
+  }
+  const item = resolved.item;
+  document.title = `${t(item.labelKey)} - ${t('app.name')}`;
+  if (resolved.status === 'forbidden') {
+    renderForbidden(main, ctx);
+    return;
+  }
+  const view = item.planned ? (/** @type {HTMLElement} */ m, /** @type {ViewContext} */ c) => renderPlanned(m, c, item) : VIEWS[item.id];
+  if (!view) {
+    renderNotFound(main, ctx);
+    return;
+  }
+  Promise.resolve()
+    .then(() => view(main, ctx))
+    .catch((error) => {
+      if (controller.signal.aborted) return;
+      if (error && error.name === 'AbortError') return;
+      replace(main, h('div', { class: 'card page-error', testid: 'page-error' }, icon('alert'), h('p', null, errorText(error)), button(t('common.retry'), { variant: 'primary', onclick: route })));
+    });
+}
+
+/** @param {unknown} error */
+function showFatal(error) {
+  mode = 'boot';
+  replace(
+    root,
+    h(
+      'div',
+      { class: 'fatal', testid: 'fatal' },
+      logoMark(),
+      h('h1', null, t('app.name')),
+      h('p', null, t('error.startup')),
+      h('p', { class: 'muted' }, errorText(error)),
+      button(t('common.retry'), { variant: 'primary', onclick: () => start() }),
+    ),
+  );
+}
+
+async function start() {
+  initLanguage();
+  document.title = t('app.title');
+  try {
+    const user = /** @type {Me} */ (await api.get('/api/me'));
+    signedIn(user, user.csrfToken);
+  } catch (error) {
+    // 401 already showed the login page through onUnauthenticated.
+    if (mode === 'boot') showFatal(error);
+  }
+}
+
+window.addEventListener('hashchange', route);
+window.addEventListener('unhandledrejection', (event) => {
+  if (event.reason && event.reason.name === 'AbortError') return;
+  toast(errorText(event.reason), 'error');
+});
+
+start();

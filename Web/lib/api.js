@@ -1,0 +1,184 @@
+// HTTP client for the Yunying API (docs/api.md). JSON in and out, same-origin cookies,
+// X-CSRF-Token on unsafe methods, Accept-Language, and one error type for every failure.
+
+/** @typedef {{field: string, code: string, message: string, row?: number}} FieldError */
+
+export class ApiError extends Error {
+  /**
+   * @param {number} status HTTP status (0 when the request never got an answer)
+   * @param {string} code machine code from the server, e.g. "validation_failed"
+   * @param {string} message human text (already in the requested language)
+   * @param {FieldError[]} [fields] per-field validation errors
+   */
+  constructor(status, code, message, fields) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.fields = fields || [];
+  }
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * Build "?a=1&b=x" from params, leaving out empty values ('' / null / undefined).
+ * Arrays repeat the key.
+ * @param {Record<string, unknown> | undefined} params
+ */
+export function buildQuery(params) {
+  if (!params) return '';
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') continue;
+    if (Array.isArray(value)) {
+      for (const v of value) search.append(key, String(v));
+    } else {
+      search.append(key, String(value));
+    }
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * Turn an error response into an ApiError. Accepts the documented
+ * `{"error":{code,message,fields}}` body and survives anything else (proxy HTML pages, empty bodies).
+ * @param {number} status
+ * @param {unknown} body parsed JSON or null
+ * @param {(key: string, params?: Record<string, string | number>) => string} translate
+ */
+export function errorFromResponse(status, body, translate) {
+  const err = body && typeof body === 'object' ? /** @type {any} */ (body).error : null;
+  if (err && typeof err === 'object' && typeof err.code === 'string') {
+    const fields = Array.isArray(err.fields)
+      ? err.fields
+          .filter((/** @type {any} */ f) => f && typeof f === 'object')
+          .map((/** @type {any} */ f) => ({
+            field: String(f.field ?? ''),
+            code: String(f.code ?? ''),
+            message: String(f.message ?? ''),
+            ...(typeof f.row === 'number' ? { row: f.row } : {}),
+          }))
+      : [];
+    const message = typeof err.message === 'string' && err.message ? err.message : translate('error.http', { status });
+    return new ApiError(status, err.code, message, fields);
+  }
+  return new ApiError(status, status >= 500 ? 'internal' : 'http_error', translate('error.http', { status }));
+}
+
+/**
+ * Map `fields` errors to `{fieldName: message}` (first message per field wins).
+ * @param {ApiError | unknown} error
+ * @returns {Record<string, string>}
+ */
+export function fieldMessages(error) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  if (error instanceof ApiError) {
+    for (const f of error.fields) {
+      if (f.field && !(f.field in out)) out[f.field] = f.message;
+    }
+  }
+  return out;
+}
+
+/**
+ * @typedef {object} RequestOptions
+ * @property {Record<string, unknown>} [query]
+ * @property {unknown} [json] body sent as JSON
+ * @property {Blob} [raw] body sent as-is (file uploads)
+ * @property {string} [contentType] content type of `raw`
+ * @property {AbortSignal} [signal]
+ * @property {boolean} [handleAuth] false: do not run the 401 / password-change handlers (login form)
+ */
+
+/**
+ * @typedef {object} ClientOptions
+ * @property {typeof fetch} [fetchImpl]
+ * @property {() => string} [acceptLanguage]
+ * @property {(key: string, params?: Record<string, string | number>) => string} [translate]
+ * @property {(error: ApiError) => void} [onUnauthenticated] called on any 401 (session missing or expired)
+ * @property {(error: ApiError) => void} [onPasswordChangeRequired] called on 403 password_change_required
+ */
+
+/** @param {ClientOptions} [options] */
+export function createApiClient(options = {}) {
+  const fetchImpl = options.fetchImpl || ((input, init) => fetch(input, init));
+  const translate = options.translate || ((key) => key);
+  /** @type {string | null} */
+  let csrfToken = null;
+
+  /**
+   * @param {string} method
+   * @param {string} path
+   * @param {RequestOptions} [opts]
+   * @returns {Promise<any>}
+   */
+  async function request(method, path, opts = {}) {
+    const upper = method.toUpperCase();
+    /** @type {Record<string, string>} */
+    const headers = { Accept: 'application/json' };
+    if (options.acceptLanguage) headers['Accept-Language'] = options.acceptLanguage();
+    if (UNSAFE_METHODS.has(upper) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+    /** @type {BodyInit | undefined} */
+    let body;
+    if (opts.raw !== undefined) {
+      body = opts.raw;
+      headers['Content-Type'] = opts.contentType || opts.raw.type || 'application/octet-stream';
+    } else if (opts.json !== undefined) {
+      body = JSON.stringify(opts.json);
+      headers['Content-Type'] = 'application/json';
+    }
+    const url = path + buildQuery(opts.query);
+
+    /** @type {Response} */
+    let response;
+    try {
+      response = await fetchImpl(url, { method: upper, headers, body, credentials: 'same-origin', signal: opts.signal });
+    } catch (cause) {
+      if (cause && typeof cause === 'object' && /** @type {any} */ (cause).name === 'AbortError') throw cause;
+      throw new ApiError(0, 'network_error', translate('error.network'));
+    }
+
+    const text = response.status === 204 ? '' : await response.text();
+    /** @type {unknown} */
+    let data = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (response.ok) return data;
+
+    const error = errorFromResponse(response.status, data, translate);
+    if (opts.handleAuth !== false) {
+      if (response.status === 401) options.onUnauthenticated?.(error);
+      else if (response.status === 403 && error.code === 'password_change_required') options.onPasswordChangeRequired?.(error);
+    }
+    throw error;
+  }
+
+  return {
+    request,
+    /** @param {string | null} token */
+    setCsrfToken(token) {
+      csrfToken = token;
+    },
+    getCsrfToken() {
+      return csrfToken;
+    },
+    /** @param {string} path @param {Record<string, unknown>} [query] @param {AbortSignal} [signal] */
+    get: (path, query, signal) => request('GET', path, { query, signal }),
+    /** @param {string} path @param {unknown} [json] */
+    post: (path, json) => request('POST', path, { json }),
+    /** @param {string} path @param {unknown} [json] */
+    put: (path, json) => request('PUT', path, { json }),
+    /** @param {string} path */
+    del: (path) => request('DELETE', path),
+  };
+}
+
+/** @typedef {ReturnType<typeof createApiClient>} ApiClient */

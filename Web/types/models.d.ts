@@ -1,0 +1,124 @@
+// Shapes of the API's JSON (docs/api.md) and of the context every view receives.
+import type { ApiClient } from '../lib/api.js';
+
+export interface RoleRef {
+  code: string;
+  name: string;
+}
+
+export interface Me {
+  id: number;
+  username: string;
+  displayName: string;
+  title: string | null;
+  institutionId: number | null;
+  departmentId: number | null;
+  /** Not in the contract yet; shown when the server sends it. */
+  institutionName?: string | null;
+  departmentName?: string | null;
+  roles: RoleRef[];
+  permissions: string[];
+  passwordChangeRequired: boolean;
+  csrfToken?: string;
+}
+
+export interface LoginAnswer {
+  user: Me;
+  csrfToken: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface User {
+  id: number;
+  username: string;
+  displayName: string;
+  title: string | null;
+  institutionId: number | null;
+  institutionName: string | null;
+  departmentId: number | null;
+  departmentName: string | null;
+  mobile: string | null;
+  active: boolean;
+  locked: boolean;
+  hasSignature: boolean;
+  lastLoginAt: string | null;
+  roles: { roleId: number; code: string; name: string }[];
+}
+
+export interface Role {
+  id: number;
+  code: string;
+  name: string;
+  description: string | null;
+  builtin: boolean;
+  permissions: string[];
+  userCount: number;
+}
+
+export interface PermissionGroup {
+  code: string;
+  name: string;
+  permissions: { code: string; name: string }[];
+}
+
+export interface Assignment {
+  roleId: number | null;
+  allInstitutions: boolean;
+  institutionIds: number[];
+  allCategories: boolean;
+  categoryIds: number[];
+}
+
+export interface DictKind {
+  kind: string;
+  name: string;
+  fields: import('../lib/validate.js').DictField[];
+}
+
+export type DictRow = { id: number; active: boolean; createdAt?: string; updatedAt?: string } & Record<string, any>;
+
+export interface SecurityPolicy {
+  minLength: number;
+  minClasses: number;
+  maxAgeDays: number;
+  historyCount: number;
+  lockoutThreshold: number;
+  lockoutMinutes: number;
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+}
+
+export interface AuditRecord {
+  id: number;
+  at: string;
+  userId: number | null;
+  username: string | null;
+  roles: unknown;
+  clientIp: string | null;
+  action: string;
+  objectType: string | null;
+  objectId: string | number | null;
+  patientId: string | null;
+  outcome: string;
+  detail: unknown;
+}
+
+export interface ViewContext {
+  api: ApiClient;
+  me: Me;
+  can: (permission: string) => boolean;
+  /** Aborted when the user navigates away. */
+  signal: AbortSignal;
+  /** Path segments after the module, e.g. ["institutions"] for #/dict/institutions. */
+  params: string[];
+  query: URLSearchParams;
+  navigate: (path: string) => void;
+  /** Change the route without a history entry (e.g. #/dict → #/dict/institutions). */
+  replaceRoute: (path: string) => void;
+}

@@ -1,0 +1,174 @@
+// 审计日志 (DM-04, MON-02): who did what and when, with filters, Excel export and a tamper check.
+import { h, replace } from '../lib/dom.js';
+import { icon } from '../lib/icons.js';
+import { t } from '../lib/i18n.js';
+import { buildQuery } from '../lib/api.js';
+import { formatDateTime, localInputToIso, joinNames } from '../lib/format.js';
+import { pageHeader, button, badge, dataTable, pager, pagedList, select, toastError } from '../components/ui.js';
+
+/** @typedef {import('../types/models').ViewContext} ViewContext */
+/** @typedef {import('../types/models').AuditRecord} AuditRecord */
+
+/** Outcome codes written by the server and how they are shown. */
+const OUTCOMES = /** @type {const} */ ([
+  ['success', 'audit.outcome.success', 'green'],
+  ['failure', 'audit.outcome.failure', 'red'],
+  ['denied', 'audit.outcome.denied', 'orange'],
+]);
+
+/** @param {string} outcome */
+function outcomeBadge(outcome) {
+  const known = OUTCOMES.find(([code]) => code === outcome);
+  return known ? badge(t(known[1]), known[2]) : badge(outcome, 'gray');
+}
+
+/** @param {unknown} detail */
+function detailText(detail) {
+  if (detail === null || detail === undefined) return '';
+  return typeof detail === 'string' ? detail : JSON.stringify(detail);
+}
+
+/**
+ * @param {HTMLElement} main
+ * @param {ViewContext} ctx
+ */
+export function renderAudit(main, ctx) {
+  const { api } = ctx;
+  /** @param {string} name @param {string} placeholder */
+  const text = (name, placeholder) => h('input', { class: 'input input-narrow', name, placeholder, testid: `audit-${name}`, 'aria-label': placeholder });
+  const username = text('username', t('audit.username'));
+  const patientId = text('patientId', t('audit.patientId'));
+  const action = text('action', t('audit.action'));
+  const outcome = select(
+    OUTCOMES.map(([code, key]) => ({ value: code, label: t(key) })),
+    '',
+    { testid: 'audit-outcome', 'aria-label': t('audit.outcome') },
+    t('audit.allOutcomes'),
+  );
+  const from = h('input', { class: 'input', type: 'datetime-local', testid: 'audit-from', 'aria-label': t('audit.from') });
+  const to = h('input', { class: 'input', type: 'datetime-local', testid: 'audit-to', 'aria-label': t('audit.to') });
+  const rangeError = h('div', { class: 'field-error', hidden: true, testid: 'audit-range-error' });
+
+  /** Filters as last applied (the export link and paging use these, not half-typed input). */
+  /** @type {Record<string, string | null>} */
+  let applied = {};
+  const readFilters = () => ({
+    username: username.value.trim(),
+    patientId: patientId.value.trim(),
+    action: action.value.trim(),
+    outcome: outcome.value,
+    from: localInputToIso(from.value),
+    to: localInputToIso(to.value),
+  });
+
+  const exportLink = ctx.can('audit.export')
+    ? h('a', { class: 'btn btn-default', href: '/api/audit/export.xlsx', download: 'audit.xlsx', testid: 'audit-export' }, icon('download'), h('span', null, t('common.exportExcel')))
+    : null;
+  const updateExport = () => {
+    if (exportLink) exportLink.href = `/api/audit/export.xlsx${buildQuery(applied)}`;
+  };
+
+  /** @type {import('../components/ui.js').Column<AuditRecord>[]} */
+  const columns = [
+    { title: t('audit.at'), render: (r) => formatDateTime(r.at, { seconds: true }), className: 'nowrap' },
+    { title: t('audit.user'), render: (r) => r.username || '' },
+    { title: t('audit.roles'), render: (r) => joinNames(r.roles, '、') },
+    { title: t('audit.clientIp'), render: (r) => r.clientIp || '', className: 'nowrap' },
+    { title: t('audit.action'), render: (r) => h('code', { class: 'code' }, r.action) },
+    { title: t('audit.object'), render: (r) => [r.objectType, r.objectId].filter((x) => x !== null && x !== undefined && x !== '').join(' #') },
+    { title: t('audit.patientId'), render: (r) => r.patientId || '' },
+    { title: t('audit.outcome'), render: (r) => outcomeBadge(r.outcome), className: 'nowrap' },
+    {
+      title: t('audit.detail'),
+      render: (r) => {
+        const d = detailText(r.detail);
+        return h('span', { class: 'clip', title: d }, d);
+      },
+    },
+  ];
+  const table = dataTable({ columns, testid: 'audit-table' });
+  const pg = pager((p, size) => list.goTo(p, size));
+  const list = pagedList({
+    table,
+    pager: pg,
+    load: (page, pageSize) => api.request('GET', '/api/audit', { query: { ...applied, page, pageSize }, signal: ctx.signal }),
+  });
+
+  const verifyResult = h('div', { class: 'verify-result', hidden: true, testid: 'audit-verify-result', role: 'status' });
+  const verifyButton = button(t('audit.verify'), { icon: 'shield', testid: 'audit-verify' });
+  verifyButton.addEventListener('click', async () => {
+    verifyButton.disabled = true;
+    verifyButton.classList.add('is-busy');
+    try {
+      const r = await api.request('GET', '/api/audit/verify', { signal: ctx.signal });
+      verifyResult.hidden = false;
+      verifyResult.className = `verify-result ${r.ok ? 'ok' : 'bad'}`;
+      replace(
+        verifyResult,
+        icon(r.ok ? 'checkCircle' : 'alert'),
+        h(
+          'span',
+          null,
+          r.ok
+            ? t('audit.verifyOk', { n: r.records })
+            : t('audit.verifyBad', { n: r.records, at: r.brokenAt ?? '?', reason: r.reason || '' }),
+        ),
+        h('span', { class: 'verify-time' }, formatDateTime(new Date().toISOString(), { seconds: true })),
+      );
+    } catch (error) {
+      if (!ctx.signal.aborted) toastError(error);
+    } finally {
+      verifyButton.disabled = false;
+      verifyButton.classList.remove('is-busy');
+    }
+  });
+
+  const apply = () => {
+    const f = readFilters();
+    rangeError.hidden = true;
+    if (f.from && f.to && f.from > f.to) {
+      rangeError.textContent = t('audit.rangeError');
+      rangeError.hidden = false;
+      return;
+    }
+    applied = f;
+    updateExport();
+    list.search();
+  };
+
+  const toolbar = h(
+    'form',
+    {
+      class: 'toolbar toolbar-wrap',
+      onsubmit: (/** @type {Event} */ e) => {
+        e.preventDefault();
+        apply();
+      },
+    },
+    h(
+      'div',
+      { class: 'toolbar-filters' },
+      username,
+      patientId,
+      action,
+      outcome,
+      h('span', { class: 'range' }, from, h('span', { class: 'range-sep' }, t('audit.toSep')), to),
+      rangeError,
+    ),
+    h(
+      'div',
+      { class: 'toolbar-buttons' },
+      h('button', { type: 'submit', class: 'btn btn-primary', testid: 'audit-query' }, t('common.query')),
+      button(t('common.reset'), {
+        onclick: () => {
+          for (const input of [username, patientId, action, from, to]) input.value = '';
+          outcome.value = '';
+          apply();
+        },
+      }),
+    ),
+  );
+
+  replace(main, pageHeader(t('audit.pageTitle'), t('desc.audit'), h('div', { class: 'header-buttons' }, verifyButton, exportLink)), verifyResult, h('div', { class: 'card' }, toolbar, table.el, pg.el));
+  apply();
+}
