@@ -144,12 +144,16 @@ function showShell() {
   route();
 }
 
-/** @param {string} name */
+/**
+ * Avatar text: the given name of a Chinese name (王建国 → 建国, 李安 → 李安), the first two characters of
+ * longer titles (系统管理员 → 系统), or the initial of a Latin name.
+ * @param {string} name
+ */
 function avatarText(name) {
   const chars = [...name.trim()];
   if (chars.length === 0) return '?';
-  // Chinese names: the given name's last character reads naturally (e.g. 张伟 → 伟); Latin names: initial.
-  return /[\u4e00-\u9fff]/.test(chars[0]) ? chars[chars.length - 1] : chars[0].toUpperCase();
+  if (!/[\u4e00-\u9fff]/.test(chars[0])) return chars[0].toUpperCase();
+  return chars.length <= 3 ? chars.slice(-2).join('') : chars.slice(0, 2).join('');
 }
 
 function renderNav() {
@@ -243,7 +247,7 @@ function route() {
   const item = resolved.item;
   document.title = `${t(item.labelKey)} - ${t('app.name')}`;
   if (resolved.status === 'forbidden') {
-    renderForbidden(main, ctx);
+    renderForbidden(main, ctx, item);
     return;
   }
   const view = item.planned ? (/** @type {HTMLElement} */ m, /** @type {ViewContext} */ c) => renderPlanned(m, c, item) : VIEWS[item.id];

@@ -39,3 +39,15 @@ export function rowLabel(row) {
 export function rowOptions(rows) {
   return rows.map((r) => ({ value: String(r.id), label: rowLabel(r), attrs: r.code ? { dataset: { code: String(r.code) } } : {} }));
 }
+
+/**
+ * Display name the server sends beside a ref field. docs/api.md says `{field}Name`; the server writes
+ * `parentId` → `parentName` (the "Id" suffix dropped), so both spellings are read.
+ * @param {Record<string, any>} row
+ * @param {string} fieldName
+ * @returns {string | null}
+ */
+export function refName(row, fieldName) {
+  const value = row[`${fieldName}Name`] ?? row[`${fieldName.replace(/Id$/, '')}Name`];
+  return value === null || value === undefined ? null : String(value);
+}

@@ -484,6 +484,28 @@ export function select(options, selected, props = {}, emptyLabel = null) {
   );
 }
 
+/**
+ * A file chooser in the page's language (the native control speaks the browser's language).
+ * @param {{accept: string, buttonText: string, emptyText: string, testid?: string, onChange: (file: File | null) => void}} o
+ */
+export function filePicker(o) {
+  const input = h('input', { type: 'file', accept: o.accept, class: 'offscreen', tabindex: '-1', testid: o.testid });
+  const name = h('span', { class: 'file-name' }, o.emptyText);
+  const choose = button(o.buttonText, { icon: 'upload', onclick: () => input.click() });
+  input.addEventListener('change', () => {
+    const file = input.files && input.files[0] ? input.files[0] : null;
+    name.textContent = file ? file.name : o.emptyText;
+    o.onChange(file);
+  });
+  return {
+    el: h('div', { class: 'file-picker' }, choose, name, input),
+    clear() {
+      input.value = '';
+      name.textContent = o.emptyText;
+    },
+  };
+}
+
 // ---------------------------------------------------------------- tables and paging
 
 /**
@@ -594,6 +616,7 @@ export function pagedList(o) {
   let seq = 0;
   /** @type {T[]} */
   let rows = [];
+  /** @returns {Promise<void>} */
   async function go() {
     const mine = ++seq;
     o.table.setLoading();

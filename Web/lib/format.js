@@ -32,11 +32,12 @@ export function localInputToIso(value) {
 
 /**
  * Join names for a cell; '' for an empty list.
- * @param {unknown} list array of strings or of {name}
+ * @param {unknown} list array of strings or of {name}, or a comma-separated string
  * @param {string} separator
  */
 export function joinNames(list, separator) {
-  if (!Array.isArray(list)) return typeof list === 'string' ? list : '';
+  if (typeof list === 'string') return list.split(',').map((s) => s.trim()).filter(Boolean).join(separator);
+  if (!Array.isArray(list)) return '';
   return list
     .map((x) => (x && typeof x === 'object' ? /** @type {any} */ (x).name ?? /** @type {any} */ (x).code ?? '' : String(x)))
     .filter(Boolean)

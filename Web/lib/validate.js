@@ -64,7 +64,7 @@ export function checkField(field, raw) {
   if (text.trim() === '') {
     return { value: null, problem: field.required ? { key: 'validation.required' } : null };
   }
-  /** @param {number} n @param {(v: number) => string} show */
+  /** @param {number} n @param {(v: number) => string} show @returns {Problem | null} */
   const range = (n, show) => {
     if (field.min !== null && field.min !== undefined && n < field.min) return { key: 'validation.min', params: { min: show(field.min) } };
     if (field.max !== null && field.max !== undefined && n > field.max) return { key: 'validation.max', params: { max: show(field.max) } };

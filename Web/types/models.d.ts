@@ -6,13 +6,14 @@ export interface RoleRef {
   name: string;
 }
 
+// The server leaves out null fields, so optional fields may be absent as well as null: test with `== null`.
 export interface Me {
   id: number;
   username: string;
   displayName: string;
-  title: string | null;
-  institutionId: number | null;
-  departmentId: number | null;
+  title?: string | null;
+  institutionId?: number | null;
+  departmentId?: number | null;
   /** Not in the contract yet; shown when the server sends it. */
   institutionName?: string | null;
   departmentName?: string | null;
@@ -38,16 +39,17 @@ export interface User {
   id: number;
   username: string;
   displayName: string;
-  title: string | null;
-  institutionId: number | null;
-  institutionName: string | null;
-  departmentId: number | null;
-  departmentName: string | null;
-  mobile: string | null;
+  title?: string | null;
+  institutionId?: number | null;
+  institutionName?: string | null;
+  departmentId?: number | null;
+  departmentName?: string | null;
+  mobile?: string | null;
   active: boolean;
   locked: boolean;
   hasSignature: boolean;
-  lastLoginAt: string | null;
+  lastLoginAt?: string | null;
+  mustChangePassword?: boolean;
   roles: { roleId: number; code: string; name: string }[];
 }
 
@@ -55,7 +57,7 @@ export interface Role {
   id: number;
   code: string;
   name: string;
-  description: string | null;
+  description?: string | null;
   builtin: boolean;
   permissions: string[];
   userCount: number;
@@ -97,14 +99,15 @@ export interface SecurityPolicy {
 export interface AuditRecord {
   id: number;
   at: string;
-  userId: number | null;
-  username: string | null;
-  roles: unknown;
-  clientIp: string | null;
+  userId?: number | null;
+  username?: string | null;
+  /** The server sends a comma-separated string of role codes. */
+  roles?: unknown;
+  clientIp?: string | null;
   action: string;
-  objectType: string | null;
-  objectId: string | number | null;
-  patientId: string | null;
+  objectType?: string | null;
+  objectId?: string | number | null;
+  patientId?: string | null;
   outcome: string;
   detail: unknown;
 }

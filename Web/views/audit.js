@@ -10,11 +10,26 @@ import { pageHeader, button, badge, dataTable, pager, pagedList, select, toastEr
 /** @typedef {import('../types/models').AuditRecord} AuditRecord */
 
 /** Outcome codes written by the server and how they are shown. */
-const OUTCOMES = /** @type {const} */ ([
+export const OUTCOMES = /** @type {const} */ ([
   ['success', 'audit.outcome.success', 'green'],
   ['failure', 'audit.outcome.failure', 'red'],
   ['denied', 'audit.outcome.denied', 'orange'],
 ]);
+
+/**
+ * Action codes the server writes (Sources/Server/Routes.swift, AuthService). Each has a text
+ * `audit.act.<code>`; other codes are shown as they are.
+ */
+export const KNOWN_ACTIONS = [
+  'auth.login', 'auth.logout', 'auth.lockout', 'user.create', 'user.update', 'user.delete', 'user.unlock', 'user.password.reset', 'user.password.change', 'user.roles.assign', 'user.sessions.end', 'user.signature.set', 'user.signature.delete', 'role.create', 'role.update', 'role.delete', 'dict.create', 'dict.update', 'dict.delete', 'dict.import', 'dict.export', 'security.policy.update', 'audit.export', 'audit.verify', 'token.create', 'token.revoke', 'system.bootstrap',
+];
+
+/** @param {string} code */
+function actionCell(code) {
+  return KNOWN_ACTIONS.includes(code)
+    ? h('span', { class: 'action-cell' }, h('span', null, t(`audit.act.${code}`)), h('code', { class: 'action-code' }, code))
+    : h('code', { class: 'code' }, code);
+}
 
 /** @param {string} outcome */
 function outcomeBadge(outcome) {
@@ -39,6 +54,10 @@ export function renderAudit(main, ctx) {
   const username = text('username', t('audit.username'));
   const patientId = text('patientId', t('audit.patientId'));
   const action = text('action', t('audit.action'));
+  // Suggestions: known action codes with their names (the server matches the code as a prefix).
+  const actionList = h('datalist', { id: 'yy-audit-actions' }, KNOWN_ACTIONS.map((code) => h('option', { value: code }, t(`audit.act.${code}`))));
+  action.setAttribute('list', 'yy-audit-actions');
+  action.title = t('audit.actionHint');
   const outcome = select(
     OUTCOMES.map(([code, key]) => ({ value: code, label: t(key) })),
     '',
@@ -74,7 +93,7 @@ export function renderAudit(main, ctx) {
     { title: t('audit.user'), render: (r) => r.username || '' },
     { title: t('audit.roles'), render: (r) => joinNames(r.roles, '、') },
     { title: t('audit.clientIp'), render: (r) => r.clientIp || '', className: 'nowrap' },
-    { title: t('audit.action'), render: (r) => h('code', { class: 'code' }, r.action) },
+    { title: t('audit.action'), render: (r) => actionCell(r.action) },
     { title: t('audit.object'), render: (r) => [r.objectType, r.objectId].filter((x) => x !== null && x !== undefined && x !== '').join(' #') },
     { title: t('audit.patientId'), render: (r) => r.patientId || '' },
     { title: t('audit.outcome'), render: (r) => outcomeBadge(r.outcome), className: 'nowrap' },
@@ -151,8 +170,9 @@ export function renderAudit(main, ctx) {
       username,
       patientId,
       action,
+      actionList,
       outcome,
-      h('span', { class: 'range' }, from, h('span', { class: 'range-sep' }, t('audit.toSep')), to),
+      h('span', { class: 'range' }, h('span', { class: 'range-label' }, t('audit.at')), from, h('span', { class: 'range-sep' }, t('audit.toSep')), to),
       rangeError,
     ),
     h(

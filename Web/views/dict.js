@@ -9,7 +9,7 @@ import {
   pageHeader, button, badge, dataTable, pager, pagedList, select, field, formModal, openModal, confirmDialog,
   toast, toastError, showProblems, emptyState,
 } from '../components/ui.js';
-import { fetchAllRows, rowLabel, rowOptions } from '../components/refdata.js';
+import { fetchAllRows, rowLabel, rowOptions, refName } from '../components/refdata.js';
 
 /** @typedef {import('../types/models').ViewContext} ViewContext */
 /** @typedef {import('../types/models').DictKind} DictKind */
@@ -44,7 +44,7 @@ function cell(f, row) {
   const value = row[f.name];
   switch (f.type) {
     case 'ref':
-      return String(row[`${f.name}Name`] ?? '');
+      return refName(row, f.name) ?? '';
     case 'money':
       return fenToYuan(value);
     case 'bool':
@@ -64,7 +64,8 @@ function cell(f, row) {
 
 /** @param {DictField} f */
 function columnTitle(f) {
-  return f.type === 'money' ? t('dict.moneyColumn', { label: f.label }) : f.label;
+  // Money is shown in yuan; say so unless the server's label already does ("价格（元）").
+  return f.type === 'money' && !/元|yuan/i.test(f.label) ? t('dict.moneyColumn', { label: f.label }) : f.label;
 }
 
 /**
@@ -96,7 +97,9 @@ export async function renderDictionaries(main, ctx) {
   const kind = meta.kind;
   const base = `/api/dictionaries/${encodeURIComponent(kind)}`;
   const canManage = ctx.can('dict.manage');
-  const fields = meta.fields;
+  // `active` is edited with the status switch and shown as the status column, whether or not the
+  // metadata lists it as a field.
+  const fields = meta.fields.filter((f) => f.name !== 'active');
   const refFields = fields.filter((f) => f.type === 'ref' && f.ref);
 
   // Rows of referenced kinds, loaded once per page view (filters and the form share them).
@@ -256,7 +259,7 @@ export async function renderDictionaries(main, ctx) {
           } catch (error) {
             toastError(error);
           }
-          if (initial && !options.some((o) => o.value === initial)) options.unshift({ value: String(initial), label: String(row?.[`${f.name}Name`] ?? `#${initial}`) });
+          if (initial && !options.some((o) => o.value === initial)) options.unshift({ value: String(initial), label: (row && refName(row, f.name)) || `#${initial}` });
           control = select(options, String(initial), common, t('common.pleaseSelect'));
           break;
         }

@@ -15,7 +15,7 @@ import { badge } from '../components/ui.js';
  */
 async function institutionName(ctx) {
   if (ctx.me.institutionName) return ctx.me.institutionName;
-  if (ctx.me.institutionId === null || !ctx.can('dict.view')) return null;
+  if (ctx.me.institutionId == null || !ctx.can('dict.view')) return null;
   try {
     const row = await ctx.api.request('GET', `/api/dictionaries/institutions/${ctx.me.institutionId}`, { signal: ctx.signal });
     return row && typeof row.name === 'string' ? row.name : null;
@@ -30,7 +30,7 @@ async function institutionName(ctx) {
  */
 export async function renderHome(main, ctx) {
   const me = ctx.me;
-  const institution = h('dd', { testid: 'home-institution' }, me.institutionId === null ? t('home.noInstitution') : t('common.loading'));
+  const institution = h('dd', { testid: 'home-institution' }, me.institutionId == null ? t('home.noInstitution') : t('common.loading'));
   const hour = new Date().getHours();
   const greeting = hour < 11 ? t('home.morning') : hour < 13 ? t('home.noon') : hour < 18 ? t('home.afternoon') : t('home.evening');
 
@@ -84,7 +84,7 @@ export async function renderHome(main, ctx) {
     ),
   );
 
-  if (me.institutionId !== null) {
+  if (me.institutionId != null) {
     const name = await institutionName(ctx);
     if (!ctx.signal.aborted) institution.textContent = name || t('home.institutionUnknown', { id: me.institutionId });
   }

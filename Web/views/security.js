@@ -14,7 +14,7 @@ import { pageHeader, field, clearErrors, showFormError, showProblems, toast } fr
  * feedback; the server validates too.
  * @type {{titleKey: string, fields: [keyof SecurityPolicy, number, number, string][]}[]}
  */
-const GROUPS = [
+export const POLICY_GROUPS = [
   {
     titleKey: 'security.group.password',
     fields: [
@@ -54,7 +54,7 @@ export async function renderSecurity(main, ctx) {
   /** @type {Map<string, HTMLInputElement>} */
   const inputs = new Map();
 
-  const sections = GROUPS.map((g) =>
+  const sections = POLICY_GROUPS.map((g) =>
     h(
       'fieldset',
       { class: 'policy-group' },

@@ -38,9 +38,10 @@ export function renderPlanned(main, ctx, item) {
 /**
  * @param {HTMLElement} main
  * @param {ViewContext} ctx
+ * @param {import('../lib/nav.js').NavItem} item the page that was refused
  */
-export function renderForbidden(main, ctx) {
-  replace(main, statusCard({ icon: 'lock', tone: 'warn', code: '403', title: t('status.forbidden.title'), text: t('status.forbidden.text'), testid: 'page-forbidden', ctx }));
+export function renderForbidden(main, ctx, item) {
+  replace(main, statusCard({ icon: 'lock', tone: 'warn', code: '403', title: t('status.forbidden.title'), text: t('status.forbidden.text', { page: t(item.labelKey) }), testid: 'page-forbidden', ctx }));
 }
 
 /**

@@ -7,7 +7,7 @@ import { formatDateTime } from '../lib/format.js';
 import { checkAssignments } from '../lib/validate.js';
 import {
   pageHeader, button, badge, dataTable, pager, pagedList, select, field, formModal, openModal, confirmDialog,
-  secretDialog, openMenu, toast, toastError, showProblems, emptyState, errorText,
+  secretDialog, openMenu, toast, toastError, showProblems, emptyState, errorText, filePicker,
 } from '../components/ui.js';
 import { fetchAllRows, rowLabel, rowOptions } from '../components/refdata.js';
 
@@ -135,7 +135,7 @@ export async function renderUsers(main, ctx) {
       more.push({ label: t('common.delete'), icon: 'x', danger: true, testid: 'user-action-delete', onSelect: () => remove(u) });
     }
     const moreBtn = more.length
-      ? h('button', { type: 'button', class: 'btn btn-link', 'aria-haspopup': 'menu', testid: 'user-action-more', onclick: () => openMenu(moreBtn, more, { testid: 'user-more-menu' }) }, h('span', null, t('common.more')), icon('chevronDown'))
+      ? h('button', { type: 'button', class: 'btn btn-link', 'aria-haspopup': 'menu', testid: 'user-action-more', onclick: (/** @type {Event} */ e) => openMenu(/** @type {HTMLElement} */ (e.currentTarget), more, { testid: 'user-more-menu' }) }, h('span', null, t('common.more')), icon('chevronDown'))
       : null;
     return h(
       'div',
@@ -167,7 +167,10 @@ export async function renderUsers(main, ctx) {
     const institution = select(instOptions, user?.institutionId ? String(user.institutionId) : '', { name: 'institutionId', testid: 'user-form-institution' }, t('common.pleaseSelect'));
     const department = select([], '', { name: 'departmentId', testid: 'user-form-department', disabled: true }, t('users.departmentFirst'));
 
-    /** Fill the department select for the chosen institution. @param {string | null} keep */
+    /**
+     * Fill the department select for the chosen institution.
+     * @param {string | null} keep department id to keep selected
+     */
     async function loadDepartments(keep) {
       const instId = institution.value;
       replace(department, h('option', { value: '' }, instId ? t('common.loading') : t('users.departmentFirst')));
@@ -317,7 +320,6 @@ export async function renderUsers(main, ctx) {
     const current = h('div', { class: 'signature-box', testid: 'signature-current' });
     const preview = h('div', { class: 'signature-box', testid: 'signature-preview' });
     const problem = h('div', { class: 'field-error', hidden: true, testid: 'signature-error' });
-    const file = h('input', { type: 'file', accept: SIGNATURE_TYPES.join(','), class: 'file-input', testid: 'signature-file' });
     const upload = button(t('users.signatureUpload'), { variant: 'primary', icon: 'upload', disabled: true, testid: 'signature-upload' });
     const removeBtn = button(t('users.signatureDelete'), { variant: 'danger', testid: 'signature-delete' });
 
@@ -335,8 +337,8 @@ export async function renderUsers(main, ctx) {
       previewUrl = chosen ? URL.createObjectURL(chosen) : null;
       replace(preview, previewUrl ? h('img', { src: previewUrl, alt: t('users.signaturePreview') }) : h('span', { class: 'muted' }, t('users.signatureChoose')));
     }
-    file.addEventListener('change', () => {
-      const f = file.files && file.files[0] ? file.files[0] : null;
+    /** @param {File | null} f */
+    const onFile = (f) => {
       problem.hidden = true;
       chosen = null;
       if (f && !SIGNATURE_TYPES.includes(f.type)) {
@@ -350,7 +352,8 @@ export async function renderUsers(main, ctx) {
       }
       upload.disabled = chosen === null;
       showPreview();
-    });
+    };
+    const picker = filePicker({ accept: SIGNATURE_TYPES.join(','), buttonText: t('users.signatureChooseButton'), emptyText: t('users.signatureNoFile'), testid: 'signature-file', onChange: onFile });
     upload.addEventListener('click', async () => {
       if (!chosen) return;
       upload.disabled = true;
@@ -358,7 +361,7 @@ export async function renderUsers(main, ctx) {
         await api.request('PUT', `/api/users/${u.id}/signature`, { raw: chosen, contentType: chosen.type });
         hasSignature = true;
         chosen = null;
-        file.value = '';
+        picker.clear();
         showCurrent();
         showPreview();
         toast(t('users.signatureSaved'), 'success');
@@ -391,7 +394,7 @@ export async function renderUsers(main, ctx) {
         'div',
         { class: 'signature-layout' },
         h('div', null, h('div', { class: 'field-label' }, t('users.signatureCurrent')), current),
-        h('div', null, h('div', { class: 'field-label' }, t('users.signatureNew')), preview, h('label', { class: 'file-label' }, file), h('div', { class: 'field-hint' }, t('users.signatureHint')), problem),
+        h('div', null, h('div', { class: 'field-label' }, t('users.signatureNew')), preview, picker.el, h('div', { class: 'field-hint' }, t('users.signatureHint')), problem),
       ),
       footer: h('div', { class: 'modal-footer-inner' }, h('div', { class: 'footer-extra' }, removeBtn), h('div', { class: 'footer-buttons' }, button(t('common.close'), { onclick: () => modal.close() }), upload)),
       onClose: () => {
@@ -456,7 +459,7 @@ export async function renderUsers(main, ctx) {
       };
       const chips = h(
         'div',
-        { class: ['check-chips', all ? 'is-disabled' : ''] },
+        { class: 'check-chips', hidden: all },
         o.options.length === 0
           ? h('span', { class: 'muted' }, t('common.empty'))
           : o.options.map((opt) =>

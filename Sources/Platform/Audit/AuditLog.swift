@@ -193,7 +193,14 @@ public struct AuditLog: Sendable {
         if let v = q.action, !v.isEmpty { parts.append("action LIKE \(bind: v.replacingOccurrences(of: "%", with: "") + "%")") }
         if let v = q.outcome, !v.isEmpty { parts.append("outcome = \(bind: v)") }
         if let v = q.from.flatMap(Timestamp.normalized) { parts.append("at >= \(bind: v)") }
-        if let v = q.to.flatMap(Timestamp.normalized) { parts.append("at <= \(bind: v)") }
+        if let to = q.to, let end = Timestamp.parse(to) {
+            // A bare date means the whole day.
+            if to.count == 10 {
+                parts.append("at < \(bind: Timestamp.string(end.addingTimeInterval(86400)))")
+            } else {
+                parts.append("at <= \(bind: Timestamp.string(end))")
+            }
+        }
         return parts.joined(separator: " AND ")
     }
 

@@ -24,12 +24,14 @@ public enum Bootstrap {
         let password = adminPassword ?? Secrets.temporaryPassword()
         let hash = Secrets.hashPassword(password)
         let stamp = Timestamp.string()
+        // A generated password was shown on a console: treat it as temporary.
+        let mustChange = adminPassword == nil
         try await database.write { sql in
             let id = try await sql.raw(
                 """
                 INSERT INTO users (username, display_name, password_hash, password_changed_at, must_change_password, active,
                   created_at, updated_at)
-                VALUES ('admin', '系统管理员', \(bind: hash), \(bind: stamp), \(bind: false), \(bind: true), \(bind: stamp), \(bind: stamp))
+                VALUES ('admin', '系统管理员', \(bind: hash), \(bind: stamp), \(bind: mustChange), \(bind: true), \(bind: stamp), \(bind: stamp))
                 RETURNING id
                 """
             ).first()!.int("id")

@@ -4,11 +4,11 @@ import Foundation
 /// either database, sortable as text, and stable under hashing (the audit chain hashes them).
 public enum Timestamp {
     public static func string(_ date: Date = Date()) -> String {
-        let seconds = date.timeIntervalSince1970
-        var whole = time_t(seconds.rounded(.down))
+        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var whole = time_t(totalMillis / 1000)
         var parts = tm()
         gmtime_r(&whole, &parts)
-        let millis = min(999, Int(((seconds - seconds.rounded(.down)) * 1000).rounded(.down)))
+        let millis = Int(totalMillis % 1000)
         return String(
             format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
             Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)

@@ -56,6 +56,10 @@ public struct DictionaryTransfer: Sendable {
     public struct ImportResult: Sendable, Codable, Equatable {
         public var created: Int
         public var updated: Int
+        public init(created: Int, updated: Int) {
+            self.created = created
+            self.updated = updated
+        }
     }
 
     /// Imports rows in the export's layout: a row whose code exists updates it, others are created.

@@ -1,5 +1,6 @@
 // English UI text. Same keys as zh-CN.js (checked by Web/tests/i18n.test.js).
-export default {
+/** @type {Record<string, string>} */
+const messages = {
   'app.name': 'Yunying',
   'app.subtitle': 'Cloud Imaging Platform',
   'app.title': 'Yunying · Cloud Imaging Platform',
@@ -142,7 +143,7 @@ export default {
 
   'status.backHome': 'Back to workbench',
   'status.forbidden.title': 'Access denied',
-  'status.forbidden.text': 'You do not have permission to open this page. Ask the system administrator if you need it.',
+  'status.forbidden.text': 'You do not have permission to open "{page}". Ask the system administrator if you need it.',
   'status.notFound.title': 'Page not found',
   'status.notFound.text': 'This page does not exist or was removed. Please use the menu on the left.',
 
@@ -204,6 +205,8 @@ export default {
   'users.signatureNew': 'Upload a new signature',
   'users.signatureNone': 'No electronic signature uploaded yet',
   'users.signatureChoose': 'Choose a signature image',
+  'users.signatureChooseButton': 'Choose image',
+  'users.signatureNoFile': 'No file chosen',
   'users.signatureHint': 'PNG or JPEG, up to 512 KB; dark ink on white, cropped wide.',
   'users.signatureType': 'Only PNG or JPEG images',
   'users.signatureSize': 'The image must not exceed 512 KB',
@@ -320,6 +323,36 @@ export default {
   'audit.object': 'Object',
   'audit.detail': 'Detail',
   'audit.verify': 'Verify integrity',
+  'audit.actionHint': 'Type an action code or its prefix, e.g. user.',
+  'audit.act.auth.login': 'Sign in',
+  'audit.act.auth.logout': 'Sign out',
+  'audit.act.auth.lockout': 'Account locked',
+  'audit.act.user.create': 'Create user',
+  'audit.act.user.update': 'Edit user',
+  'audit.act.user.delete': 'Delete user',
+  'audit.act.user.unlock': 'Unlock user',
+  'audit.act.user.password.reset': 'Reset password',
+  'audit.act.user.password.change': 'Change password',
+  'audit.act.user.roles.assign': 'Assign roles',
+  'audit.act.user.sessions.end': 'End sessions',
+  'audit.act.user.signature.set': 'Upload signature',
+  'audit.act.user.signature.delete': 'Delete signature',
+  'audit.act.role.create': 'Create role',
+  'audit.act.role.update': 'Edit role',
+  'audit.act.role.delete': 'Delete role',
+  'audit.act.dict.create': 'Create dictionary entry',
+  'audit.act.dict.update': 'Edit dictionary entry',
+  'audit.act.dict.delete': 'Delete dictionary entry',
+  'audit.act.dict.import': 'Import dictionary',
+  'audit.act.dict.export': 'Export dictionary',
+  'audit.act.security.policy.update': 'Change security policy',
+  'audit.act.audit.export': 'Export audit log',
+  'audit.act.audit.verify': 'Verify audit log',
+  'audit.act.token.create': 'Create API token',
+  'audit.act.token.revoke': 'Revoke API token',
+  'audit.act.system.bootstrap': 'System set-up',
   'audit.verifyOk': 'Integrity verified: {n} records, no alteration or deletion found.',
   'audit.verifyBad': 'Integrity check FAILED: {n} records, record {at} is wrong ({reason}). Report this to the security administrator at once.',
 };
+
+export default messages;

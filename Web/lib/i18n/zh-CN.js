@@ -1,5 +1,6 @@
 // 简体中文界面文字（默认语言）。键名与 en.js 一一对应（由 Web/tests/i18n.test.js 检查）。
-export default {
+/** @type {Record<string, string>} */
+const messages = {
   'app.name': '云影',
   'app.subtitle': '云影像平台',
   'app.title': '云影 · 云影像平台',
@@ -146,7 +147,7 @@ export default {
 
   'status.backHome': '返回工作台',
   'status.forbidden.title': '无权访问',
-  'status.forbidden.text': '您没有访问该页面的权限。如工作需要，请联系系统管理员开通。',
+  'status.forbidden.text': '您没有访问“{page}”的权限。如工作需要，请联系系统管理员开通。',
   'status.notFound.title': '页面不存在',
   'status.notFound.text': '您访问的页面不存在或已被移除，请从左侧菜单重新进入。',
 
@@ -210,6 +211,8 @@ export default {
   'users.signatureNew': '上传新签名',
   'users.signatureNone': '尚未上传电子签名',
   'users.signatureChoose': '请选择签名图片',
+  'users.signatureChooseButton': '选择图片',
+  'users.signatureNoFile': '未选择文件',
   'users.signatureHint': '支持 PNG、JPEG 格式，不超过 512 KB；建议白底黑字、横向裁剪。',
   'users.signatureType': '仅支持 PNG 或 JPEG 图片',
   'users.signatureSize': '图片不能超过 512 KB',
@@ -331,6 +334,36 @@ export default {
   'audit.object': '对象',
   'audit.detail': '详情',
   'audit.verify': '校验完整性',
+  'audit.actionHint': '可输入操作编码前缀，如 user.',
+  'audit.act.auth.login': '登录',
+  'audit.act.auth.logout': '退出登录',
+  'audit.act.auth.lockout': '账号锁定',
+  'audit.act.user.create': '新增用户',
+  'audit.act.user.update': '编辑用户',
+  'audit.act.user.delete': '删除用户',
+  'audit.act.user.unlock': '解锁用户',
+  'audit.act.user.password.reset': '重置密码',
+  'audit.act.user.password.change': '修改密码',
+  'audit.act.user.roles.assign': '用户授权',
+  'audit.act.user.sessions.end': '强制下线',
+  'audit.act.user.signature.set': '上传电子签名',
+  'audit.act.user.signature.delete': '删除电子签名',
+  'audit.act.role.create': '新增角色',
+  'audit.act.role.update': '编辑角色',
+  'audit.act.role.delete': '删除角色',
+  'audit.act.dict.create': '新增字典数据',
+  'audit.act.dict.update': '编辑字典数据',
+  'audit.act.dict.delete': '删除字典数据',
+  'audit.act.dict.import': '导入字典',
+  'audit.act.dict.export': '导出字典',
+  'audit.act.security.policy.update': '修改安全策略',
+  'audit.act.audit.export': '导出审计日志',
+  'audit.act.audit.verify': '校验审计日志',
+  'audit.act.token.create': '创建访问令牌',
+  'audit.act.token.revoke': '吊销访问令牌',
+  'audit.act.system.bootstrap': '系统初始化',
   'audit.verifyOk': '完整性校验通过：共 {n} 条记录，未发现篡改或删除。',
   'audit.verifyBad': '完整性校验未通过：共 {n} 条记录，第 {at} 条记录异常（{reason}）。请立即上报安全管理员。',
 };
+
+export default messages;
