@@ -31,8 +31,8 @@ enum HealthController {
 /// Builds the router with every controller; returns it with the route list (for tests and docs).
 public func buildRouter(services: AppServices, logger: Logger) -> (Router<AppContext>, [RouteSpec]) {
     let router = Router(context: AppContext.self)
-    router.add(middleware: ErrorMiddleware(logger: logger))
     router.add(middleware: SecurityHeadersMiddleware())
+    router.add(middleware: ErrorMiddleware(logger: logger))
     if let web = resolveWebDir(services.config.webDir) {
         router.add(middleware: FileMiddleware(web, searchForIndexHtml: true, logger: logger))
     } else {

@@ -216,10 +216,29 @@ export async function renderDictionaries(main, ctx) {
 
   // ------------------------------------------------------------ create / edit
 
+  /**
+   * Options of a ref select; keeps `selected` (adding it from the row's name when it is not among the choices).
+   * @param {HTMLSelectElement} sel
+   * @param {DictRow[]} choices
+   * @param {string} selected
+   * @param {{id: string, label: string} | null} [fallback]
+   */
+  function fillRefSelect(sel, choices, selected, fallback) {
+    const options = rowOptions(choices);
+    if (fallback && !options.some((o) => o.value === fallback.id)) options.unshift({ value: fallback.id, label: fallback.label, attrs: {} });
+    const keep = options.some((o) => o.value === selected) ? selected : '';
+    replace(sel, h('option', { value: '' }, t('common.pleaseSelect')), options.map((o) => h('option', { value: o.value, selected: o.value === keep, ...(o.attrs || {}) }, o.label)));
+  }
+
   /** @param {DictRow | null} row */
   async function openForm(row) {
     /** @type {Map<string, HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>} */
     const controls = new Map();
+    /**
+     * Rows offered by each ref field.
+     * @type {Map<string, DictRow[]>}
+     */
+    const refChoices = new Map();
     /** @type {HTMLElement[]} */
     const rowsEl = [];
     for (const f of fields) {
@@ -252,15 +271,18 @@ export async function renderDictionaries(main, ctx) {
           control = select((f.options || []).map((o) => ({ value: String(o.value), label: o.label })), String(initial), common, t('common.pleaseSelect'));
           break;
         case 'ref': {
-          /** @type {{value: string, label: string, attrs?: Record<string, any>}[]} */
-          let options = [];
+          /** @type {DictRow[]} */
+          let choices = [];
           try {
-            options = rowOptions((await refRowsOf(/** @type {string} */ (f.ref))).filter((r) => r.active || String(r.id) === initial));
+            choices = (await refRowsOf(/** @type {string} */ (f.ref))).filter((r) => r.active || String(r.id) === initial);
           } catch (error) {
             toastError(error);
           }
-          if (initial && !options.some((o) => o.value === initial)) options.unshift({ value: String(initial), label: (row && refName(row, f.name)) || `#${initial}` });
-          control = select(options, String(initial), common, t('common.pleaseSelect'));
+          refChoices.set(f.name, choices);
+          const sel = select([], '', common, t('common.pleaseSelect'));
+          const current = initial ? { id: String(initial), label: (row && refName(row, f.name)) || `#${initial}` } : null;
+          fillRefSelect(sel, choices, String(initial), current);
+          control = sel;
           break;
         }
         default:
@@ -273,6 +295,22 @@ export async function renderDictionaries(main, ctx) {
       const labelled = f.type === 'bool' ? h('label', { class: 'switch-label' }, control, h('span', null, t('common.yes'))) : control;
       rowsEl.push(field({ label: f.label, name: f.name, control: labelled, required: f.required, wide, suffix, hint: hintParts.join(' ') || null }));
     }
+    // Dependent selects: when the rows of one ref field carry another field of this form (exam groups carry
+    // categoryId, so an exam item's group follows its category), offer only the rows that match.
+    for (const f of refFields) {
+      const choices = refChoices.get(f.name) || [];
+      const parent = refFields.find((g) => g !== f && choices.some((r) => g.name in r));
+      const parentControl = parent && controls.get(parent.name);
+      const sel = /** @type {HTMLSelectElement} */ (controls.get(f.name));
+      if (!parent || !parentControl) continue;
+      const narrow = () => {
+        const p = parentControl.value;
+        fillRefSelect(sel, p ? choices.filter((r) => String(r[parent.name]) === p) : choices, sel.value);
+      };
+      parentControl.addEventListener('change', narrow);
+      if (parentControl.value) narrow();
+    }
+
     const active = h('input', { type: 'checkbox', name: 'active', checked: row ? row.active : true, testid: 'dict-form-active' });
     rowsEl.push(field({ label: t('common.status'), name: 'active', control: h('label', { class: 'switch-label' }, active, h('span', null, t('status.active'))), hint: t('dict.activeHint') }));
 

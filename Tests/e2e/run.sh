@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Run the browser end-to-end tests against a freshly seeded server.
+# Uses the binary at .build/debug/yunying (or $YUNYING_BIN); does not build it.
+#   bash Tests/e2e/run.sh [pytest args…]
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${YUNYING_BIN:-$top/.build/debug/yunying}
+[ -x "$bin" ] || { echo "no server binary at $bin (build it first: swift build)" >&2; exit 2; }
+
+data=$(mktemp -d)
+port=${YUNYING_E2E_PORT:-18089}
+export YUNYING_DATA_DIR=$data YUNYING_HTTP_PORT=$port YUNYING_WEB_DIR=$top/Web
+# The bootstrap password must pass the default policy (and must not contain the user name "admin").
+export YUNYING_ADMIN_PASSWORD=${YUNYING_E2E_ADMIN_PASSWORD:-E2e#Yunying2026}
+export YUNYING_E2E_ADMIN_PASSWORD=$YUNYING_ADMIN_PASSWORD
+export YUNYING_E2E_URL=http://127.0.0.1:$port
+
+"$bin" demo >"$data/demo.log" 2>&1
+"$bin" serve >"$data/serve.log" 2>&1 &
+server=$!
+cleanup() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  rm -rf "$data"
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do
+  curl -fsS "$YUNYING_E2E_URL/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "$YUNYING_E2E_URL/healthz" >/dev/null || { echo "server did not start:" >&2; cat "$data/serve.log" >&2; exit 1; }
+
+cd "$top"
+python3 -m pytest -q Tests/e2e "$@"

@@ -1,0 +1,251 @@
+"""End-to-end test of the foundation web UI (users, role assignment, forced password change, permissions).
+
+Needs a running Yunying server loaded with demo data (`yunying demo`, then `yunying serve`):
+  YUNYING_E2E_URL             base URL, e.g. http://127.0.0.1:18080
+  YUNYING_E2E_ADMIN_PASSWORD  password of the bootstrap administrator `admin`
+`Tests/e2e/run.sh` starts such a server from .build/debug/yunying and runs this file.
+
+Demo data this test relies on (seeded by `yunying demo`):
+  - institution with code CH-XC, 西城县人民医院 (a subordinate county hospital);
+  - built-in role with code `registrar`, named 登记员, granting registration.manage but not users.view;
+  - `admin` holds system_admin + security_admin (users.manage, roles.assign) so it can create and authorise users.
+Screenshots go to Tests/e2e/artifacts/ (login page, users page, a dictionary page, the role dialog).
+"""
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+BASE_URL = os.environ.get("YUNYING_E2E_URL", "").rstrip("/")
+ADMIN_PASSWORD = os.environ.get("YUNYING_E2E_ADMIN_PASSWORD", "")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+TIMEOUT = 15
+
+pytestmark = pytest.mark.skipif(
+    not BASE_URL or not ADMIN_PASSWORD,
+    reason="set YUNYING_E2E_URL and YUNYING_E2E_ADMIN_PASSWORD (Tests/e2e/run.sh does) to run the browser test",
+)
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1440,900", "--lang=zh-CN"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_script_timeout(TIMEOUT)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def css_testid(name):
+    return f'[data-testid="{name}"]'
+
+
+def wait_visible(driver, testid, timeout=TIMEOUT):
+    return WebDriverWait(driver, timeout).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css_testid(testid))))
+
+
+def wait_gone(driver, testid, timeout=TIMEOUT):
+    WebDriverWait(driver, timeout).until(EC.invisibility_of_element_located((By.CSS_SELECTOR, css_testid(testid))))
+
+
+def within(element, testid):
+    return element.find_element(By.CSS_SELECTOR, css_testid(testid))
+
+
+def screenshot(driver, name):
+    time.sleep(0.3)  # let transitions (modal fade-in, toasts) settle
+    driver.save_screenshot(str(ARTIFACTS / name))
+
+
+def go(driver, route):
+    driver.get(f"{BASE_URL}/#{route}")
+
+
+def login(driver, username, password):
+    driver.get(f"{BASE_URL}/")
+    user_box = wait_visible(driver, "login-username")
+    user_box.clear()
+    user_box.send_keys(username)
+    pwd_box = wait_visible(driver, "login-password")
+    pwd_box.clear()
+    pwd_box.send_keys(password)
+    wait_visible(driver, "login-submit").click()
+
+
+def logout(driver):
+    wait_visible(driver, "user-menu").click()
+    wait_visible(driver, "menu-logout").click()
+    wait_visible(driver, "login-page")
+
+
+def api_get(driver, path):
+    """GET through the browser's own session (cookie); returns (status, parsed JSON or None)."""
+    result = driver.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        fetch(arguments[0], {credentials: 'same-origin', headers: {Accept: 'application/json'}})
+          .then(async (r) => done({status: r.status, body: await r.text()}))
+          .catch((e) => done({status: -1, body: String(e)}));
+        """,
+        path,
+    )
+    try:
+        body = json.loads(result["body"]) if result["body"] else None
+    except ValueError:
+        body = None
+    return result["status"], body
+
+
+def select_option_by_code(select_element, code):
+    option = select_element.find_element(By.CSS_SELECTOR, f'option[data-code="{code}"]')
+    Select(select_element).select_by_value(option.get_attribute("value"))
+    return option
+
+
+# ---------------------------------------------------------------- the scenario
+
+
+def test_admin_creates_scoped_registrar_who_sees_only_allowed_pages(browser):
+    d = browser
+    username = f"e2e{int(time.time()) % 1000000:06d}"
+    display_name = "测试登记员"
+    new_password = "Yy#Reg2026new"
+
+    # 1. Login page, then sign in as the administrator.
+    d.get(f"{BASE_URL}/")
+    wait_visible(d, "login-page")
+    assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
+    assert "云影" in wait_visible(d, "product-name").text
+    screenshot(d, "01-login.png")
+
+    login(d, "admin", "wrong-password")
+    error = wait_visible(d, "login-error")
+    WebDriverWait(d, TIMEOUT).until(lambda _: error.text.strip() != "")
+    assert "用户名或密码错误" in error.text
+
+    login(d, "admin", ADMIN_PASSWORD)
+    wait_visible(d, "home-welcome")
+    wait_visible(d, "nav-users")
+
+    # 2. Users page → 新增用户, assigned to the county hospital CH-XC.
+    wait_visible(d, "nav-users").click()
+    wait_visible(d, "users-table")
+    wait_visible(d, "user-row-admin")
+    screenshot(d, "02-users.png")
+
+    wait_visible(d, "user-add").click()
+    form = wait_visible(d, "user-form")
+    within(form, "user-form-username").send_keys(username)
+    within(form, "user-form-displayName").send_keys(display_name)
+    within(form, "user-form-title").send_keys("技师")
+    institution = within(form, "user-form-institution")
+    option = select_option_by_code(institution, "CH-XC")
+    assert "西城县人民医院" in option.text
+    # Departments follow the institution; wait until they are loaded (the select is enabled again).
+    WebDriverWait(d, TIMEOUT).until(lambda _: within(form, "user-form-department").is_enabled())
+    within(form, "modal-submit").click()
+
+    # The initial password is shown once.
+    secret = wait_visible(d, "secret-dialog")
+    initial_password = within(secret, "initial-password").text.strip()
+    assert len(initial_password) >= 8, initial_password
+    within(secret, "secret-done").click()
+    wait_gone(d, "secret-dialog")
+
+    # 3. 授权: role registrar, only institution CH-XC.
+    search = wait_visible(d, "users-search")
+    search.clear()
+    search.send_keys(username)
+    wait_visible(d, "users-query").click()
+    row = wait_visible(d, f"user-row-{username}")
+    assert "西城县人民医院" in row.text
+    within(row, "user-action-roles").click()
+
+    dialog = wait_visible(d, "assign-dialog")
+    within(dialog, "assign-add").click()
+    assign_row = WebDriverWait(d, TIMEOUT).until(lambda _: dialog.find_elements(By.CSS_SELECTOR, css_testid("assign-row")))[-1]
+    select_option_by_code(within(assign_row, "assign-role"), "registrar")
+    within(assign_row, "assign-inst-some").click()
+    for box in assign_row.find_elements(By.CSS_SELECTOR, 'input[data-testid^="assign-inst-"][type="checkbox"]'):
+        wanted = box.get_attribute("data-testid") == "assign-inst-CH-XC"
+        if box.is_selected() != wanted:
+            box.click()
+    assert within(assign_row, "assign-inst-CH-XC").is_selected()
+    assert within(assign_row, "assign-cat-all").is_selected()
+    screenshot(d, "04-role-dialog.png")
+    within(dialog, "modal-submit").click()
+    wait_gone(d, "assign-dialog")
+
+    # The row now shows the role, and the server stored exactly that scope.
+    row = wait_visible(d, f"user-row-{username}")
+    WebDriverWait(d, TIMEOUT).until(lambda _: "登记员" in wait_visible(d, f"user-row-{username}").text)
+    user_id = row.get_attribute("data-id")
+    status, roles = api_get(d, f"/api/roles")
+    assert status == 200
+    registrar_id = next(r["id"] for r in roles["items"] if r["code"] == "registrar")
+    status, institutions = api_get(d, "/api/dictionaries/institutions?q=CH-XC&pageSize=200")
+    assert status == 200
+    county_id = next(i["id"] for i in institutions["items"] if i["code"] == "CH-XC")
+    status, assigned = api_get(d, f"/api/users/{user_id}/roles")
+    assert status == 200
+    assert [(a["roleId"], a["allInstitutions"], a["institutionIds"]) for a in assigned["items"]] == [(registrar_id, False, [county_id])]
+
+    # A dictionary page, for the record.
+    go(d, "/dict/institutions")
+    wait_visible(d, "dict-table")
+    wait_visible(d, "dict-row-CH-XC")
+    screenshot(d, "03-dictionary.png")
+
+    # 4. Log out; log in as the new user, who must change the initial password first.
+    logout(d)
+    login(d, username, initial_password)
+    wait_visible(d, "forced-password-page")
+    wait_visible(d, "pwd-current").send_keys(initial_password)
+    wait_visible(d, "pwd-new").send_keys(new_password)
+    wait_visible(d, "pwd-confirm").send_keys(new_password)
+    wait_visible(d, "pwd-submit").click()
+
+    # 5. Allowed: 工作台 shows the registrar role, 登记预约 is in the navigation.
+    wait_visible(d, "home-welcome")
+    roles_cell = wait_visible(d, "home-roles")
+    assert "登记员" in roles_cell.text
+    assert display_name in wait_visible(d, "home-name").text
+    WebDriverWait(d, TIMEOUT).until(lambda _: "西城县人民医院" in wait_visible(d, "home-institution").text)
+    wait_visible(d, "nav-registration")
+    assert d.find_elements(By.CSS_SELECTOR, css_testid("nav-users")) == []
+    wait_visible(d, "nav-registration").click()
+    wait_visible(d, "page-planned")
+
+    # 6. Refused: #/users shows the 403 page, and the API says 403 too.
+    go(d, "/users")
+    forbidden = wait_visible(d, "page-forbidden")
+    assert "无权访问" in forbidden.text
+    status, body = api_get(d, "/api/users")
+    assert status == 403, (status, body)
+    assert body["error"]["code"] == "forbidden"
+
+    # The new password is the one that works now.
+    logout(d)
+    login(d, username, new_password)
+    try:
+        wait_visible(d, "home-welcome")
+    except TimeoutException:
+        pytest.fail("the changed password does not sign in")
