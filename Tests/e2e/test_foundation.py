@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -64,6 +64,20 @@ def wait_visible(driver, testid, timeout=TIMEOUT):
 
 def wait_gone(driver, testid, timeout=TIMEOUT):
     WebDriverWait(driver, timeout).until(EC.invisibility_of_element_located((By.CSS_SELECTOR, css_testid(testid))))
+
+
+def wait_table_idle(driver, testid, timeout=TIMEOUT):
+    """Wait until a data table has finished loading (it carries aria-busy while a request is running)."""
+    WebDriverWait(driver, timeout).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, f'{css_testid(testid)}:not([aria-busy="true"])')
+    )
+
+
+def wait_text(driver, testid, text, timeout=TIMEOUT):
+    """Wait until the element shows `text`; survives the element being re-rendered meanwhile."""
+    WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: text in d.find_element(By.CSS_SELECTOR, css_testid(testid)).text
+    )
 
 
 def within(element, testid):
@@ -147,8 +161,8 @@ def test_admin_creates_scoped_registrar_who_sees_only_allowed_pages(browser):
 
     # 2. Users page → 新增用户, assigned to the county hospital CH-XC.
     wait_visible(d, "nav-users").click()
-    wait_visible(d, "users-table")
     wait_visible(d, "user-row-admin")
+    wait_table_idle(d, "users-table")
     screenshot(d, "02-users.png")
 
     wait_visible(d, "user-add").click()
@@ -175,6 +189,8 @@ def test_admin_creates_scoped_registrar_who_sees_only_allowed_pages(browser):
     search.clear()
     search.send_keys(username)
     wait_visible(d, "users-query").click()
+    wait_text(d, "pager-total", "共 1 条")
+    wait_table_idle(d, "users-table")
     row = wait_visible(d, f"user-row-{username}")
     assert "西城县人民医院" in row.text
     within(row, "user-action-roles").click()
@@ -195,10 +211,9 @@ def test_admin_creates_scoped_registrar_who_sees_only_allowed_pages(browser):
     wait_gone(d, "assign-dialog")
 
     # The row now shows the role, and the server stored exactly that scope.
-    row = wait_visible(d, f"user-row-{username}")
-    WebDriverWait(d, TIMEOUT).until(lambda _: "登记员" in wait_visible(d, f"user-row-{username}").text)
-    user_id = row.get_attribute("data-id")
-    status, roles = api_get(d, f"/api/roles")
+    wait_text(d, f"user-row-{username}", "登记员")
+    user_id = wait_visible(d, f"user-row-{username}").get_attribute("data-id")
+    status, roles = api_get(d, "/api/roles")
     assert status == 200
     registrar_id = next(r["id"] for r in roles["items"] if r["code"] == "registrar")
     status, institutions = api_get(d, "/api/dictionaries/institutions?q=CH-XC&pageSize=200")
@@ -210,8 +225,8 @@ def test_admin_creates_scoped_registrar_who_sees_only_allowed_pages(browser):
 
     # A dictionary page, for the record.
     go(d, "/dict/institutions")
-    wait_visible(d, "dict-table")
     wait_visible(d, "dict-row-CH-XC")
+    wait_table_idle(d, "dict-table")
     screenshot(d, "03-dictionary.png")
 
     # 4. Log out; log in as the new user, who must change the initial password first.
@@ -228,7 +243,7 @@ def test_admin_creates_scoped_registrar_who_sees_only_allowed_pages(browser):
     roles_cell = wait_visible(d, "home-roles")
     assert "登记员" in roles_cell.text
     assert display_name in wait_visible(d, "home-name").text
-    WebDriverWait(d, TIMEOUT).until(lambda _: "西城县人民医院" in wait_visible(d, "home-institution").text)
+    wait_text(d, "home-institution", "西城县人民医院")
     wait_visible(d, "nav-registration")
     assert d.find_elements(By.CSS_SELECTOR, css_testid("nav-users")) == []
     wait_visible(d, "nav-registration").click()

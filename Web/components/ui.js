@@ -536,11 +536,13 @@ export function dataTable(o) {
     el: wrap,
     setLoading() {
       wrap.classList.add('is-loading');
+      table.setAttribute('aria-busy', 'true');
       if (!tbody.querySelector('tr:not(.state-row)')) stateRow(h('div', { class: 'table-state' }, h('span', { class: 'spinner' }), t('common.loading')), 'state-loading');
     },
     /** @param {T[]} rows */
     setRows(rows) {
       wrap.classList.remove('is-loading');
+      table.removeAttribute('aria-busy');
       if (rows.length === 0) {
         stateRow(emptyState({ title: o.emptyText || t('common.empty') }), 'state-empty');
         return;
@@ -550,6 +552,7 @@ export function dataTable(o) {
     /** @param {unknown} error @param {() => void} retry */
     setError(error, retry) {
       wrap.classList.remove('is-loading');
+      table.removeAttribute('aria-busy');
       stateRow(
         h('div', { class: 'table-state error', testid: 'table-error' }, icon('alert'), h('span', null, errorText(error)), button(t('common.retry'), { variant: 'link', onclick: retry })),
         'state-error',
