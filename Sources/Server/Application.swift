@@ -7,13 +7,18 @@ import ServiceLifecycle
 /// Health probes for load balancers and operators (SVC-01).
 enum HealthController {
     struct Health: Encodable, Sendable { let status: String }
-    struct Ready: Encodable, Sendable { let status: String; let database: String; let storage: String }
+    struct Ready: Encodable, Sendable {
+        let status: String
+        let database: String
+        let storage: String
+    }
 
     static func register(_ r: Routes) {
         let s = r.services
         r.get("healthz", .anonymous) { _, _ in JSONResponse(Health(status: "ok")) }
         r.get("readyz", .anonymous) { _, _ in
-            var database = "ok", storage = "ok"
+            var database = "ok"
+            var storage = "ok"
             do { try await s.database.ping() } catch { database = "error: database unreachable" }
             let probe = (s.config.dataDir as NSString).appendingPathComponent(".readyz-\(UUID().uuidString)")
             if FileManager.default.createFile(atPath: probe, contents: Data("ok".utf8)) {
@@ -22,8 +27,9 @@ enum HealthController {
                 storage = "error: data directory not writable"
             }
             let ok = database == "ok" && storage == "ok"
-            return JSONResponse(Ready(status: ok ? "ok" : "error", database: database, storage: storage),
-                                status: ok ? .ok : .serviceUnavailable)
+            return JSONResponse(
+                Ready(status: ok ? "ok" : "error", database: database, storage: storage),
+                status: ok ? .ok : .serviceUnavailable)
         }
     }
 }

@@ -24,14 +24,17 @@ struct ErrorMiddleware: RouterMiddleware {
             return try render(domain, request, context)
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            return try render(DomainError(status: 500, code: "internal", zh: "服务器内部错误，请稍后重试或联系管理员",
-                                          en: "Internal server error; try again later or contact the administrator"), request, context)
+            return try render(
+                DomainError(
+                    status: 500, code: "internal", zh: "服务器内部错误，请稍后重试或联系管理员",
+                    en: "Internal server error; try again later or contact the administrator"), request, context)
         }
     }
 
     func render(_ error: DomainError, _ request: Request, _ context: AppContext) throws -> Response {
         let en = request.prefersEnglish
-        let fields = error.fields.isEmpty ? nil : error.fields.map { ErrorBody.Field(field: $0.field, code: $0.code, message: en ? $0.en : $0.zh) }
+        let fields =
+            error.fields.isEmpty ? nil : error.fields.map { ErrorBody.Field(field: $0.field, code: $0.code, message: en ? $0.en : $0.zh) }
         let body = ErrorBody(error: .init(code: error.code, message: error.message(english: en), fields: fields))
         return try JSONResponse(body, status: HTTPResponse.Status(code: error.status)).response(from: request, context: context)
     }

@@ -50,16 +50,19 @@ final class Routes: @unchecked Sendable {  // mutated only while the app is bein
             let principal = try context.require()
             func deny(_ error: DomainError) async throws -> Never {
                 try? await auditLog.record(
-                    AuditEvent(action: action ?? "\(method.rawValue) /\(path)", objectType: object,
-                               objectID: context.parameters.get("id"), outcome: .denied, detail: error.code),
+                    AuditEvent(
+                        action: action ?? "\(method.rawValue) /\(path)", objectType: object,
+                        objectID: context.parameters.get("id"), outcome: .denied, detail: error.code),
                     by: AuditActor(principal, clientIP: context.clientIP))
                 throw error
             }
             if isWrite, principal.sessionID != nil {
                 let sent = request.headers[Self.csrfHeader] ?? ""
                 if !Secrets.constantTimeEquals(sent, principal.csrfToken ?? "\u{0}") {
-                    try await deny(DomainError(status: 403, code: "csrf_failed", zh: "页面已过期，请刷新后重试",
-                                               en: "The page is stale (CSRF check failed); reload and try again"))
+                    try await deny(
+                        DomainError(
+                            status: 403, code: "csrf_failed", zh: "页面已过期，请刷新后重试",
+                            en: "The page is stale (CSRF check failed); reload and try again"))
                 }
             }
             var allowedDuringChange = false
@@ -75,37 +78,47 @@ final class Routes: @unchecked Sendable {  // mutated only while the app is bein
                 let response = try await handler(request, context).response(from: request, context: context)
                 let note = context.auditNote.snapshot
                 try await auditLog.record(
-                    AuditEvent(action: action, objectType: object, objectID: note.objectID ?? context.parameters.get("id"),
-                               patientID: note.patientID, outcome: response.status.code < 400 ? .success : .failure, detail: note.detail),
+                    AuditEvent(
+                        action: action, objectType: object, objectID: note.objectID ?? context.parameters.get("id"),
+                        patientID: note.patientID, outcome: response.status.code < 400 ? .success : .failure, detail: note.detail),
                     by: AuditActor(principal, clientIP: context.clientIP))
                 return response
             } catch {
                 let note = context.auditNote.snapshot
                 let code = (error as? DomainError)?.code ?? "error"
                 try? await auditLog.record(
-                    AuditEvent(action: action, objectType: object, objectID: note.objectID ?? context.parameters.get("id"),
-                               patientID: note.patientID, outcome: (error as? DomainError)?.status == 403 ? .denied : .failure,
-                               detail: [note.detail, code].compactMap { $0 }.joined(separator: "; ")),
+                    AuditEvent(
+                        action: action, objectType: object, objectID: note.objectID ?? context.parameters.get("id"),
+                        patientID: note.patientID, outcome: (error as? DomainError)?.status == 403 ? .denied : .failure,
+                        detail: [note.detail, code].compactMap { $0 }.joined(separator: "; ")),
                     by: AuditActor(principal, clientIP: context.clientIP))
                 throw error
             }
         }
     }
 
-    func get<R: ResponseGenerator>(_ path: String, _ access: Access, audit: String? = nil, object: String? = nil,
-                                   _ handler: @escaping @Sendable (Request, AppContext) async throws -> R) {
+    func get<R: ResponseGenerator>(
+        _ path: String, _ access: Access, audit: String? = nil, object: String? = nil,
+        _ handler: @escaping @Sendable (Request, AppContext) async throws -> R
+    ) {
         on(.get, path, access, audit: audit, object: object, handler)
     }
-    func post<R: ResponseGenerator>(_ path: String, _ access: Access, audit: String? = nil, object: String? = nil,
-                                    _ handler: @escaping @Sendable (Request, AppContext) async throws -> R) {
+    func post<R: ResponseGenerator>(
+        _ path: String, _ access: Access, audit: String? = nil, object: String? = nil,
+        _ handler: @escaping @Sendable (Request, AppContext) async throws -> R
+    ) {
         on(.post, path, access, audit: audit, object: object, handler)
     }
-    func put<R: ResponseGenerator>(_ path: String, _ access: Access, audit: String? = nil, object: String? = nil,
-                                   _ handler: @escaping @Sendable (Request, AppContext) async throws -> R) {
+    func put<R: ResponseGenerator>(
+        _ path: String, _ access: Access, audit: String? = nil, object: String? = nil,
+        _ handler: @escaping @Sendable (Request, AppContext) async throws -> R
+    ) {
         on(.put, path, access, audit: audit, object: object, handler)
     }
-    func delete<R: ResponseGenerator>(_ path: String, _ access: Access, audit: String? = nil, object: String? = nil,
-                                      _ handler: @escaping @Sendable (Request, AppContext) async throws -> R) {
+    func delete<R: ResponseGenerator>(
+        _ path: String, _ access: Access, audit: String? = nil, object: String? = nil,
+        _ handler: @escaping @Sendable (Request, AppContext) async throws -> R
+    ) {
         on(.delete, path, access, audit: audit, object: object, handler)
     }
 }

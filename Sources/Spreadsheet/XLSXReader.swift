@@ -76,8 +76,10 @@ final class AttributeCollector: NSObject, XMLParserDelegate {
     let element: String
     var found: [[String: String]] = []
     init(element: String) { self.element = element }
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         if name == element || name.hasSuffix(":" + element) { found.append(attributes) }
     }
 }
@@ -89,10 +91,14 @@ final class SharedStringsParser: NSObject, XMLParserDelegate {
     private var inText = false
     private var inPhonetic = false
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         switch name {
-        case "si": inItem = true; current = ""
+        case "si":
+            inItem = true
+            current = ""
         case "t": inText = true
         case "rPh": inPhonetic = true
         default: break
@@ -100,7 +106,9 @@ final class SharedStringsParser: NSObject, XMLParserDelegate {
     }
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
         switch name {
-        case "si": strings.append(current); inItem = false
+        case "si":
+            strings.append(current)
+            inItem = false
         case "t": inText = false
         case "rPh": inPhonetic = false
         default: break
@@ -123,8 +131,10 @@ final class SheetParser: NSObject, XMLParserDelegate {
 
     init(shared: [String]) { self.shared = shared }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         switch name {
         case "row":
             row = []

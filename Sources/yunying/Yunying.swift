@@ -9,7 +9,9 @@ struct Yunying: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "yunying",
         abstract: "云影 Yunying — cloud imaging platform (PACS, RIS, viewer, reporting, cloud film).",
-        subcommands: [Serve.self, Migrate.self, Demo.self, UserCommand.self, AuditCommand.self, ConfigCommand.self],
+        subcommands: [
+            Serve.self, Migrate.self, Demo.self, UserCommand.self, AuditCommand.self, ConfigCommand.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 
@@ -31,12 +33,15 @@ func prepare(_ config: YunyingConfig, logger: Logger) async throws -> Database {
     try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
     let database = try await Database.open(config: config, logger: logger)
     do {
-        let outcome = try await Bootstrap.prepare(database: database, adminPassword: config.adminPassword)
+        let outcome = try await Bootstrap.prepare(
+            database: database, adminPassword: config.adminPassword)
         if !outcome.appliedMigrations.isEmpty {
-            logger.info("applied migrations \(outcome.appliedMigrations.map(String.init).joined(separator: ", "))")
+            logger.info(
+                "applied migrations \(outcome.appliedMigrations.map(String.init).joined(separator: ", "))")
         }
         if let password = outcome.generatedAdminPassword {
-            print("""
+            print(
+                """
 
                 ================================================================
                  管理员账户已创建 / Administrator account created
@@ -54,8 +59,44 @@ func prepare(_ config: YunyingConfig, logger: Logger) async throws -> Database {
     return database
 }
 
+/// Runs a shell command's body against a prepared database and closes it afterwards.
+func withServices<T>(_ options: GlobalOptions, _ body: (AppServices) async throws -> T) async throws
+    -> T
+{
+    let config = try options.load()
+    let database = try await prepare(config, logger: makeLogger(config))
+    do {
+        let result = try await body(AppServices(config: config, database: database))
+        await database.close()
+        return result
+    } catch {
+        await database.close()
+        throw error
+    }
+}
+
+/// Finds a live user by exact login name (case-insensitive).
+func findUser(_ services: AppServices, _ username: String) async throws -> UserView {
+    guard
+        let user = try await services.users.list(
+            UserQuery(text: username), scope: .everything, page: PageRequest(pageSize: 200)
+        )
+        .items.first(where: { $0.username.lowercased() == username.lowercased() })
+    else { throw ValidationError("no user \(username)") }
+    return user
+}
+
+/// Shell actions are audited like any other, under the pseudo-user `shell`.
+func auditShell(_ services: AppServices, _ action: String, userID: Int) async throws {
+    try await services.audit.record(
+        AuditEvent(
+            action: action, objectType: "user", objectID: String(userID), detail: "from the shell"),
+        by: AuditActor(username: "shell"))
+}
+
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the HTTP server (and, once built, the DICOM listener).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP server (and, once built, the DICOM listener).")
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
@@ -98,12 +139,16 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let database = try await prepare(config, logger: makeLogger(config))
-        let password = password ?? ProcessInfo.processInfo.environment["YUNYING_DEMO_PASSWORD"] ?? Secrets.temporaryPassword()
+        let password =
+            password ?? ProcessInfo.processInfo.environment["YUNYING_DEMO_PASSWORD"]
+            ?? Secrets.temporaryPassword()
         do {
             let added = try await DemoData.load(database: database, password: password)
             print("demo data: \(added) records added")
             if added > 0 {
-                print("demo users (\(DemoData.users.map(\.username).joined(separator: ", "))) share the initial password \(password); each must change it at first login")
+                print(
+                    "demo users (\(DemoData.users.map(\.username).joined(separator: ", "))) share the initial password \(password); each must change it at first login"
+                )
             }
         } catch {
             await database.close()
@@ -125,48 +170,55 @@ struct UserCommand: AsyncParsableCommand {
         @Option(name: .customLong("name")) var displayName: String
         @Option(help: "Institution code (e.g. CH-MAIN).") var institution: String
         @Option(help: "Role code (e.g. system_admin, registrar).") var role: String
-        @Flag(help: "Grant the role for all institutions instead of the user's own.") var allInstitutions = false
+        @Flag(help: "Grant the role for all institutions instead of the user's own.")
+        var allInstitutions = false
 
         func run() async throws {
-            let config = try options.load()
-            let database = try await prepare(config, logger: makeLogger(config))
-            defer { Task { await database.close() } }
-            let services = AppServices(config: config, database: database)
-            let institutions = try await services.dictionaries.all("institutions")
-            guard case .int(let institutionID) = institutions.first(where: { $0["code"]?.stringValue == institution })?["id"] ?? .null else {
-                throw ValidationError("unknown institution code \(institution)")
+            try await withServices(options) { services in
+                let institutions = try await services.dictionaries.all("institutions")
+                guard
+                    case .int(let institutionID) = institutions.first(where: {
+                        $0["code"]?.stringValue == institution
+                    })?["id"] ?? .null
+                else {
+                    throw ValidationError("unknown institution code \(institution)")
+                }
+                guard let roleID = try await services.roles.list().first(where: { $0.code == role })?.id
+                else {
+                    throw ValidationError("unknown role code \(role)")
+                }
+                let (user, password) = try await services.users.create(
+                    UserInput(username: username, displayName: displayName, institutionId: institutionID),
+                    scope: .everything)
+                try await services.users.setAssignments(
+                    userID: user.id,
+                    [
+                        RoleAssignment(
+                            roleId: roleID, allInstitutions: allInstitutions,
+                            institutionIds: allInstitutions ? [] : [institutionID])
+                    ],
+                    callerScope: .everything, viewScope: .everything, by: 0)
+                try await auditShell(services, "user.create", userID: user.id)
+                print(
+                    "created \(username); initial password \(password ?? "-") (must be changed at first login)"
+                )
             }
-            guard let roleID = try await services.roles.list().first(where: { $0.code == role })?.id else {
-                throw ValidationError("unknown role code \(role)")
-            }
-            let (user, password) = try await services.users.create(
-                UserInput(username: username, displayName: displayName, institutionId: institutionID), scope: .everything)
-            try await services.users.setAssignments(
-                userID: user.id, [RoleAssignment(roleId: roleID, allInstitutions: allInstitutions, institutionIds: allInstitutions ? [] : [institutionID])],
-                callerScope: .everything, viewScope: .everything, by: 0)
-            try await services.audit.record(AuditEvent(action: "user.create", objectType: "user", objectID: String(user.id), detail: "from the shell"),
-                                            by: AuditActor(username: "shell"))
-            print("created \(username); initial password \(password ?? "-") (must be changed at first login)")
         }
     }
 
     struct ResetPassword: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set a new temporary password and unlock the account.")
+        static let configuration = CommandConfiguration(
+            abstract: "Set a new temporary password and unlock the account.")
         @OptionGroup var options: GlobalOptions
         @Argument var username: String
 
         func run() async throws {
-            let config = try options.load()
-            let database = try await prepare(config, logger: makeLogger(config))
-            defer { Task { await database.close() } }
-            let services = AppServices(config: config, database: database)
-            guard let user = try await services.users.list(UserQuery(text: username), scope: .everything, page: PageRequest(pageSize: 200))
-                .items.first(where: { $0.username.lowercased() == username.lowercased() })
-            else { throw ValidationError("no user \(username)") }
-            let password = try await services.users.resetPassword(id: user.id, scope: .everything)
-            try await services.audit.record(AuditEvent(action: "user.password.reset", objectType: "user", objectID: String(user.id), detail: "from the shell"),
-                                            by: AuditActor(username: "shell"))
-            print("new temporary password for \(username): \(password) (must be changed at next login)")
+            try await withServices(options) { services in
+                let user = try await findUser(services, username)
+                let password = try await services.users.resetPassword(id: user.id, scope: .everything)
+                try await auditShell(services, "user.password.reset", userID: user.id)
+                print("new temporary password for \(username): \(password) (must be changed at next login)")
+            }
         }
     }
 
@@ -176,26 +228,23 @@ struct UserCommand: AsyncParsableCommand {
         @Argument var username: String
 
         func run() async throws {
-            let config = try options.load()
-            let database = try await prepare(config, logger: makeLogger(config))
-            defer { Task { await database.close() } }
-            let services = AppServices(config: config, database: database)
-            guard let user = try await services.users.list(UserQuery(text: username), scope: .everything, page: PageRequest(pageSize: 200))
-                .items.first(where: { $0.username.lowercased() == username.lowercased() })
-            else { throw ValidationError("no user \(username)") }
-            try await services.users.unlock(id: user.id, scope: .everything)
-            try await services.audit.record(AuditEvent(action: "user.unlock", objectType: "user", objectID: String(user.id), detail: "from the shell"),
-                                            by: AuditActor(username: "shell"))
-            print("unlocked \(username)")
+            try await withServices(options) { services in
+                let user = try await findUser(services, username)
+                try await services.users.unlock(id: user.id, scope: .everything)
+                try await auditShell(services, "user.unlock", userID: user.id)
+                print("unlocked \(username)")
+            }
         }
     }
 }
 
 struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Audit trail tools.", subcommands: [Verify.self])
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Audit trail tools.", subcommands: [Verify.self])
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check the audit hash chain; exit 1 at the first broken link.")
+        static let configuration = CommandConfiguration(
+            abstract: "Check the audit hash chain; exit 1 at the first broken link.")
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
@@ -206,7 +255,9 @@ struct AuditCommand: AsyncParsableCommand {
             if result.ok {
                 print("audit chain intact: \(result.records) records")
             } else {
-                print("audit chain BROKEN at record \(result.brokenAt ?? 0): \(result.reason ?? "") (\(result.records) records before it verified)")
+                print(
+                    "audit chain BROKEN at record \(result.brokenAt ?? 0): \(result.reason ?? "") (\(result.records) records before it verified)"
+                )
                 throw ExitCode(1)
             }
         }
@@ -214,13 +265,17 @@ struct AuditCommand: AsyncParsableCommand {
 }
 
 struct ConfigCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "config", abstract: "Print every configuration key, its default and its current value.")
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Print every configuration key, its default and its current value.")
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         for key in YunyingConfig.keys {
-            let value = key.name == "YUNYING_ADMIN_PASSWORD" ? (env[key.name] == nil ? "(unset)" : "(set)") : env[key.name] ?? "(default)"
+            let value =
+                key.name == "YUNYING_ADMIN_PASSWORD"
+                ? (env[key.name] == nil ? "(unset)" : "(set)") : env[key.name] ?? "(default)"
             print("\(key.name)\t\(key.defaultValue)\t\(value)\t\(key.description)")
         }
     }

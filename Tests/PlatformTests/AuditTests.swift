@@ -7,8 +7,9 @@ import Testing
 struct AuditTests {
     func fill(_ log: AuditLog, count: Int) async throws {
         for i in 0..<count {
-            try await log.record(AuditEvent(action: "study.view", objectType: "study", objectID: "1.2.3.\(i)", patientID: "P\(i % 3)"),
-                                 by: AuditActor(userID: 7, username: "doctor", roles: "attending", clientIP: "10.0.0.\(i)"))
+            try await log.record(
+                AuditEvent(action: "study.view", objectType: "study", objectID: "1.2.3.\(i)", patientID: "P\(i % 3)"),
+                by: AuditActor(userID: 7, username: "doctor", roles: "attending", clientIP: "10.0.0.\(i)"))
         }
     }
 

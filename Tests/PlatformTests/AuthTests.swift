@@ -12,8 +12,9 @@ struct AuthTests {
         let inst = try await DictionaryService(database: db).create(
             "institutions", ["code": .string("H1"), "name": .string("一院"), "level": .string("central")], scope: .everything)
         guard case .int(let instID) = inst["id"] ?? .null else { throw TestFailure("no id") }
-        let created = try await users.create(UserInput(username: name, displayName: "张三", institutionId: instID, password: "Lung#Ct2026x"),
-                                             scope: .everything)
+        let created = try await users.create(
+            UserInput(username: name, displayName: "张三", institutionId: instID, password: "Lung#Ct2026x"),
+            scope: .everything)
         return (users, auth, created.user.id)
     }
 
@@ -78,9 +79,13 @@ struct AuthTests {
     func passwordChange(engine: TestEngine) async throws {
         try await withDatabase(engine) { db in
             let (_, auth, id) = try await makeUser(db)
-            let wrong = await #expect(throws: DomainError.self) { try await auth.changePassword(userID: id, current: "nope", new: "Brain#Mr2026y") }
+            let wrong = await #expect(throws: DomainError.self) {
+                try await auth.changePassword(userID: id, current: "nope", new: "Brain#Mr2026y")
+            }
             #expect(wrong?.fields.first?.field == "currentPassword")
-            let weak = await #expect(throws: DomainError.self) { try await auth.changePassword(userID: id, current: "Lung#Ct2026x", new: "abc") }
+            let weak = await #expect(throws: DomainError.self) {
+                try await auth.changePassword(userID: id, current: "Lung#Ct2026x", new: "abc")
+            }
             #expect(weak?.fields.map(\.code).contains("too_short") == true)
             let withName = await #expect(throws: DomainError.self) {
                 try await auth.changePassword(userID: id, current: "Lung#Ct2026x", new: "Zhangsan#2026")

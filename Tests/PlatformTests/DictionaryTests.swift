@@ -15,8 +15,12 @@ struct DictionaryTests {
         try await withDatabase(engine) { db in
             let dict = DictionaryService(database: db)
             let error = await #expect(throws: DomainError.self) {
-                _ = try await dict.create("exam-items", ["code": .string("CT 01"), "durationMinutes": .int(0), "priceFen": .string("abc"),
-                                                         "categoryId": .int(999)], scope: .everything)
+                _ = try await dict.create(
+                    "exam-items",
+                    [
+                        "code": .string("CT 01"), "durationMinutes": .int(0), "priceFen": .string("abc"),
+                        "categoryId": .int(999),
+                    ], scope: .everything)
             }
             let fields = Dictionary(uniqueKeysWithValues: (error?.fields ?? []).map { ($0.field, $0) })
             #expect(error?.status == 422 && error?.code == "validation_failed")
@@ -32,16 +36,26 @@ struct DictionaryTests {
     func duplicates(engine: TestEngine) async throws {
         try await withDatabase(engine) { db in
             let dict = DictionaryService(database: db)
-            let a = try await dict.create("institutions", ["code": .string("A"), "name": .string("甲医院"), "level": .string("central")], scope: .everything)
-            let b = try await dict.create("institutions", ["code": .string("B"), "name": .string("乙医院"), "level": .string("subordinate")], scope: .everything)
+            let a = try await dict.create(
+                "institutions", ["code": .string("A"), "name": .string("甲医院"), "level": .string("central")], scope: .everything)
+            let b = try await dict.create(
+                "institutions", ["code": .string("B"), "name": .string("乙医院"), "level": .string("subordinate")], scope: .everything)
             let dup = await #expect(throws: DomainError.self) {
-                _ = try await dict.create("institutions", ["code": .string("a"), "name": .string("重复"), "level": .string("central")], scope: .everything)
+                _ = try await dict.create(
+                    "institutions", ["code": .string("a"), "name": .string("重复"), "level": .string("central")], scope: .everything)
             }
             #expect(dup?.status == 409 && dup?.code == "duplicate" && dup?.zh.contains("已存在") == true)
-            _ = try await dict.create("departments", ["institutionId": .int(id(a)), "code": .string("RAD"), "name": .string("放射科"), "kind": .string("medtech")], scope: .everything)
-            _ = try await dict.create("departments", ["institutionId": .int(id(b)), "code": .string("RAD"), "name": .string("影像科"), "kind": .string("medtech")], scope: .everything)
+            _ = try await dict.create(
+                "departments", ["institutionId": .int(id(a)), "code": .string("RAD"), "name": .string("放射科"), "kind": .string("medtech")],
+                scope: .everything)
+            _ = try await dict.create(
+                "departments", ["institutionId": .int(id(b)), "code": .string("RAD"), "name": .string("影像科"), "kind": .string("medtech")],
+                scope: .everything)
             await #expect(throws: DomainError.self) {
-                _ = try await dict.create("departments", ["institutionId": .int(id(a)), "code": .string("RAD"), "name": .string("又一个"), "kind": .string("medtech")], scope: .everything)
+                _ = try await dict.create(
+                    "departments",
+                    ["institutionId": .int(id(a)), "code": .string("RAD"), "name": .string("又一个"), "kind": .string("medtech")],
+                    scope: .everything)
             }
         }
     }
@@ -50,15 +64,25 @@ struct DictionaryTests {
     func references(engine: TestEngine) async throws {
         try await withDatabase(engine) { db in
             let dict = DictionaryService(database: db)
-            let ct = try await dict.create("exam-categories", ["code": .string("CT"), "name": .string("CT"), "modality": .string("CT")], scope: .everything)
-            let mr = try await dict.create("exam-categories", ["code": .string("MR"), "name": .string("磁共振"), "modality": .string("MR")], scope: .everything)
-            let mrGroup = try await dict.create("exam-groups", ["categoryId": .int(id(mr)), "code": .string("MR-H"), "name": .string("MR 头部")], scope: .everything)
+            let ct = try await dict.create(
+                "exam-categories", ["code": .string("CT"), "name": .string("CT"), "modality": .string("CT")], scope: .everything)
+            let mr = try await dict.create(
+                "exam-categories", ["code": .string("MR"), "name": .string("磁共振"), "modality": .string("MR")], scope: .everything)
+            let mrGroup = try await dict.create(
+                "exam-groups", ["categoryId": .int(id(mr)), "code": .string("MR-H"), "name": .string("MR 头部")], scope: .everything)
             let mismatch = await #expect(throws: DomainError.self) {
-                _ = try await dict.create("exam-items", ["code": .string("CT9"), "name": .string("头颅CT"), "categoryId": .int(id(ct)), "groupId": .int(id(mrGroup))], scope: .everything)
+                _ = try await dict.create(
+                    "exam-items",
+                    ["code": .string("CT9"), "name": .string("头颅CT"), "categoryId": .int(id(ct)), "groupId": .int(id(mrGroup))],
+                    scope: .everything)
             }
             #expect(mismatch?.fields.first?.code == "mismatch")
-            let item = try await dict.create("exam-items", ["code": .string("MR9"), "name": .string("头颅MR"), "categoryId": .int(id(mr)),
-                                                            "groupId": .int(id(mrGroup)), "priceFen": .int(45000), "workPoints": .double(1.5)], scope: .everything)
+            let item = try await dict.create(
+                "exam-items",
+                [
+                    "code": .string("MR9"), "name": .string("头颅MR"), "categoryId": .int(id(mr)),
+                    "groupId": .int(id(mrGroup)), "priceFen": .int(45000), "workPoints": .double(1.5),
+                ], scope: .everything)
             #expect(item["groupName"] == .string("MR 头部"))
             let inUse = await #expect(throws: DomainError.self) { try await dict.delete("exam-categories", id: id(mr), scope: .everything) }
             #expect(inUse?.code == "in_use")
@@ -75,15 +99,20 @@ struct DictionaryTests {
         try await withDatabase(engine) { db in
             let dict = DictionaryService(database: db)
             for i in 1...25 {
-                _ = try await dict.create("body-parts", ["code": .string(String(format: "BP%02d", i)), "name": .string("部位\(i)"),
-                                                         "active": .bool(i % 5 != 0)], scope: .everything)
+                _ = try await dict.create(
+                    "body-parts",
+                    [
+                        "code": .string(String(format: "BP%02d", i)), "name": .string("部位\(i)"),
+                        "active": .bool(i % 5 != 0),
+                    ], scope: .everything)
             }
             let page = try await dict.list("body-parts", DictionaryQuery(), page: PageRequest(page: 3, pageSize: 10))
             #expect(page.total == 25 && page.items.count == 5)
             #expect(try await dict.list("body-parts", DictionaryQuery(active: false), page: PageRequest()).total == 5)
             #expect(try await dict.list("body-parts", DictionaryQuery(text: "部位1"), page: PageRequest()).total == 11)
             #expect(try await dict.list("body-parts", DictionaryQuery(text: "bp2"), page: PageRequest()).total == 6)
-            #expect(try await dict.list("body-parts", DictionaryQuery(text: "%"), page: PageRequest()).total == 0, "LIKE wildcards are escaped")
+            #expect(
+                try await dict.list("body-parts", DictionaryQuery(text: "%"), page: PageRequest()).total == 0, "LIKE wildcards are escaped")
         }
     }
 
@@ -91,16 +120,23 @@ struct DictionaryTests {
     func scope(engine: TestEngine) async throws {
         try await withDatabase(engine) { db in
             let dict = DictionaryService(database: db)
-            let a = try await dict.create("institutions", ["code": .string("A"), "name": .string("甲"), "level": .string("central")], scope: .everything)
-            let b = try await dict.create("institutions", ["code": .string("B"), "name": .string("乙"), "level": .string("subordinate")], scope: .everything)
+            let a = try await dict.create(
+                "institutions", ["code": .string("A"), "name": .string("甲"), "level": .string("central")], scope: .everything)
+            let b = try await dict.create(
+                "institutions", ["code": .string("B"), "name": .string("乙"), "level": .string("subordinate")], scope: .everything)
             let onlyB = Scope(institutionIDs: [id(b)], allCategories: true)
             let refused = await #expect(throws: DomainError.self) {
-                _ = try await dict.create("departments", ["institutionId": .int(id(a)), "code": .string("X"), "name": .string("科"), "kind": .string("ward")], scope: onlyB)
+                _ = try await dict.create(
+                    "departments", ["institutionId": .int(id(a)), "code": .string("X"), "name": .string("科"), "kind": .string("ward")],
+                    scope: onlyB)
             }
             #expect(refused?.status == 403)
-            _ = try await dict.create("departments", ["institutionId": .int(id(b)), "code": .string("X"), "name": .string("科"), "kind": .string("ward")], scope: onlyB)
+            _ = try await dict.create(
+                "departments", ["institutionId": .int(id(b)), "code": .string("X"), "name": .string("科"), "kind": .string("ward")],
+                scope: onlyB)
             await #expect(throws: DomainError.self) {
-                _ = try await dict.update("institutions", id: id(a), ["code": .string("A"), "name": .string("改名"), "level": .string("central")], scope: onlyB)
+                _ = try await dict.update(
+                    "institutions", id: id(a), ["code": .string("A"), "name": .string("改名"), "level": .string("central")], scope: onlyB)
             }
         }
     }
@@ -125,16 +161,29 @@ struct DictionaryTests {
             let nameColumn = rows[0].firstIndex(of: "项目名称")!
             edited[1][nameColumn] = "头颅CT平扫（改）"
             edited.append(edited[1].enumerated().map { $0.offset == 0 ? "NEW01" : $0.element })
-            edited.append(edited[2].enumerated().map { $0.offset == 0 ? "BAD01" : ($0.offset == rows[0].firstIndex(of: "检查类别编码")! ? "NOPE" : $0.element) })
-            let bad = try XLSXWriter.data([Sheet(name: "x", header: edited[0], rows: edited.dropFirst().map { $0.map { SheetCell.text($0) } })])
-            let failure = await #expect(throws: DomainError.self) { _ = try await transfer.importSheet("exam-items", data: bad, scope: .everything) }
+            edited.append(
+                edited[2].enumerated().map {
+                    $0.offset == 0 ? "BAD01" : ($0.offset == rows[0].firstIndex(of: "检查类别编码")! ? "NOPE" : $0.element)
+                })
+            let bad = try XLSXWriter.data([
+                Sheet(name: "x", header: edited[0], rows: edited.dropFirst().map { $0.map { SheetCell.text($0) } })
+            ])
+            let failure = await #expect(throws: DomainError.self) {
+                _ = try await transfer.importSheet("exam-items", data: bad, scope: .everything)
+            }
             #expect(failure?.fields.first?.zh.contains("NOPE") == true)
             #expect(try await dict.all("exam-items").count == before.count, "nothing written")
             edited.removeLast()
-            let good = try XLSXWriter.data([Sheet(name: "x", header: edited[0], rows: edited.dropFirst().map { $0.map { SheetCell.text($0) } })])
-            #expect(try await transfer.importSheet("exam-items", data: good, scope: .everything) == DictionaryTransfer.ImportResult(created: 1, updated: before.count))
+            let good = try XLSXWriter.data([
+                Sheet(name: "x", header: edited[0], rows: edited.dropFirst().map { $0.map { SheetCell.text($0) } })
+            ])
+            #expect(
+                try await transfer.importSheet("exam-items", data: good, scope: .everything)
+                    == DictionaryTransfer.ImportResult(created: 1, updated: before.count))
             #expect(try await dict.all("exam-items").contains { $0["name"] == .string("头颅CT平扫（改）") })
-            await #expect(throws: DomainError.self) { _ = try await transfer.importSheet("exam-items", data: Data("not a zip".utf8), scope: .everything) }
+            await #expect(throws: DomainError.self) {
+                _ = try await transfer.importSheet("exam-items", data: Data("not a zip".utf8), scope: .everything)
+            }
         }
     }
 }

@@ -10,7 +10,8 @@ struct AccessTests {
     func everyRoute() async throws {
         try await TestApp.run { admin, specs, services in
             try await admin.login("admin", TestApp.adminPassword)
-            let created = try await admin.call(.post, "/api/users", json: ["username": "nobody", "displayName": "无权限", "institutionId": 1, "password": "Scan#Desk2026"])
+            let created = try await admin.call(
+                .post, "/api/users", json: ["username": "nobody", "displayName": "无权限", "institutionId": 1, "password": "Scan#Desk2026"])
             #expect(created.status == 201)
             let id = try #require((created.json["user"] as? [String: Any])?["id"] as? Int)
             let nobody = admin.fork()
@@ -28,15 +29,18 @@ struct AccessTests {
                     let anon = try await anonymous.call(spec.method, spec.sampleURI, json: [:])
                     #expect(anon.status == 401 && anon.errorCode == "unauthenticated", "\(spec.method) \(spec.path) without login")
                     let denied = try await nobody.call(spec.method, spec.sampleURI, json: [:])
-                    #expect(denied.status == 403 && denied.errorCode == "forbidden", "\(spec.method) \(spec.path) without \(permission.rawValue)")
+                    #expect(
+                        denied.status == 403 && denied.errorCode == "forbidden",
+                        "\(spec.method) \(spec.path) without \(permission.rawValue)")
                     checked += 1
                 }
             }
             #expect(checked >= 30, "the route list covers users, roles, policy, audit and dictionaries")
-            let groups = Set(specs.compactMap { spec -> String? in
-                if case .permission = spec.access { return spec.path.split(separator: "/").dropFirst().first.map(String.init) }
-                return nil
-            })
+            let groups = Set(
+                specs.compactMap { spec -> String? in
+                    if case .permission = spec.access { return spec.path.split(separator: "/").dropFirst().first.map(String.init) }
+                    return nil
+                })
             #expect(groups.isSuperset(of: ["users", "roles", "permissions", "security", "audit", "dictionaries"]))
             // Refusals are audited.
             let denials = try await services.audit.search(AuditQuery(username: "nobody", outcome: "denied"), page: PageRequest())
@@ -52,8 +56,9 @@ struct AccessTests {
             let body: [String: Any] = ["code": "CSRF1", "name": "测试", "dicomValue": "CHEST"]
             let missing = try await admin.call(.post, "/api/dictionaries/body-parts", json: body, csrf: false)
             #expect(missing.status == 403 && missing.errorCode == "csrf_failed")
-            let wrong = try await admin.call(.post, "/api/dictionaries/body-parts", json: body, csrf: false,
-                                             headers: [HTTPField.Name("X-CSRF-Token")!: "forged"])
+            let wrong = try await admin.call(
+                .post, "/api/dictionaries/body-parts", json: body, csrf: false,
+                headers: [HTTPField.Name("X-CSRF-Token")!: "forged"])
             #expect(wrong.status == 403 && wrong.errorCode == "csrf_failed")
             #expect(try await admin.call(.get, "/api/dictionaries/body-parts", csrf: false).status == 200, "reads need no token")
             #expect(try await admin.call(.post, "/api/dictionaries/body-parts", json: body).status == 201)
@@ -79,9 +84,13 @@ struct AccessTests {
             let blocked = try await session.call(.get, "/api/dictionaries/institutions")
             #expect(blocked.status == 403 && blocked.errorCode == "password_change_required")
             #expect(try await session.call(.get, "/api/me").status == 200)
-            let weak = try await session.call(.post, "/api/me/password", json: ["currentPassword": TestApp.demoPassword, "newPassword": "123"])
+            let weak = try await session.call(
+                .post, "/api/me/password", json: ["currentPassword": TestApp.demoPassword, "newPassword": "123"])
             #expect(weak.status == 422 && weak.errorCode == "validation_failed")
-            #expect(try await session.call(.post, "/api/me/password", json: ["currentPassword": TestApp.demoPassword, "newPassword": "Knee#Dr2026z"]).status == 204)
+            #expect(
+                try await session.call(
+                    .post, "/api/me/password", json: ["currentPassword": TestApp.demoPassword, "newPassword": "Knee#Dr2026z"]
+                ).status == 204)
             #expect(try await session.call(.get, "/api/dictionaries/institutions").status == 200)
         }
     }
@@ -110,12 +119,23 @@ struct AccessTests {
             try await admin.login("admin", TestApp.adminPassword)
             let institutions = try await admin.call(.get, "/api/dictionaries/institutions?q=CH-XC")
             let county = try #require(((institutions.json["items"] as? [[String: Any]])?.first)?["id"] as? Int)
-            let created = try await admin.call(.post, "/api/users", json: ["username": "xc.admin", "displayName": "县医院管理员", "institutionId": county])
+            let created = try await admin.call(
+                .post, "/api/users", json: ["username": "xc.admin", "displayName": "县医院管理员", "institutionId": county])
             let userID = try #require((created.json["user"] as? [String: Any])?["id"] as? Int)
             let initial = try #require(created.json["initialPassword"] as? String)
             let roles = try await admin.call(.get, "/api/roles")
-            let sysadmin = try #require((roles.json["items"] as? [[String: Any]])?.first { $0["code"] as? String == "system_admin" }?["id"] as? Int)
-            let grant = try await admin.call(.put, "/api/users/\(userID)/roles", json: ["items": [["roleId": sysadmin, "allInstitutions": false, "institutionIds": [county], "allCategories": true, "categoryIds": []]]])
+            let sysadmin = try #require(
+                (roles.json["items"] as? [[String: Any]])?.first { $0["code"] as? String == "system_admin" }?["id"] as? Int)
+            let grant = try await admin.call(
+                .put, "/api/users/\(userID)/roles",
+                json: [
+                    "items": [
+                        [
+                            "roleId": sysadmin, "allInstitutions": false, "institutionIds": [county], "allCategories": true,
+                            "categoryIds": [],
+                        ]
+                    ]
+                ])
             #expect(grant.status == 200)
 
             let countyAdmin = admin.fork()
@@ -124,7 +144,8 @@ struct AccessTests {
             let names = Set(((list.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["username"] as? String })
             #expect(names == ["xc.admin", "county.reg"])
             #expect(try await countyAdmin.call(.get, "/api/users/1").status == 404, "admin (no institution) is invisible")
-            let other = try await countyAdmin.call(.post, "/api/users", json: ["username": "evil", "displayName": "越权", "institutionId": 1])
+            let other = try await countyAdmin.call(
+                .post, "/api/users", json: ["username": "evil", "displayName": "越权", "institutionId": 1])
             #expect(other.status == 403)
             #expect(try await countyAdmin.call(.get, "/api/roles").status == 403, "system administrators do not manage grants (三权分立)")
             #expect(try await countyAdmin.call(.get, "/api/audit").status == 403)
@@ -138,7 +159,8 @@ struct AccessTests {
             #expect(missing.status == 404 && missing.errorCode == "not_found")
             let garbage = try await session.call(.post, "/api/auth/login", raw: Data("{not json".utf8))
             #expect(garbage.status == 400 && garbage.errorCode == "bad_request")
-            let english = try await session.call(.post, "/api/auth/login", json: ["username": "x", "password": "y"], headers: [.acceptLanguage: "en-US"])
+            let english = try await session.call(
+                .post, "/api/auth/login", json: ["username": "x", "password": "y"], headers: [.acceptLanguage: "en-US"])
             #expect(english.errorMessage == "Wrong user name or password")
             try await session.login("admin", TestApp.adminPassword)
             let invalid = try await session.call(.post, "/api/dictionaries/exam-items", json: ["code": "", "durationMinutes": -1])

@@ -55,8 +55,10 @@ final class TestSession: @unchecked Sendable {
     func fork() -> TestSession { TestSession(client: client) }
 
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, raw: Data? = nil, csrf sendCSRF: Bool = true,
-              headers extra: HTTPFields = [:]) async throws -> Reply {
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, raw: Data? = nil, csrf sendCSRF: Bool = true,
+        headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
         var headers = extra
         if let cookie { headers[.cookie] = cookie }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
@@ -94,12 +96,13 @@ final class TestSession: @unchecked Sendable {
 extension RouteSpec {
     /// A concrete URI for the route's pattern.
     var sampleURI: String {
-        "/" + path.split(separator: "/").map { part in
-            switch part {
-            case ":id": "1"
-            case ":kind": "institutions"
-            default: String(part)
-            }
-        }.joined(separator: "/")
+        "/"
+            + path.split(separator: "/").map { part in
+                switch part {
+                case ":id": "1"
+                case ":kind": "institutions"
+                default: String(part)
+                }
+            }.joined(separator: "/")
     }
 }

@@ -1,13 +1,15 @@
 import Foundation
-@testable import Spreadsheet
 import Testing
+
+@testable import Spreadsheet
 
 @Suite("Excel files")
 struct XLSXTests {
     @Test("what libxlsxwriter writes, the reader reads back, Chinese text and numbers included")
     func roundTrip() throws {
-        let sheet = Sheet(name: "检查项目", header: ["编码", "名称", "价格"],
-                          rows: [[.text("CT001"), .text("头颅CT平扫"), .number(180)], [.text("MR001"), .empty, .number(450.5)]])
+        let sheet = Sheet(
+            name: "检查项目", header: ["编码", "名称", "价格"],
+            rows: [[.text("CT001"), .text("头颅CT平扫"), .number(180)], [.text("MR001"), .empty, .number(450.5)]])
         let data = try XLSXWriter.data([sheet])
         #expect(data.starts(with: [0x50, 0x4B, 0x03, 0x04]))
         let rows = try XLSXReader.rows(data)

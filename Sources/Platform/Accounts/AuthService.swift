@@ -26,9 +26,10 @@ public struct AuthService: Sendable {
         status: 401, code: "invalid_credentials", zh: "用户名或密码错误", en: "Wrong user name or password")
 
     static func locked(minutes: Int) -> DomainError {
-        DomainError(status: 401, code: "account_locked",
-                    zh: "密码连续输错次数过多，账户已锁定，请 \(minutes) 分钟后再试或联系管理员解锁",
-                    en: "Too many failed attempts; the account is locked. Try again in \(minutes) minutes or ask an administrator")
+        DomainError(
+            status: 401, code: "account_locked",
+            zh: "密码连续输错次数过多，账户已锁定，请 \(minutes) 分钟后再试或联系管理员解锁",
+            en: "Too many failed attempts; the account is locked. Try again in \(minutes) minutes or ask an administrator")
     }
 
     /// A bcrypt hash of nothing in particular, checked when the user does not exist so that timing does not
@@ -56,8 +57,10 @@ public struct AuthService: Sendable {
         let userID = try row.int("id")
         let actor = AuditActor(userID: userID, username: try row.string("username"), clientIP: clientIP)
         if let until = try row.stringOrNil("locked_until").flatMap(Timestamp.parse), until > at {
-            try await audit.record(AuditEvent(action: "auth.login", objectType: "user", objectID: String(userID),
-                                              outcome: .denied, detail: "account locked"), by: actor)
+            try await audit.record(
+                AuditEvent(
+                    action: "auth.login", objectType: "user", objectID: String(userID),
+                    outcome: .denied, detail: "account locked"), by: actor)
             throw Self.locked(minutes: max(1, Int((until.timeIntervalSince(at) / 60).rounded(.up))))
         }
         guard Secrets.verifyPassword(password, hash: try row.string("password_hash")) else {
@@ -71,16 +74,21 @@ public struct AuthService: Sendable {
                     try await sql.raw("UPDATE users SET failed_logins = \(bind: failures) WHERE id = \(bind: userID)").run()
                 }
             }
-            try await audit.record(AuditEvent(action: lock ? "auth.lockout" : "auth.login", objectType: "user",
-                                              objectID: String(userID), outcome: .failure,
-                                              detail: "wrong password, failure \(failures) of \(policy.lockoutThreshold)"), by: actor)
+            try await audit.record(
+                AuditEvent(
+                    action: lock ? "auth.lockout" : "auth.login", objectType: "user",
+                    objectID: String(userID), outcome: .failure,
+                    detail: "wrong password, failure \(failures) of \(policy.lockoutThreshold)"), by: actor)
             throw lock ? Self.locked(minutes: policy.lockoutMinutes) : Self.invalidCredentials
         }
         guard try row.bool("active") else {
-            try await audit.record(AuditEvent(action: "auth.login", objectType: "user", objectID: String(userID),
-                                              outcome: .denied, detail: "account disabled"), by: actor)
-            throw DomainError(status: 401, code: "account_disabled", zh: "该账户已停用，请联系管理员",
-                              en: "This account is disabled; contact an administrator")
+            try await audit.record(
+                AuditEvent(
+                    action: "auth.login", objectType: "user", objectID: String(userID),
+                    outcome: .denied, detail: "account disabled"), by: actor)
+            throw DomainError(
+                status: 401, code: "account_disabled", zh: "该账户已停用，请联系管理员",
+                en: "This account is disabled; contact an administrator")
         }
         let token = Secrets.token()
         let sessionID = Secrets.digest(token)
@@ -102,17 +110,20 @@ public struct AuthService: Sendable {
         guard let principal = try await loadPrincipal(userID: userID, sessionID: sessionID, csrfToken: csrf, policy: policy) else {
             throw Self.invalidCredentials
         }
-        try await audit.record(AuditEvent(action: "auth.login", objectType: "user", objectID: String(userID)),
-                               by: AuditActor(principal, clientIP: clientIP))
+        try await audit.record(
+            AuditEvent(action: "auth.login", objectType: "user", objectID: String(userID)),
+            by: AuditActor(principal, clientIP: clientIP))
         return LoginResult(principal: principal, sessionToken: token, maxAgeSeconds: policy.sessionAbsoluteHours * 3600)
     }
 
     /// The principal of a session cookie, or nil when the session is unknown, ended, idle too long or too old.
     public func authenticate(sessionToken token: String) async throws -> Principal? {
         let sessionID = Secrets.digest(token)
-        guard let row = try await database.read({ sql in
-            try await sql.raw("SELECT * FROM sessions WHERE id = \(bind: sessionID) AND ended_at IS NULL").first()
-        }) else { return nil }
+        guard
+            let row = try await database.read({ sql in
+                try await sql.raw("SELECT * FROM sessions WHERE id = \(bind: sessionID) AND ended_at IS NULL").first()
+            })
+        else { return nil }
         let policy = try await policies.load()
         let at = now()
         let lastSeen = Timestamp.parse(try row.string("last_seen_at")) ?? .distantPast
@@ -127,16 +138,19 @@ public struct AuthService: Sendable {
                 try await sql.raw("UPDATE sessions SET last_seen_at = \(bind: stamp) WHERE id = \(bind: sessionID)").run()
             }
         }
-        return try await loadPrincipal(userID: try row.int("user_id"), sessionID: sessionID,
-                                       csrfToken: try row.string("csrf_token"), policy: policy)
+        return try await loadPrincipal(
+            userID: try row.int("user_id"), sessionID: sessionID,
+            csrfToken: try row.string("csrf_token"), policy: policy)
     }
 
     /// The principal of a bearer API token, or nil.
     public func authenticate(bearerToken token: String) async throws -> Principal? {
         let digest = Secrets.digest(token)
-        guard let row = try await database.read({ sql in
-            try await sql.raw("SELECT * FROM api_tokens WHERE token_hash = \(bind: digest) AND revoked_at IS NULL").first()
-        }) else { return nil }
+        guard
+            let row = try await database.read({ sql in
+                try await sql.raw("SELECT * FROM api_tokens WHERE token_hash = \(bind: digest) AND revoked_at IS NULL").first()
+            })
+        else { return nil }
         let at = now()
         if let expires = try row.stringOrNil("expires_at").flatMap(Timestamp.parse), expires <= at { return nil }
         let stamp = Timestamp.string(at)
@@ -148,8 +162,9 @@ public struct AuthService: Sendable {
         let principal = try await loadPrincipal(userID: try row.int("user_id"), sessionID: nil, csrfToken: nil, policy: policy)
         // Machines cannot answer a password-change prompt; a token simply carries the user's grants.
         return principal.map {
-            Principal(userID: $0.userID, username: $0.username, displayName: $0.displayName, institutionID: $0.institutionID,
-                      roles: $0.roles, grants: $0.grants, passwordChangeRequired: false, sessionID: nil, csrfToken: nil)
+            Principal(
+                userID: $0.userID, username: $0.username, displayName: $0.displayName, institutionID: $0.institutionID,
+                roles: $0.roles, grants: $0.grants, passwordChangeRequired: false, sessionID: nil, csrfToken: nil)
         }
     }
 
@@ -181,9 +196,11 @@ public struct AuthService: Sendable {
     {
         let at = now()
         return try await database.read { sql -> Principal? in
-            guard let user = try await sql.raw(
-                "SELECT * FROM users WHERE id = \(bind: userID) AND deleted_at IS NULL AND active = \(bind: true)"
-            ).first() else { return nil }
+            guard
+                let user = try await sql.raw(
+                    "SELECT * FROM users WHERE id = \(bind: userID) AND deleted_at IS NULL AND active = \(bind: true)"
+                ).first()
+            else { return nil }
             if let until = try user.stringOrNil("locked_until").flatMap(Timestamp.parse), until > at { return nil }
             let assignments = try await sql.raw(
                 """
@@ -199,14 +216,16 @@ public struct AuthService: Sendable {
                 if !roles.contains(roleRef) { roles.append(roleRef) }
                 var scope = Scope(allInstitutions: try a.bool("all_institutions"), allCategories: try a.bool("all_categories"))
                 if !scope.allInstitutions {
-                    scope.institutionIDs = Set(try await sql.raw(
-                        "SELECT institution_id FROM role_assignment_institutions WHERE assignment_id = \(bind: assignmentID)"
-                    ).all().map { try $0.int("institution_id") })
+                    scope.institutionIDs = Set(
+                        try await sql.raw(
+                            "SELECT institution_id FROM role_assignment_institutions WHERE assignment_id = \(bind: assignmentID)"
+                        ).all().map { try $0.int("institution_id") })
                 }
                 if !scope.allCategories {
-                    scope.categoryIDs = Set(try await sql.raw(
-                        "SELECT category_id FROM role_assignment_categories WHERE assignment_id = \(bind: assignmentID)"
-                    ).all().map { try $0.int("category_id") })
+                    scope.categoryIDs = Set(
+                        try await sql.raw(
+                            "SELECT category_id FROM role_assignment_categories WHERE assignment_id = \(bind: assignmentID)"
+                        ).all().map { try $0.int("category_id") })
                 }
                 let permissions = try await sql.raw(
                     "SELECT permission FROM role_permissions WHERE role_id = \(bind: try a.int("role_id"))"
@@ -226,17 +245,24 @@ public struct AuthService: Sendable {
     /// Changes the caller's own password after checking the current one, the policy and the history.
     public func changePassword(userID: Int, current: String, new: String) async throws {
         let policy = try await policies.load()
-        guard let row = try await database.read({ sql in
-            try await sql.raw("SELECT username, password_hash FROM users WHERE id = \(bind: userID)").first()
-        }) else { throw DomainError.unauthenticated }
+        guard
+            let row = try await database.read({ sql in
+                try await sql.raw("SELECT username, password_hash FROM users WHERE id = \(bind: userID)").first()
+            })
+        else { throw DomainError.unauthenticated }
         guard Secrets.verifyPassword(current, hash: try row.string("password_hash")) else {
-            throw DomainError.validation([FieldError(field: "currentPassword", code: "wrong", zh: "当前密码不正确",
-                                                     en: "The current password is wrong")])
+            throw DomainError.validation([
+                FieldError(
+                    field: "currentPassword", code: "wrong", zh: "当前密码不正确",
+                    en: "The current password is wrong")
+            ])
         }
         var problems = policy.problems(password: new, username: try row.string("username"))
         if current == new {
-            problems.append(FieldError(field: "newPassword", code: "unchanged", zh: "新密码不能与当前密码相同",
-                                       en: "The new password must differ from the current one"))
+            problems.append(
+                FieldError(
+                    field: "newPassword", code: "unchanged", zh: "新密码不能与当前密码相同",
+                    en: "The new password must differ from the current one"))
         } else if policy.historyCount > 0 {
             let history = try await database.read { sql in
                 try await sql.raw(
@@ -244,9 +270,11 @@ public struct AuthService: Sendable {
                 ).all().map { try $0.string("password_hash") }
             }
             if history.contains(where: { Secrets.verifyPassword(new, hash: $0) }) {
-                problems.append(FieldError(field: "newPassword", code: "reused",
-                                           zh: "不能使用最近 \(policy.historyCount) 次用过的密码",
-                                           en: "The password was used recently (last \(policy.historyCount))"))
+                problems.append(
+                    FieldError(
+                        field: "newPassword", code: "reused",
+                        zh: "不能使用最近 \(policy.historyCount) 次用过的密码",
+                        en: "The password was used recently (last \(policy.historyCount))"))
             }
         }
         if !problems.isEmpty { throw DomainError.validation(problems) }
@@ -308,8 +336,9 @@ public struct AuthService: Sendable {
             try await sql.raw(
                 "SELECT * FROM api_tokens WHERE user_id = \(bind: userID) AND revoked_at IS NULL ORDER BY id"
             ).all().map {
-                APIToken(id: try $0.int("id"), name: try $0.string("name"), createdAt: try $0.string("created_at"),
-                         expiresAt: try $0.stringOrNil("expires_at"), lastUsedAt: try $0.stringOrNil("last_used_at"), token: nil)
+                APIToken(
+                    id: try $0.int("id"), name: try $0.string("name"), createdAt: try $0.string("created_at"),
+                    expiresAt: try $0.stringOrNil("expires_at"), lastUsedAt: try $0.stringOrNil("last_used_at"), token: nil)
             }
         }
     }
@@ -319,7 +348,8 @@ public struct AuthService: Sendable {
         let n = try await database.write { sql in
             let n = try await sql.count(
                 "SELECT COUNT(*) AS n FROM api_tokens WHERE id = \(bind: tokenID) AND user_id = \(bind: userID) AND revoked_at IS NULL")
-            try await sql.raw("UPDATE api_tokens SET revoked_at = \(bind: stamp) WHERE id = \(bind: tokenID) AND user_id = \(bind: userID)").run()
+            try await sql.raw("UPDATE api_tokens SET revoked_at = \(bind: stamp) WHERE id = \(bind: tokenID) AND user_id = \(bind: userID)")
+                .run()
             return n
         }
         if n == 0 { throw DomainError.notFound("令牌", "Token") }

@@ -37,14 +37,19 @@ public enum Permission: String, CaseIterable, Sendable, Codable {
     }
 
     public static let groups: [Group] = [
-        Group(code: "system", zh: "系统管理", en: "System administration",
-              permissions: [.usersView, .usersManage, .dictView, .dictManage, .dicomNodesManage, .monitorView]),
-        Group(code: "security", zh: "安全管理", en: "Security administration",
-              permissions: [.rolesView, .rolesManage, .rolesAssign, .sessionsManage, .securityView, .securityManage]),
+        Group(
+            code: "system", zh: "系统管理", en: "System administration",
+            permissions: [.usersView, .usersManage, .dictView, .dictManage, .dicomNodesManage, .monitorView]),
+        Group(
+            code: "security", zh: "安全管理", en: "Security administration",
+            permissions: [.rolesView, .rolesManage, .rolesAssign, .sessionsManage, .securityView, .securityManage]),
         Group(code: "audit", zh: "安全审计", en: "Audit", permissions: [.auditView, .auditExport]),
-        Group(code: "clinical", zh: "临床业务", en: "Clinical work",
-              permissions: [.registrationManage, .examPerform, .studyView, .reportWrite, .reportReview, .qcManage,
-                            .statsView, .cloudfilmManage, .archiveManage]),
+        Group(
+            code: "clinical", zh: "临床业务", en: "Clinical work",
+            permissions: [
+                .registrationManage, .examPerform, .studyView, .reportWrite, .reportReview, .qcManage,
+                .statsView, .cloudfilmManage, .archiveManage,
+            ]),
     ]
 
     public var zh: String {
@@ -113,25 +118,35 @@ public struct BuiltinRole: Sendable {
     public let permissions: [Permission]
 
     public static let all: [BuiltinRole] = [
-        BuiltinRole(code: "system_admin", zh: "系统管理员", description: "维护用户账号、数据字典与系统配置，不能授权，不能查看审计日志",
-                    permissions: [.usersView, .usersManage, .dictView, .dictManage, .dicomNodesManage, .monitorView]),
-        BuiltinRole(code: "security_admin", zh: "安全管理员", description: "定义角色、为用户授权、设置安全策略、强制下线",
-                    permissions: [.usersView, .rolesView, .rolesManage, .rolesAssign, .sessionsManage, .securityView, .securityManage, .dictView]),
-        BuiltinRole(code: "auditor", zh: "审计管理员", description: "查询与导出审计日志，校验日志完整性",
-                    permissions: [.auditView, .auditExport]),
-        BuiltinRole(code: "registrar", zh: "登记员", description: "患者登记、检查预约与分诊",
-                    permissions: [.registrationManage, .dictView]),
-        BuiltinRole(code: "technologist", zh: "技师", description: "执行检查、上传影像、影像质控",
-                    permissions: [.examPerform, .studyView, .qcManage, .dictView]),
-        BuiltinRole(code: "resident", zh: "住院医师", description: "阅片并书写初步报告",
-                    permissions: [.studyView, .reportWrite, .dictView]),
-        BuiltinRole(code: "attending", zh: "主治医师", description: "书写与审核报告",
-                    permissions: [.studyView, .reportWrite, .reportReview, .dictView]),
-        BuiltinRole(code: "chief", zh: "主任医师", description: "终审报告、疑难病例会诊、报告质控",
-                    permissions: [.studyView, .reportWrite, .reportReview, .qcManage, .statsView, .dictView]),
-        BuiltinRole(code: "clinician", zh: "临床医生", description: "查看本人患者的影像与报告",
-                    permissions: [.studyView]),
-        BuiltinRole(code: "department_head", zh: "科室主任", description: "科室质控、工作量与阳性率统计、云胶片管理",
-                    permissions: [.studyView, .reportReview, .qcManage, .statsView, .cloudfilmManage, .archiveManage, .dictView]),
+        BuiltinRole(
+            code: "system_admin", zh: "系统管理员", description: "维护用户账号、数据字典与系统配置，不能授权，不能查看审计日志",
+            permissions: [.usersView, .usersManage, .dictView, .dictManage, .dicomNodesManage, .monitorView]),
+        BuiltinRole(
+            code: "security_admin", zh: "安全管理员", description: "定义角色、为用户授权、设置安全策略、强制下线",
+            permissions: [.usersView, .rolesView, .rolesManage, .rolesAssign, .sessionsManage, .securityView, .securityManage, .dictView]),
+        BuiltinRole(
+            code: "auditor", zh: "审计管理员", description: "查询与导出审计日志，校验日志完整性",
+            permissions: [.auditView, .auditExport]),
+        BuiltinRole(
+            code: "registrar", zh: "登记员", description: "患者登记、检查预约与分诊",
+            permissions: [.registrationManage, .dictView]),
+        BuiltinRole(
+            code: "technologist", zh: "技师", description: "执行检查、上传影像、影像质控",
+            permissions: [.examPerform, .studyView, .qcManage, .dictView]),
+        BuiltinRole(
+            code: "resident", zh: "住院医师", description: "阅片并书写初步报告",
+            permissions: [.studyView, .reportWrite, .dictView]),
+        BuiltinRole(
+            code: "attending", zh: "主治医师", description: "书写与审核报告",
+            permissions: [.studyView, .reportWrite, .reportReview, .dictView]),
+        BuiltinRole(
+            code: "chief", zh: "主任医师", description: "终审报告、疑难病例会诊、报告质控",
+            permissions: [.studyView, .reportWrite, .reportReview, .qcManage, .statsView, .dictView]),
+        BuiltinRole(
+            code: "clinician", zh: "临床医生", description: "查看本人患者的影像与报告",
+            permissions: [.studyView]),
+        BuiltinRole(
+            code: "department_head", zh: "科室主任", description: "科室质控、工作量与阳性率统计、云胶片管理",
+            permissions: [.studyView, .reportReview, .qcManage, .statsView, .cloudfilmManage, .archiveManage, .dictView]),
     ]
 }

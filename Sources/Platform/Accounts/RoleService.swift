@@ -44,9 +44,10 @@ public struct RoleService: Sendable {
             }
             return try rows.map { r in
                 let id = try r.int("id")
-                return RoleView(id: id, code: try r.string("code"), name: try r.string("name"),
-                                description: try r.stringOrNil("description"), builtin: try r.bool("builtin"),
-                                permissions: permissions[id] ?? [], userCount: try r.int("user_count"))
+                return RoleView(
+                    id: id, code: try r.string("code"), name: try r.string("name"),
+                    description: try r.stringOrNil("description"), builtin: try r.bool("builtin"),
+                    permissions: permissions[id] ?? [], userCount: try r.int("user_count"))
             }
         }
     }
@@ -56,7 +57,9 @@ public struct RoleService: Sendable {
         return role
     }
 
-    func validate(_ input: RoleInput, requireCode: Bool) throws -> (code: String?, name: String, description: String?, permissions: [Permission]) {
+    func validate(_ input: RoleInput, requireCode: Bool) throws -> (
+        code: String?, name: String, description: String?, permissions: [Permission]
+    ) {
         var v = Validator()
         let code = requireCode ? v.text(input.code, field: "code", label: ("角色编码", "Role code"), required: true, maxLength: 32) : nil
         if let c = code, !c.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
@@ -78,12 +81,14 @@ public struct RoleService: Sendable {
         let stamp = Timestamp.string()
         let id = try await database.write { sql -> Int in
             if try await sql.count("SELECT COUNT(*) AS n FROM roles WHERE LOWER(code) = \(bind: r.code!.lowercased())") > 0 {
-                throw DomainError(status: 409, code: "duplicate", zh: "角色编码“\(r.code!)”已存在", en: "Role code \(r.code!) exists",
-                                  fields: [FieldError(field: "code", code: "duplicate", zh: "角色编码已存在", en: "Role code exists")])
+                throw DomainError(
+                    status: 409, code: "duplicate", zh: "角色编码“\(r.code!)”已存在", en: "Role code \(r.code!) exists",
+                    fields: [FieldError(field: "code", code: "duplicate", zh: "角色编码已存在", en: "Role code exists")])
             }
             if try await sql.count("SELECT COUNT(*) AS n FROM roles WHERE name = \(bind: r.name)") > 0 {
-                throw DomainError(status: 409, code: "duplicate", zh: "角色名称“\(r.name)”已存在", en: "Role name \(r.name) exists",
-                                  fields: [FieldError(field: "name", code: "duplicate", zh: "角色名称已存在", en: "Role name exists")])
+                throw DomainError(
+                    status: 409, code: "duplicate", zh: "角色名称“\(r.name)”已存在", en: "Role name \(r.name) exists",
+                    fields: [FieldError(field: "name", code: "duplicate", zh: "角色名称已存在", en: "Role name exists")])
             }
             let id = try await sql.raw(
                 """
@@ -103,8 +108,9 @@ public struct RoleService: Sendable {
         let stamp = Timestamp.string()
         try await database.write { sql in
             if try await sql.count("SELECT COUNT(*) AS n FROM roles WHERE name = \(bind: r.name) AND id <> \(bind: id)") > 0 {
-                throw DomainError(status: 409, code: "duplicate", zh: "角色名称“\(r.name)”已存在", en: "Role name \(r.name) exists",
-                                  fields: [FieldError(field: "name", code: "duplicate", zh: "角色名称已存在", en: "Role name exists")])
+                throw DomainError(
+                    status: 409, code: "duplicate", zh: "角色名称“\(r.name)”已存在", en: "Role name \(r.name) exists",
+                    fields: [FieldError(field: "name", code: "duplicate", zh: "角色名称已存在", en: "Role name exists")])
             }
             try await sql.raw(
                 "UPDATE roles SET name = \(bind: r.name), description = \(bind: r.description), updated_at = \(bind: stamp) WHERE id = \(bind: existing.id)"
@@ -119,8 +125,9 @@ public struct RoleService: Sendable {
         let role = try await get(id: id)
         if role.builtin { throw DomainError.conflict("in_use", "内置角色不能删除", "Built-in roles cannot be deleted") }
         if role.userCount > 0 {
-            throw DomainError.conflict("in_use", "仍有 \(role.userCount) 位用户拥有该角色，请先取消授权",
-                                       "\(role.userCount) users still hold this role; revoke it first")
+            throw DomainError.conflict(
+                "in_use", "仍有 \(role.userCount) 位用户拥有该角色，请先取消授权",
+                "\(role.userCount) users still hold this role; revoke it first")
         }
         try await database.write { sql in
             try await sql.raw("DELETE FROM role_assignments WHERE role_id = \(bind: id)").run()

@@ -31,8 +31,10 @@ public enum Secrets {
 
     /// A readable temporary password that satisfies any sane policy: letters of both cases, digits, a symbol.
     public static func temporaryPassword() -> String {
-        let upper = Array("ABCDEFGHJKLMNPQRSTUVWXYZ"), lower = Array("abcdefghijkmnpqrstuvwxyz")
-        let digits = Array("23456789"), symbols = Array("#@%+=")
+        let upper = Array("ABCDEFGHJKLMNPQRSTUVWXYZ")
+        let lower = Array("abcdefghijkmnpqrstuvwxyz")
+        let digits = Array("23456789")
+        let symbols = Array("#@%+=")
         var rng = SystemRandomNumberGenerator()
         var chars: [Character] = [upper.randomElement(using: &rng)!, symbols.randomElement(using: &rng)!]
         for _ in 0..<5 { chars.append(lower.randomElement(using: &rng)!) }
@@ -42,7 +44,8 @@ public enum Secrets {
 
     /// Compares without leaking the position of the first difference.
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         var diff: UInt8 = 0
         for i in 0..<x.count { diff |= x[i] ^ y[i] }

@@ -19,8 +19,9 @@ public struct SecurityPolicy: Codable, Sendable, Equatable {
         var v = Validator()
         func range(_ value: Int, _ field: String, _ zh: String, _ en: String, _ r: ClosedRange<Int>) {
             if !r.contains(value) {
-                v.add(field, "out_of_range", "\(zh)应在 \(r.lowerBound)–\(r.upperBound) 之间",
-                      "\(en) must be between \(r.lowerBound) and \(r.upperBound)")
+                v.add(
+                    field, "out_of_range", "\(zh)应在 \(r.lowerBound)–\(r.upperBound) 之间",
+                    "\(en) must be between \(r.lowerBound) and \(r.upperBound)")
             }
         }
         range(minLength, "minLength", "密码最小长度", "Minimum length", 8...64)
@@ -47,8 +48,9 @@ public struct SecurityPolicy: Codable, Sendable, Equatable {
         if password.contains(where: { $0.isNumber }) { classes += 1 }
         if password.contains(where: { !$0.isLetter && !$0.isNumber }) { classes += 1 }
         if classes < minClasses {
-            v.add(field, "too_simple", "密码需包含大写字母、小写字母、数字、符号中的至少 \(minClasses) 类",
-                  "Password must mix at least \(minClasses) of: upper case, lower case, digits, symbols")
+            v.add(
+                field, "too_simple", "密码需包含大写字母、小写字母、数字、符号中的至少 \(minClasses) 类",
+                "Password must mix at least \(minClasses) of: upper case, lower case, digits, symbols")
         }
         if !username.isEmpty, password.lowercased().contains(username.lowercased()) {
             v.add(field, "contains_username", "密码不能包含用户名", "Password must not contain the user name")

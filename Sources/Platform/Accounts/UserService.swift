@@ -34,8 +34,10 @@ public struct UserInput: Sendable, Codable {
     public var mobile: String?
     public var password: String?
     public var active: Bool?
-    public init(username: String? = nil, displayName: String? = nil, title: String? = nil, institutionId: Int? = nil,
-                departmentId: Int? = nil, mobile: String? = nil, password: String? = nil, active: Bool? = nil) {
+    public init(
+        username: String? = nil, displayName: String? = nil, title: String? = nil, institutionId: Int? = nil,
+        departmentId: Int? = nil, mobile: String? = nil, password: String? = nil, active: Bool? = nil
+    ) {
         self.username = username
         self.displayName = displayName
         self.title = title
@@ -95,7 +97,9 @@ public struct UserService: Sendable {
         var parts: [SQLQueryString] = ["u.deleted_at IS NULL", Self.scopeFilter(scope)]
         if let t = query.text?.trimmingCharacters(in: .whitespaces), !t.isEmpty {
             let p = likePattern(t)
-            parts.append("(LOWER(u.username) LIKE \(bind: p) ESCAPE '\\' OR LOWER(u.display_name) LIKE \(bind: p) ESCAPE '\\' OR u.mobile LIKE \(bind: p) ESCAPE '\\')")
+            parts.append(
+                "(LOWER(u.username) LIKE \(bind: p) ESCAPE '\\' OR LOWER(u.display_name) LIKE \(bind: p) ESCAPE '\\' OR u.mobile LIKE \(bind: p) ESCAPE '\\')"
+            )
         }
         if let i = query.institutionID { parts.append("u.institution_id = \(bind: i)") }
         if let a = query.active { parts.append("u.active = \(bind: a)") }
@@ -176,7 +180,9 @@ public struct UserService: Sendable {
             v.add("username", "invalid", "用户名为 2–32 位字母、数字或 . _ -", "User name: 2–32 letters, digits, . _ or -")
         }
         let fields = try await validateCommon(input, validator: &v, scope: scope)
-        if let p = input.password, !p.isEmpty { v.errors.append(contentsOf: policy.problems(password: p, username: username ?? "", field: "password")) }
+        if let p = input.password, !p.isEmpty {
+            v.errors.append(contentsOf: policy.problems(password: p, username: username ?? "", field: "password"))
+        }
         try v.check()
         let generated = (input.password ?? "").isEmpty ? Secrets.temporaryPassword() : nil
         let hash = Secrets.hashPassword(generated ?? input.password!)
@@ -184,8 +190,9 @@ public struct UserService: Sendable {
         let id = try await database.write { sql -> Int in
             let taken = try await sql.count("SELECT COUNT(*) AS n FROM users WHERE LOWER(username) = \(bind: username!.lowercased())")
             if taken > 0 {
-                throw DomainError(status: 409, code: "duplicate", zh: "用户名“\(username!)”已被使用", en: "User name \(username!) is taken",
-                                  fields: [FieldError(field: "username", code: "duplicate", zh: "用户名已被使用", en: "User name is taken")])
+                throw DomainError(
+                    status: 409, code: "duplicate", zh: "用户名“\(username!)”已被使用", en: "User name \(username!) is taken",
+                    fields: [FieldError(field: "username", code: "duplicate", zh: "用户名已被使用", en: "User name is taken")])
             }
             let id = try await sql.raw(
                 """
@@ -252,15 +259,18 @@ public struct UserService: Sendable {
             }
         }
         if let d = input.departmentId {
-            let owner = try await database.read { try await $0.raw("SELECT institution_id FROM departments WHERE id = \(bind: d)").first()?.int("institution_id") }
+            let owner = try await database.read {
+                try await $0.raw("SELECT institution_id FROM departments WHERE id = \(bind: d)").first()?.int("institution_id")
+            }
             if owner == nil {
                 v.add("departmentId", "not_found", "所选科室不存在", "The department does not exist")
             } else if owner != input.institutionId {
                 v.add("departmentId", "mismatch", "科室不属于所选机构", "The department belongs to another institution")
             }
         }
-        return CommonFields(displayName: displayName ?? "", title: title, institutionID: input.institutionId ?? 0,
-                            departmentID: input.departmentId, mobile: mobile)
+        return CommonFields(
+            displayName: displayName ?? "", title: title, institutionID: input.institutionId ?? 0,
+            departmentID: input.departmentId, mobile: mobile)
     }
 
     /// Soft delete: the account can no longer sign in, its sessions end, its name stays reserved and its
@@ -270,7 +280,9 @@ public struct UserService: Sendable {
         if id == callerID { throw DomainError.conflict("self", "不能删除自己的账户", "You cannot delete your own account") }
         let stamp = Timestamp.string(now())
         try await database.write { sql in
-            try await sql.raw("UPDATE users SET deleted_at = \(bind: stamp), active = \(bind: false), updated_at = \(bind: stamp) WHERE id = \(bind: id)").run()
+            try await sql.raw(
+                "UPDATE users SET deleted_at = \(bind: stamp), active = \(bind: false), updated_at = \(bind: stamp) WHERE id = \(bind: id)"
+            ).run()
             try await sql.raw("DELETE FROM role_assignments WHERE user_id = \(bind: id)").run()
             try await sql.raw("UPDATE api_tokens SET revoked_at = \(bind: stamp) WHERE user_id = \(bind: id) AND revoked_at IS NULL").run()
         }
@@ -304,16 +316,20 @@ public struct UserService: Sendable {
         } else if data.starts(with: [0xFF, 0xD8, 0xFF]) {
             type = "image/jpeg"
         } else {
-            throw DomainError(status: 415, code: "unsupported_media_type", zh: "签名图片须为 PNG 或 JPEG 格式",
-                              en: "The signature must be a PNG or JPEG image")
+            throw DomainError(
+                status: 415, code: "unsupported_media_type", zh: "签名图片须为 PNG 或 JPEG 格式",
+                en: "The signature must be a PNG or JPEG image")
         }
         guard data.count <= Self.maxSignatureBytes else {
-            throw DomainError(status: 413, code: "payload_too_large", zh: "签名图片不能超过 512 KB", en: "The signature image must be at most 512 KB")
+            throw DomainError(
+                status: 413, code: "payload_too_large", zh: "签名图片不能超过 512 KB", en: "The signature image must be at most 512 KB")
         }
         let encoded = data.base64EncodedString()
         let stamp = Timestamp.string(now())
         try await database.write { sql in
-            try await sql.raw("UPDATE users SET signature = \(bind: encoded), signature_type = \(bind: type), updated_at = \(bind: stamp) WHERE id = \(bind: id)").run()
+            try await sql.raw(
+                "UPDATE users SET signature = \(bind: encoded), signature_type = \(bind: type), updated_at = \(bind: stamp) WHERE id = \(bind: id)"
+            ).run()
         }
     }
 
@@ -341,11 +357,16 @@ public struct UserService: Sendable {
             var result: [RoleAssignment] = []
             for a in try await sql.raw("SELECT * FROM role_assignments WHERE user_id = \(bind: userID) ORDER BY id").all() {
                 let aid = try a.int("id")
-                result.append(RoleAssignment(
-                    roleId: try a.int("role_id"), allInstitutions: try a.bool("all_institutions"),
-                    institutionIds: try await sql.raw("SELECT institution_id FROM role_assignment_institutions WHERE assignment_id = \(bind: aid) ORDER BY institution_id").all().map { try $0.int("institution_id") },
-                    allCategories: try a.bool("all_categories"),
-                    categoryIds: try await sql.raw("SELECT category_id FROM role_assignment_categories WHERE assignment_id = \(bind: aid) ORDER BY category_id").all().map { try $0.int("category_id") }))
+                result.append(
+                    RoleAssignment(
+                        roleId: try a.int("role_id"), allInstitutions: try a.bool("all_institutions"),
+                        institutionIds: try await sql.raw(
+                            "SELECT institution_id FROM role_assignment_institutions WHERE assignment_id = \(bind: aid) ORDER BY institution_id"
+                        ).all().map { try $0.int("institution_id") },
+                        allCategories: try a.bool("all_categories"),
+                        categoryIds: try await sql.raw(
+                            "SELECT category_id FROM role_assignment_categories WHERE assignment_id = \(bind: aid) ORDER BY category_id"
+                        ).all().map { try $0.int("category_id") }))
             }
             return result
         }
@@ -358,14 +379,17 @@ public struct UserService: Sendable {
     {
         _ = try await get(id: userID, scope: viewScope)
         if userID == callerID {
-            throw DomainError.forbidden("不能修改自己的授权，请由另一位安全管理员操作",
-                                        "You cannot change your own grants; ask another security administrator")
+            throw DomainError.forbidden(
+                "不能修改自己的授权，请由另一位安全管理员操作",
+                "You cannot change your own grants; ask another security administrator")
         }
         var v = Validator()
         let (roleIDs, institutionIDs, categoryIDs) = try await database.read { sql in
-            (Set(try await sql.raw("SELECT id FROM roles").all().map { try $0.int("id") }),
-             Set(try await sql.raw("SELECT id FROM institutions").all().map { try $0.int("id") }),
-             Set(try await sql.raw("SELECT id FROM exam_categories").all().map { try $0.int("id") }))
+            (
+                Set(try await sql.raw("SELECT id FROM roles").all().map { try $0.int("id") }),
+                Set(try await sql.raw("SELECT id FROM institutions").all().map { try $0.int("id") }),
+                Set(try await sql.raw("SELECT id FROM exam_categories").all().map { try $0.int("id") })
+            )
         }
         for (n, item) in items.enumerated() {
             let row = "第 \(n + 1) 行"
@@ -382,7 +406,8 @@ public struct UserService: Sendable {
             if !item.allCategories && !Set(item.categoryIds).isSubset(of: categoryIDs) {
                 v.add("items[\(n)].categoryIds", "not_found", "\(row)：所选检查类别不存在", "Row \(n + 1): unknown exam category")
             }
-            let withinScope = callerScope.allInstitutions || (!item.allInstitutions && Set(item.institutionIds).isSubset(of: callerScope.institutionIDs))
+            let withinScope =
+                callerScope.allInstitutions || (!item.allInstitutions && Set(item.institutionIds).isSubset(of: callerScope.institutionIDs))
             if !withinScope {
                 throw DomainError.forbidden("您只能在自己管辖的机构范围内授权", "You can grant roles only within your own institutions")
             }
@@ -400,12 +425,16 @@ public struct UserService: Sendable {
                 ).first()!.int("id")
                 if !item.allInstitutions {
                     for i in Set(item.institutionIds).sorted() {
-                        try await sql.raw("INSERT INTO role_assignment_institutions (assignment_id, institution_id) VALUES (\(bind: aid), \(bind: i))").run()
+                        try await sql.raw(
+                            "INSERT INTO role_assignment_institutions (assignment_id, institution_id) VALUES (\(bind: aid), \(bind: i))"
+                        ).run()
                     }
                 }
                 if !item.allCategories {
                     for c in Set(item.categoryIds).sorted() {
-                        try await sql.raw("INSERT INTO role_assignment_categories (assignment_id, category_id) VALUES (\(bind: aid), \(bind: c))").run()
+                        try await sql.raw(
+                            "INSERT INTO role_assignment_categories (assignment_id, category_id) VALUES (\(bind: aid), \(bind: c))"
+                        ).run()
                     }
                 }
             }

@@ -16,8 +16,10 @@ public struct AuditEvent: Sendable {
     public var outcome: Outcome
     public var detail: String?
 
-    public init(action: String, objectType: String? = nil, objectID: String? = nil, patientID: String? = nil,
-                outcome: Outcome = .success, detail: String? = nil) {
+    public init(
+        action: String, objectType: String? = nil, objectID: String? = nil, patientID: String? = nil,
+        outcome: Outcome = .success, detail: String? = nil
+    ) {
         self.action = action
         self.objectType = objectType
         self.objectID = objectID
@@ -64,18 +66,23 @@ public struct AuditRecord: Sendable, Codable, Equatable {
 
     /// The record's digest covers every field and the previous record's digest, so editing, inserting or
     /// deleting a record breaks the chain at that point.
-    static func computeHash(prev: String, at: String, userID: Int?, username: String?, roles: String?, clientIP: String?,
-                            action: String, objectType: String?, objectID: String?, patientID: String?, outcome: String,
-                            detail: String?) -> String {
-        let fields: [String?] = [prev, at, userID.map(String.init), username, roles, clientIP, action, objectType,
-                                 objectID, patientID, outcome, detail]
+    static func computeHash(
+        prev: String, at: String, userID: Int?, username: String?, roles: String?, clientIP: String?,
+        action: String, objectType: String?, objectID: String?, patientID: String?, outcome: String,
+        detail: String?
+    ) -> String {
+        let fields: [String?] = [
+            prev, at, userID.map(String.init), username, roles, clientIP, action, objectType,
+            objectID, patientID, outcome, detail,
+        ]
         return Secrets.sha256Hex(fields.map { $0.map { "v" + $0 } ?? "-" }.joined(separator: "\u{1F}"))
     }
 
     var expectedHash: String {
-        Self.computeHash(prev: prevHash, at: at, userID: userId, username: username, roles: roles, clientIP: clientIp,
-                         action: action, objectType: objectType, objectID: objectId, patientID: patientId,
-                         outcome: outcome, detail: detail)
+        Self.computeHash(
+            prev: prevHash, at: at, userID: userId, username: username, roles: roles, clientIP: clientIp,
+            action: action, objectType: objectType, objectID: objectId, patientID: patientId,
+            outcome: outcome, detail: detail)
     }
 }
 
@@ -86,8 +93,10 @@ public struct AuditQuery: Sendable {
     public var outcome: String?
     public var from: String?
     public var to: String?
-    public init(username: String? = nil, patientID: String? = nil, action: String? = nil, outcome: String? = nil,
-                from: String? = nil, to: String? = nil) {
+    public init(
+        username: String? = nil, patientID: String? = nil, action: String? = nil, outcome: String? = nil,
+        from: String? = nil, to: String? = nil
+    ) {
         self.username = username
         self.patientID = patientID
         self.action = action
@@ -118,7 +127,8 @@ public struct AuditLog: Sendable {
         let detail = event.detail.map { String($0.prefix(2000)) }
         try await database.write { sql in
             if engine == .postgres { try await sql.raw("SELECT pg_advisory_xact_lock(727501)").run() }
-            let prev = try await sql.raw("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").first()?.string("hash")
+            let prev =
+                try await sql.raw("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").first()?.string("hash")
                 ?? Self.genesis
             let at = Timestamp.string()
             let hash = AuditRecord.computeHash(
@@ -172,12 +182,14 @@ public struct AuditLog: Sendable {
             if batch.isEmpty { return AuditVerification(ok: true, records: count) }
             for record in batch {
                 if record.prevHash != prev {
-                    return AuditVerification(ok: false, records: count, brokenAt: record.id,
-                                             reason: "link to the previous record is broken (a record was removed or inserted)")
+                    return AuditVerification(
+                        ok: false, records: count, brokenAt: record.id,
+                        reason: "link to the previous record is broken (a record was removed or inserted)")
                 }
                 if record.hash != record.expectedHash {
-                    return AuditVerification(ok: false, records: count, brokenAt: record.id,
-                                             reason: "record content does not match its hash (the record was altered)")
+                    return AuditVerification(
+                        ok: false, records: count, brokenAt: record.id,
+                        reason: "record content does not match its hash (the record was altered)")
                 }
                 prev = record.hash
                 lastID = record.id

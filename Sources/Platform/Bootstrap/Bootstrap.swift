@@ -35,7 +35,9 @@ public enum Bootstrap {
                 RETURNING id
                 """
             ).first()!.int("id")
-            try await sql.raw("INSERT INTO password_history (user_id, password_hash, created_at) VALUES (\(bind: id), \(bind: hash), \(bind: stamp))").run()
+            try await sql.raw(
+                "INSERT INTO password_history (user_id, password_hash, created_at) VALUES (\(bind: id), \(bind: hash), \(bind: stamp))"
+            ).run()
             // The bootstrap account holds the three administrator roles so that a new installation can be
             // set up at all; docs/operations.md tells operators to create separate accounts and disable it.
             for code in ["system_admin", "security_admin", "auditor"] {

@@ -29,7 +29,11 @@ public enum Timestamp {
         guard let y = num(0, 4), s.count >= 10, s[4] == 45, let mo = num(5, 2), s[7] == 45, let d = num(8, 2),
             (1...12).contains(mo), (1...31).contains(d)
         else { return nil }
-        var h = 0, mi = 0, sec = 0, frac = 0.0, offset = 0
+        var h = 0
+        var mi = 0
+        var sec = 0
+        var frac = 0.0
+        var offset = 0
         var i = 10
         if i < s.count, s[i] == 84 || s[i] == 32 {
             guard let hh = num(i + 1, 2), s.count > i + 3, s[i + 3] == 58, let mm = num(i + 4, 2), hh < 24, mm < 60

@@ -40,7 +40,8 @@ public final class Database: Sendable {
         if let url = config.databaseURL, !url.hasPrefix("sqlite:") {
             throw ConfigError.invalid("YUNYING_DATABASE_URL", url)
         }
-        let path = config.databaseURL.map { String($0.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "") }
+        let path =
+            config.databaseURL.map { String($0.dropFirst("sqlite:".count)).replacingOccurrences(of: "//", with: "") }
             ?? config.sqlitePath
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

@@ -65,13 +65,22 @@ public struct DictionaryKind: Sendable {
 
 extension DictionaryField {
     static func code(_ zh: String = "编码") -> DictionaryField {
-        DictionaryField("code", "code", zh, "Code", .text).with { $0.required = true; $0.maxLength = 32; $0.unique = true }
+        DictionaryField("code", "code", zh, "Code", .text).with {
+            $0.required = true
+            $0.maxLength = 32
+            $0.unique = true
+        }
     }
     static func name(_ zh: String = "名称", max: Int = 64) -> DictionaryField {
-        DictionaryField("name", "name", zh, "Name", .text).with { $0.required = true; $0.maxLength = max }
+        DictionaryField("name", "name", zh, "Name", .text).with {
+            $0.required = true
+            $0.maxLength = max
+        }
     }
     static let sortOrder = DictionaryField("sortOrder", "sort_order", "排序", "Order", .int).with {
-        $0.min = 0; $0.max = 9999; $0.listed = false
+        $0.min = 0
+        $0.max = 9999
+        $0.listed = false
     }
     static let active = DictionaryField("active", "active", "状态", "Status", .bool)
 
@@ -87,7 +96,9 @@ extension DictionaryField {
 }
 
 public enum DictionaryCatalog {
-    public static let kinds: [DictionaryKind] = [institutions, departments, examCategories, examGroups, bodyParts, examItems, reportTemplates]
+    public static let kinds: [DictionaryKind] = [
+        institutions, departments, examCategories, examGroups, bodyParts, examItems, reportTemplates,
+    ]
 
     public static func kind(_ name: String) -> DictionaryKind? { kinds.first { $0.kind == name } }
 
@@ -106,18 +117,25 @@ public enum DictionaryCatalog {
                 ]
             },
             DictionaryField("parentId", "parent_id", "上级机构", "Parent", .ref).with { $0.ref = "institutions" },
-            DictionaryField("address", "address", "地址", "Address", .text).with { $0.maxLength = 200; $0.listed = false },
+            DictionaryField("address", "address", "地址", "Address", .text).with {
+                $0.maxLength = 200
+                $0.listed = false
+            },
             DictionaryField("phone", "phone", "联系电话", "Phone", .text).with { $0.maxLength = 32 },
             .sortOrder, .active,
         ],
-        referencedBy: [("institutions", "parent_id", "下级机构", "child institutions"), ("departments", "institution_id", "科室", "departments"),
-                       ("users", "institution_id", "用户", "users"), ("role_assignment_institutions", "institution_id", "授权", "grants")])
+        referencedBy: [
+            ("institutions", "parent_id", "下级机构", "child institutions"), ("departments", "institution_id", "科室", "departments"),
+            ("users", "institution_id", "用户", "users"), ("role_assignment_institutions", "institution_id", "授权", "grants"),
+        ])
 
     static let departments = DictionaryKind(
         kind: "departments", table: "departments", zh: "科室病区", en: "Departments and wards",
         fields: [
             DictionaryField("institutionId", "institution_id", "所属机构", "Institution", .ref).with {
-                $0.ref = "institutions"; $0.required = true; $0.institutionScoped = true
+                $0.ref = "institutions"
+                $0.required = true
+                $0.institutionScoped = true
             },
             .code("科室编码").with { $0.uniqueWithin = "institutionId" }, .name("科室名称"),
             DictionaryField("kind", "kind", "类型", "Type", .choice).with {
@@ -137,14 +155,19 @@ public enum DictionaryCatalog {
     static let examCategories = DictionaryKind(
         kind: "exam-categories", table: "exam_categories", zh: "检查类别", en: "Exam categories",
         fields: [.code("类别编码"), .name("类别名称"), .modality, .sortOrder, .active],
-        referencedBy: [("exam_groups", "category_id", "检查分组", "exam groups"), ("exam_items", "category_id", "检查项目", "exam items"),
-                       ("report_templates", "category_id", "报告模板", "report templates"),
-                       ("role_assignment_categories", "category_id", "授权", "grants")])
+        referencedBy: [
+            ("exam_groups", "category_id", "检查分组", "exam groups"), ("exam_items", "category_id", "检查项目", "exam items"),
+            ("report_templates", "category_id", "报告模板", "report templates"),
+            ("role_assignment_categories", "category_id", "授权", "grants"),
+        ])
 
     static let examGroups = DictionaryKind(
         kind: "exam-groups", table: "exam_groups", zh: "检查分组", en: "Exam groups",
         fields: [
-            DictionaryField("categoryId", "category_id", "检查类别", "Category", .ref).with { $0.ref = "exam-categories"; $0.required = true },
+            DictionaryField("categoryId", "category_id", "检查类别", "Category", .ref).with {
+                $0.ref = "exam-categories"
+                $0.required = true
+            },
             .code("分组编码"), .name("分组名称"), .sortOrder, .active,
         ],
         referencedBy: [("exam_items", "group_id", "检查项目", "exam items")])
@@ -156,23 +179,45 @@ public enum DictionaryCatalog {
             DictionaryField("dicomValue", "dicom_value", "DICOM 部位值", "DICOM Body Part", .text).with { $0.maxLength = 16 },
             .sortOrder, .active,
         ],
-        referencedBy: [("exam_items", "body_part_id", "检查项目", "exam items"), ("report_templates", "body_part_id", "报告模板", "report templates")])
+        referencedBy: [
+            ("exam_items", "body_part_id", "检查项目", "exam items"), ("report_templates", "body_part_id", "报告模板", "report templates"),
+        ])
 
     static let examItems = DictionaryKind(
         kind: "exam-items", table: "exam_items", zh: "检查项目", en: "Exam items",
         fields: [
             .code("项目编码"), .name("项目名称", max: 100),
-            DictionaryField("categoryId", "category_id", "检查类别", "Category", .ref).with { $0.ref = "exam-categories"; $0.required = true },
+            DictionaryField("categoryId", "category_id", "检查类别", "Category", .ref).with {
+                $0.ref = "exam-categories"
+                $0.required = true
+            },
             DictionaryField("groupId", "group_id", "检查分组", "Group", .ref).with {
-                $0.ref = "exam-groups"; $0.refMustMatch = ("category_id", "categoryId")
+                $0.ref = "exam-groups"
+                $0.refMustMatch = ("category_id", "categoryId")
             },
             .modality,
             DictionaryField("bodyPartId", "body_part_id", "检查部位", "Body part", .ref).with { $0.ref = "body-parts" },
-            DictionaryField("durationMinutes", "duration_minutes", "检查时长（分钟）", "Duration (min)", .int).with { $0.min = 1; $0.max = 480 },
-            DictionaryField("slotUnits", "slot_units", "占用号源数", "Slot units", .int).with { $0.min = 1; $0.max = 20; $0.listed = false },
-            DictionaryField("workPoints", "work_points", "工作量分值", "Work points", .decimal).with { $0.min = 0; $0.max = 1000 },
-            DictionaryField("priceFen", "price_fen", "价格（元）", "Price (CNY)", .money).with { $0.min = 0; $0.max = 100_000_000 },
-            DictionaryField("preparation", "preparation", "检查前准备", "Preparation", .textarea).with { $0.maxLength = 1000; $0.listed = false },
+            DictionaryField("durationMinutes", "duration_minutes", "检查时长（分钟）", "Duration (min)", .int).with {
+                $0.min = 1
+                $0.max = 480
+            },
+            DictionaryField("slotUnits", "slot_units", "占用号源数", "Slot units", .int).with {
+                $0.min = 1
+                $0.max = 20
+                $0.listed = false
+            },
+            DictionaryField("workPoints", "work_points", "工作量分值", "Work points", .decimal).with {
+                $0.min = 0
+                $0.max = 1000
+            },
+            DictionaryField("priceFen", "price_fen", "价格（元）", "Price (CNY)", .money).with {
+                $0.min = 0
+                $0.max = 100_000_000
+            },
+            DictionaryField("preparation", "preparation", "检查前准备", "Preparation", .textarea).with {
+                $0.maxLength = 1000
+                $0.listed = false
+            },
             .sortOrder, .active,
         ],
         referencedBy: [])
@@ -183,8 +228,14 @@ public enum DictionaryCatalog {
             .code("模板编码"), .name("模板名称", max: 100),
             DictionaryField("categoryId", "category_id", "检查类别", "Category", .ref).with { $0.ref = "exam-categories" },
             DictionaryField("bodyPartId", "body_part_id", "检查部位", "Body part", .ref).with { $0.ref = "body-parts" },
-            DictionaryField("findings", "findings", "影像所见", "Findings", .textarea).with { $0.maxLength = 4000; $0.listed = false },
-            DictionaryField("impression", "impression", "诊断意见", "Impression", .textarea).with { $0.maxLength = 2000; $0.listed = false },
+            DictionaryField("findings", "findings", "影像所见", "Findings", .textarea).with {
+                $0.maxLength = 4000
+                $0.listed = false
+            },
+            DictionaryField("impression", "impression", "诊断意见", "Impression", .textarea).with {
+                $0.maxLength = 2000
+                $0.listed = false
+            },
             .sortOrder, .active,
         ],
         referencedBy: [])

@@ -185,9 +185,10 @@ public struct DictionaryService: Sendable {
 
     /// Checks every field (type, range, required, options, references, uniqueness, scope) and returns the
     /// column values. All problems are reported together.
-    static func validate(_ k: DictionaryKind, _ input: [String: JSONValue], existingID: Int?, scope: Scope, sql: any SQLDatabase,
-                         rowLabel: String?) async throws -> Columns
-    {
+    static func validate(
+        _ k: DictionaryKind, _ input: [String: JSONValue], existingID: Int?, scope: Scope, sql: any SQLDatabase,
+        rowLabel: String?
+    ) async throws -> Columns {
         var v = Validator()
         var cols = Columns()
         let prefix = rowLabel.map { "\($0)：" } ?? ""
@@ -249,8 +250,12 @@ public struct DictionaryService: Sendable {
                     fail(f, "invalid", "\(f.zh)须为整数", "\(f.en) must be a whole number")
                     continue
                 }
-                if let lo = f.min, Double(n) < lo { fail(f, "out_of_range", "\(f.zh)不能小于 \(format(lo, f))", "\(f.en) must be at least \(format(lo, f))") }
-                if let hi = f.max, Double(n) > hi { fail(f, "out_of_range", "\(f.zh)不能大于 \(format(hi, f))", "\(f.en) must be at most \(format(hi, f))") }
+                if let lo = f.min, Double(n) < lo {
+                    fail(f, "out_of_range", "\(f.zh)不能小于 \(format(lo, f))", "\(f.en) must be at least \(format(lo, f))")
+                }
+                if let hi = f.max, Double(n) > hi {
+                    fail(f, "out_of_range", "\(f.zh)不能大于 \(format(hi, f))", "\(f.en) must be at most \(format(hi, f))")
+                }
                 intValues[f.name] = n
                 cols.values.append((f.column, n))
             case .decimal:
@@ -266,8 +271,12 @@ public struct DictionaryService: Sendable {
                     fail(f, "invalid", "\(f.zh)须为数字", "\(f.en) must be a number")
                     continue
                 }
-                if let lo = f.min, d < lo { fail(f, "out_of_range", "\(f.zh)不能小于 \(format(lo, f))", "\(f.en) must be at least \(format(lo, f))") }
-                if let hi = f.max, d > hi { fail(f, "out_of_range", "\(f.zh)不能大于 \(format(hi, f))", "\(f.en) must be at most \(format(hi, f))") }
+                if let lo = f.min, d < lo {
+                    fail(f, "out_of_range", "\(f.zh)不能小于 \(format(lo, f))", "\(f.en) must be at least \(format(lo, f))")
+                }
+                if let hi = f.max, d > hi {
+                    fail(f, "out_of_range", "\(f.zh)不能大于 \(format(hi, f))", "\(f.en) must be at most \(format(hi, f))")
+                }
                 cols.values.append((f.column, d))
             }
         }

@@ -78,7 +78,9 @@ public struct DictionaryTransfer: Sendable {
         var columnOf: [String: Int] = [:]
         for (i, title) in head.enumerated() {
             let t = title.trimmingCharacters(in: .whitespaces)
-            if let f = k.fields.first(where: { Self.header($0, english: false) == t || Self.header($0, english: true).lowercased() == t.lowercased() || $0.name == t }) {
+            if let f = k.fields.first(where: {
+                Self.header($0, english: false) == t || Self.header($0, english: true).lowercased() == t.lowercased() || $0.name == t
+            }) {
                 columnOf[f.name] = i
             }
         }
@@ -110,14 +112,19 @@ public struct DictionaryTransfer: Sendable {
             for f in k.fields {
                 guard let c = columnOf[f.name] else { continue }
                 let text = (c < cells.count ? cells[c] : "").trimmingCharacters(in: .whitespaces)
-                if text.isEmpty { input[f.name] = f.type == .bool ? nil : .null; continue }
+                if text.isEmpty {
+                    input[f.name] = f.type == .bool ? nil : .null
+                    continue
+                }
                 switch f.type {
                 case .ref:
                     if let id = codes[f.name]?[text.lowercased()] {
                         input[f.name] = .int(id)
                     } else {
-                        problems.append(FieldError(field: f.name, code: "not_found", zh: "第 \(line) 行：\(f.zh)编码“\(text)”不存在",
-                                                   en: "Row \(line): \(f.en) code \(text) not found"))
+                        problems.append(
+                            FieldError(
+                                field: f.name, code: "not_found", zh: "第 \(line) 行：\(f.zh)编码“\(text)”不存在",
+                                en: "Row \(line): \(f.en) code \(text) not found"))
                     }
                 case .bool:
                     input[f.name] = .bool(!["否", "停用", "no", "false", "0", "n"].contains(text.lowercased()))

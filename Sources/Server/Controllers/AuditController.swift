@@ -6,8 +6,9 @@ import Spreadsheet
 /// The auditor's view of the audit trail (DM-04, MON-02).
 enum AuditController {
     static func query(_ request: Request) -> AuditQuery {
-        AuditQuery(username: request.query("username"), patientID: request.query("patientId"), action: request.query("action"),
-                   outcome: request.query("outcome"), from: request.query("from"), to: request.query("to"))
+        AuditQuery(
+            username: request.query("username"), patientID: request.query("patientId"), action: request.query("action"),
+            outcome: request.query("outcome"), from: request.query("from"), to: request.query("to"))
     }
 
     static func register(_ r: Routes) {
@@ -19,17 +20,28 @@ enum AuditController {
             let en = request.prefersEnglish
             let records = try await s.audit.export(query(request))
             context.auditNote.set(detail: "rows=\(records.count)")
-            let header = en
-                ? ["No.", "Time (UTC)", "User", "Roles", "Client IP", "Action", "Object type", "Object", "Patient ID", "Outcome", "Detail", "Hash"]
+            let header =
+                en
+                ? [
+                    "No.", "Time (UTC)", "User", "Roles", "Client IP", "Action", "Object type", "Object", "Patient ID", "Outcome", "Detail",
+                    "Hash",
+                ]
                 : ["序号", "时间（UTC）", "用户", "角色", "客户端IP", "操作", "对象类型", "对象", "患者ID", "结果", "详情", "记录哈希"]
-            let outcomes = en ? ["success": "success", "failure": "failure", "denied": "denied"] : ["success": "成功", "failure": "失败", "denied": "拒绝"]
+            let outcomes =
+                en ? ["success": "success", "failure": "failure", "denied": "denied"] : ["success": "成功", "failure": "失败", "denied": "拒绝"]
             let rows: [[SheetCell]] = records.map { a in
-                [.number(Double(a.id)), .text(a.at), .text(a.username ?? ""), .text(a.roles ?? ""), .text(a.clientIp ?? ""), .text(a.action),
-                 .text(a.objectType ?? ""), .text(a.objectId ?? ""), .text(a.patientId ?? ""), .text(outcomes[a.outcome] ?? a.outcome),
-                 .text(a.detail ?? ""), .text(a.hash)]
+                [
+                    .number(Double(a.id)), .text(a.at), .text(a.username ?? ""), .text(a.roles ?? ""), .text(a.clientIp ?? ""),
+                    .text(a.action),
+                    .text(a.objectType ?? ""), .text(a.objectId ?? ""), .text(a.patientId ?? ""), .text(outcomes[a.outcome] ?? a.outcome),
+                    .text(a.detail ?? ""), .text(a.hash),
+                ]
             }
-            let data = try XLSXWriter.data([Sheet(name: en ? "Audit log" : "审计日志", header: header, rows: rows,
-                                                  columnWidths: [8, 26, 14, 24, 16, 24, 12, 10, 14, 8, 40, 66])])
+            let data = try XLSXWriter.data([
+                Sheet(
+                    name: en ? "Audit log" : "审计日志", header: header, rows: rows,
+                    columnWidths: [8, 26, 14, 24, 16, 24, 12, 10, 14, 8, 40, 66])
+            ])
             return FileResponse(data: data, contentType: XLSXWriter.contentType, filename: en ? "audit-log.xlsx" : "审计日志.xlsx")
         }
         r.get("api/audit/verify", .permission(.auditView), audit: "audit.verify", object: "audit_log") { _, context in
@@ -43,7 +55,10 @@ enum AuditController {
 /// Dictionaries (DICT-04..08): one generic set of routes for every kind.
 enum DictionaryController {
     struct Field: Encodable, Sendable {
-        struct Option: Encodable, Sendable { let value: String; let label: String }
+        struct Option: Encodable, Sendable {
+            let value: String
+            let label: String
+        }
         let name: String
         let label: String
         let type: String
@@ -55,21 +70,30 @@ enum DictionaryController {
         let ref: String?
         let listed: Bool
     }
-    struct Kind: Encodable, Sendable { let kind: String; let name: String; let fields: [Field] }
+    struct Kind: Encodable, Sendable {
+        let kind: String
+        let name: String
+        let fields: [Field]
+    }
     struct Kinds: Encodable, Sendable { let kinds: [Kind] }
 
     static func register(_ r: Routes) {
         let s = r.services
         r.get("api/dictionaries", .permission(.dictView)) { request, _ in
             let en = request.prefersEnglish
-            return JSONResponse(Kinds(kinds: DictionaryCatalog.kinds.map { k in
-                Kind(kind: k.kind, name: en ? k.en : k.zh, fields: k.fields.map { f in
-                    Field(name: f.name, label: en ? f.en : f.zh, type: f.type.rawValue, required: f.required,
-                          maxLength: [.text, .textarea].contains(f.type) ? f.maxLength : nil, min: f.min, max: f.max,
-                          options: f.options.isEmpty ? nil : f.options.map { .init(value: $0.value, label: en ? $0.en : $0.zh) },
-                          ref: f.ref, listed: f.listed)
-                })
-            }))
+            return JSONResponse(
+                Kinds(
+                    kinds: DictionaryCatalog.kinds.map { k in
+                        Kind(
+                            kind: k.kind, name: en ? k.en : k.zh,
+                            fields: k.fields.map { f in
+                                Field(
+                                    name: f.name, label: en ? f.en : f.zh, type: f.type.rawValue, required: f.required,
+                                    maxLength: [.text, .textarea].contains(f.type) ? f.maxLength : nil, min: f.min, max: f.max,
+                                    options: f.options.isEmpty ? nil : f.options.map { .init(value: $0.value, label: en ? $0.en : $0.zh) },
+                                    ref: f.ref, listed: f.listed)
+                            })
+                    }))
         }
         r.get("api/dictionaries/:kind", .permission(.dictView)) { request, context in
             let kind = try DictionaryService.kind(context.parameters.get("kind") ?? "")
@@ -80,11 +104,13 @@ enum DictionaryController {
             let query = DictionaryQuery(text: request.query("q"), active: request.queryBool("active"), refs: refs)
             return JSONResponse(try await s.dictionaries.list(kind.kind, query, page: try request.pageRequest))
         }
-        r.get("api/dictionaries/:kind/export.xlsx", .permission(.dictView), audit: "dict.export", object: "dictionary") { request, context in
+        r.get("api/dictionaries/:kind/export.xlsx", .permission(.dictView), audit: "dict.export", object: "dictionary") {
+            request, context in
             let kind = try DictionaryService.kind(context.parameters.get("kind") ?? "")
             context.auditNote.set(objectID: kind.kind)
             let data = try await s.transfer.export(kind.kind, english: request.prefersEnglish)
-            return FileResponse(data: data, contentType: XLSXWriter.contentType, filename: (request.prefersEnglish ? kind.en : kind.zh) + ".xlsx")
+            return FileResponse(
+                data: data, contentType: XLSXWriter.contentType, filename: (request.prefersEnglish ? kind.en : kind.zh) + ".xlsx")
         }
         r.post("api/dictionaries/:kind/import", .permission(.dictManage), audit: "dict.import", object: "dictionary") { request, context in
             let kind = try DictionaryService.kind(context.parameters.get("kind") ?? "")
@@ -99,8 +125,9 @@ enum DictionaryController {
         }
         r.post("api/dictionaries/:kind", .permission(.dictManage), audit: "dict.create", object: "dictionary") { request, context in
             let kind = context.parameters.get("kind") ?? ""
-            let record = try await s.dictionaries.create(kind, try await request.json([String: JSONValue].self, context: context),
-                                                         scope: try context.require().scope(for: .dictManage))
+            let record = try await s.dictionaries.create(
+                kind, try await request.json([String: JSONValue].self, context: context),
+                scope: try context.require().scope(for: .dictManage))
             context.auditNote.set(objectID: "\(kind)/\(record["id"]?.stringValue ?? "")")
             return JSONResponse(record, status: .created)
         }
@@ -108,8 +135,10 @@ enum DictionaryController {
             let kind = context.parameters.get("kind") ?? ""
             let id = try context.intParameter("id")
             context.auditNote.set(objectID: "\(kind)/\(id)")
-            return JSONResponse(try await s.dictionaries.update(kind, id: id, try await request.json([String: JSONValue].self, context: context),
-                                                                scope: try context.require().scope(for: .dictManage)))
+            return JSONResponse(
+                try await s.dictionaries.update(
+                    kind, id: id, try await request.json([String: JSONValue].self, context: context),
+                    scope: try context.require().scope(for: .dictManage)))
         }
         r.delete("api/dictionaries/:kind/:id", .permission(.dictManage), audit: "dict.delete", object: "dictionary") { _, context in
             let kind = context.parameters.get("kind") ?? ""

@@ -4,7 +4,10 @@ import Platform
 
 /// Users, their signatures, sessions and role assignments (DICT-01..03, AUTH-01).
 enum UserController {
-    struct Created: Encodable, Sendable { let user: UserView; let initialPassword: String? }
+    struct Created: Encodable, Sendable {
+        let user: UserView
+        let initialPassword: String?
+    }
     struct Password: Encodable, Sendable { let initialPassword: String }
     struct Ended: Encodable, Sendable { let ended: Int }
     struct Assignments: Codable, Sendable { let items: [RoleAssignment] }
@@ -13,7 +16,8 @@ enum UserController {
         let s = r.services
         r.get("api/users", .permission(.usersView)) { request, context in
             let p = try context.require()
-            let query = UserQuery(text: request.query("q"), institutionID: try request.queryInt("institutionId"), active: request.queryBool("active"))
+            let query = UserQuery(
+                text: request.query("q"), institutionID: try request.queryInt("institutionId"), active: request.queryBool("active"))
             return JSONResponse(try await s.users.list(query, scope: p.scope(for: .usersView), page: try request.pageRequest))
         }
         r.get("api/users/:id", .permission(.usersView)) { _, context in
@@ -29,7 +33,8 @@ enum UserController {
         r.put("api/users/:id", .permission(.usersManage), audit: "user.update", object: "user") { request, context in
             let p = try context.require()
             let input = try await request.json(UserInput.self, context: context)
-            return JSONResponse(try await s.users.update(id: try context.intParameter("id"), input, scope: p.scope(for: .usersManage), by: p.userID))
+            return JSONResponse(
+                try await s.users.update(id: try context.intParameter("id"), input, scope: p.scope(for: .usersManage), by: p.userID))
         }
         r.delete("api/users/:id", .permission(.usersManage), audit: "user.delete", object: "user") { _, context in
             let p = try context.require()
@@ -37,7 +42,8 @@ enum UserController {
             return NoContent()
         }
         r.post("api/users/:id/reset-password", .permission(.usersManage), audit: "user.password.reset", object: "user") { _, context in
-            let password = try await s.users.resetPassword(id: try context.intParameter("id"), scope: try context.require().scope(for: .usersManage))
+            let password = try await s.users.resetPassword(
+                id: try context.intParameter("id"), scope: try context.require().scope(for: .usersManage))
             return JSONResponse(Password(initialPassword: password))
         }
         r.post("api/users/:id/unlock", .permission(.usersManage), audit: "user.unlock", object: "user") { _, context in
@@ -46,7 +52,8 @@ enum UserController {
         }
         r.put("api/users/:id/signature", .permission(.usersManage), audit: "user.signature.set", object: "user") { request, context in
             let data = try await request.bytes(limit: 600 * 1024)
-            try await s.users.setSignature(id: try context.intParameter("id"), data: data, scope: try context.require().scope(for: .usersManage))
+            try await s.users.setSignature(
+                id: try context.intParameter("id"), data: data, scope: try context.require().scope(for: .usersManage))
             return NoContent()
         }
         r.get("api/users/:id/signature", .permission(.usersView)) { _, context in
@@ -63,15 +70,23 @@ enum UserController {
             return JSONResponse(Ended(ended: try await s.auth.endSessions(userID: id)))
         }
         r.get("api/users/:id/roles", .permission(.usersView)) { _, context in
-            JSONResponse(Assignments(items: try await s.users.assignments(userID: try context.intParameter("id"), scope: try context.require().scope(for: .usersView))))
+            JSONResponse(
+                Assignments(
+                    items: try await s.users.assignments(
+                        userID: try context.intParameter("id"), scope: try context.require().scope(for: .usersView))))
         }
         r.put("api/users/:id/roles", .permission(.rolesAssign), audit: "user.roles.assign", object: "user") { request, context in
             let p = try context.require()
             let input = try await request.json(Assignments.self, context: context)
             let id = try context.intParameter("id")
-            context.auditNote.set(detail: "roles=" + input.items.map { "\($0.roleId)@" + ($0.allInstitutions ? "*" : $0.institutionIds.map(String.init).joined(separator: "+")) }.joined(separator: ","))
-            try await s.users.setAssignments(userID: id, input.items, callerScope: p.scope(for: .rolesAssign),
-                                             viewScope: p.scope(for: .rolesAssign), by: p.userID)
+            context.auditNote.set(
+                detail: "roles="
+                    + input.items.map {
+                        "\($0.roleId)@" + ($0.allInstitutions ? "*" : $0.institutionIds.map(String.init).joined(separator: "+"))
+                    }.joined(separator: ","))
+            try await s.users.setAssignments(
+                userID: id, input.items, callerScope: p.scope(for: .rolesAssign),
+                viewScope: p.scope(for: .rolesAssign), by: p.userID)
             return JSONResponse(Assignments(items: try await s.users.assignments(userID: id, scope: .everything)))
         }
     }
@@ -79,17 +94,28 @@ enum UserController {
 
 /// Roles and the permission catalogue (AUTH-01).
 enum RoleController {
-    struct Item: Encodable, Sendable { let code: String; let name: String }
-    struct Group: Encodable, Sendable { let code: String; let name: String; let permissions: [Item] }
+    struct Item: Encodable, Sendable {
+        let code: String
+        let name: String
+    }
+    struct Group: Encodable, Sendable {
+        let code: String
+        let name: String
+        let permissions: [Item]
+    }
     struct Catalogue: Encodable, Sendable { let groups: [Group] }
 
     static func register(_ r: Routes) {
         let s = r.services
         r.get("api/permissions", .permission(.rolesView)) { request, _ in
             let en = request.prefersEnglish
-            return JSONResponse(Catalogue(groups: Permission.groups.map { g in
-                Group(code: g.code, name: en ? g.en : g.zh, permissions: g.permissions.map { Item(code: $0.rawValue, name: en ? $0.en : $0.zh) })
-            }))
+            return JSONResponse(
+                Catalogue(
+                    groups: Permission.groups.map { g in
+                        Group(
+                            code: g.code, name: en ? g.en : g.zh,
+                            permissions: g.permissions.map { Item(code: $0.rawValue, name: en ? $0.en : $0.zh) })
+                    }))
         }
         r.get("api/roles", .permission(.rolesView)) { _, _ in JSONResponse(["items": try await s.roles.list()]) }
         r.post("api/roles", .permission(.rolesManage), audit: "role.create", object: "role") { request, context in
@@ -98,7 +124,8 @@ enum RoleController {
             return JSONResponse(role, status: .created)
         }
         r.put("api/roles/:id", .permission(.rolesManage), audit: "role.update", object: "role") { request, context in
-            let role = try await s.roles.update(id: try context.intParameter("id"), try await request.json(RoleInput.self, context: context))
+            let role = try await s.roles.update(
+                id: try context.intParameter("id"), try await request.json(RoleInput.self, context: context))
             context.auditNote.set(detail: "permissions=" + role.permissions.joined(separator: ","))
             return JSONResponse(role)
         }
@@ -107,7 +134,8 @@ enum RoleController {
             return NoContent()
         }
         r.get("api/security/policy", .permission(.securityView)) { _, _ in JSONResponse(try await s.policies.load()) }
-        r.put("api/security/policy", .permission(.securityManage), audit: "security.policy.update", object: "settings") { request, context in
+        r.put("api/security/policy", .permission(.securityManage), audit: "security.policy.update", object: "settings") {
+            request, context in
             let policy = try await request.json(SecurityPolicy.self, context: context)
             try await s.policies.save(policy)
             return JSONResponse(policy)
