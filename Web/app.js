@@ -18,7 +18,6 @@ import { renderAudit } from './views/audit.js';
 
 /** @typedef {import('./types/models').Me} Me */
 /** @typedef {import('./types/models').ViewContext} ViewContext */
-/** @typedef {import('./lib/nav.js').NavItem} NavItem */
 
 /** @type {Record<string, (main: HTMLElement, ctx: ViewContext) => void | Promise<void>>} */
 const VIEWS = {
@@ -39,7 +38,7 @@ let me = null;
 let mode = 'boot';
 /** @type {AbortController | null} */
 let viewController = null;
-/** @type {{main: HTMLElement, nav: HTMLElement, userButton: HTMLElement} | null} */
+/** @type {{main: HTMLElement, nav: HTMLElement} | null} */
 let shell = null;
 
 const api = createApiClient({
@@ -139,7 +138,7 @@ function showShell() {
     h('div', { class: 'topbar-right' }, userButton),
   );
   replace(root, h('div', { class: 'layout' }, topbar, h('div', { class: 'layout-body' }, h('aside', { class: 'sidebar' }, nav), main)));
-  shell = { main, nav, userButton };
+  shell = { main, nav };
   renderNav();
   route();
 }
@@ -169,7 +168,7 @@ function renderNav() {
         group.items.map((item) =>
           h(
             'a',
-            { class: ['nav-item', item.path === current ? 'active' : ''], href: `#${item.path}`, testid: `nav-${item.id}`, 'aria-current': item.path === current ? 'page' : undefined },
+            { class: ['nav-item', item.path === current ? 'active' : ''], href: `#${item.path}`, title: t(item.labelKey), testid: `nav-${item.id}`, 'aria-current': item.path === current ? 'page' : undefined },
             icon(item.icon),
             h('span', { class: 'nav-label' }, t(item.labelKey)),
             item.planned ? h('span', { class: 'nav-tag', title: t('planned.badge') }, t('planned.tag')) : null,
@@ -218,7 +217,8 @@ function route() {
   viewController = controller;
   renderNav();
   const main = shell.main;
-  main.replaceChildren();
+  // Shown until the view has its data and replaces it.
+  replace(main, h('div', { class: 'page-loading', testid: 'page-loading' }, h('span', { class: 'spinner' }), t('common.loading')));
   main.scrollTop = 0;
 
   /** @type {ViewContext} */

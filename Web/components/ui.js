@@ -444,7 +444,10 @@ export function showFormError(form, error) {
     const messages = {};
     for (const f of error.fields) if (!(f.field in messages)) messages[f.field] = f.message;
     const unplaced = setFieldErrors(form, messages);
-    setFormAlert(form, [error.message, ...unplaced].join(' '));
+    // The overall message often repeats the first field's message; do not say it twice.
+    const overall = Object.values(messages).includes(error.message) ? [] : [error.message];
+    const text = [...overall, ...unplaced].join(' ');
+    if (text) setFormAlert(form, text);
   } else {
     setFormAlert(form, errorText(error));
   }

@@ -140,3 +140,11 @@ test('every known audit action has a name in both languages', async () => {
     assert.ok(key in zhCN && key in en, key);
   }
 });
+
+test('no stale texts: every catalogue key is used by the app', () => {
+  const text = sources().join('\n');
+  // Keys built at run time: `audit.act.${code}` and `security.${field}` / `security.${field}.hint`.
+  const dynamic = [/^audit\.act\./, /^security\.(minLength|minClasses|maxAgeDays|historyCount|lockoutThreshold|lockoutMinutes|sessionIdleMinutes|sessionAbsoluteHours)(\.hint)?$/];
+  const unused = Object.keys(zhCN).filter((key) => !text.includes(`'${key}'`) && !dynamic.some((re) => re.test(key)));
+  assert.deepEqual(unused, []);
+});

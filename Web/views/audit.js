@@ -90,8 +90,13 @@ export function renderAudit(main, ctx) {
   /** @type {import('../components/ui.js').Column<AuditRecord>[]} */
   const columns = [
     { title: t('audit.at'), render: (r) => formatDateTime(r.at, { seconds: true }), className: 'nowrap' },
-    { title: t('audit.user'), render: (r) => r.username || '' },
-    { title: t('audit.roles'), render: (r) => joinNames(r.roles, '、') },
+    {
+      title: t('audit.user'),
+      render: (r) => {
+        const roles = joinNames(r.roles, '、');
+        return h('span', { class: 'stack-cell' }, h('span', null, r.username || ''), roles ? h('span', { class: 'sub', title: t('audit.roles') }, roles) : null);
+      },
+    },
     { title: t('audit.clientIp'), render: (r) => r.clientIp || '', className: 'nowrap' },
     { title: t('audit.action'), render: (r) => actionCell(r.action) },
     { title: t('audit.object'), render: (r) => [r.objectType, r.objectId].filter((x) => x !== null && x !== undefined && x !== '').join(' #') },

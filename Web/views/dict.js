@@ -385,8 +385,15 @@ export async function renderDictionaries(main, ctx) {
     }
   }
 
-  /** @param {ApiError} error */
+  /**
+   * Row problems of a refused import. The server names the row inside each message ("第 3 行：…") and the
+   * column by field name; a separate `row` number is shown when present.
+   * @param {ApiError} error
+   */
   function showImportErrors(error) {
+    const hasRow = error.fields.some((f) => f.row !== undefined);
+    /** @param {string} name */
+    const columnLabel = (name) => fields.find((f) => f.name === name)?.label || name;
     const modal = openModal({
       title: t('dict.importFailed'),
       size: 'lg',
@@ -394,15 +401,21 @@ export async function renderDictionaries(main, ctx) {
       body: h(
         'div',
         null,
-        h('p', { class: 'dialog-intro' }, error.message, ' ', t('dict.importNothingWritten')),
+        h('p', { class: 'dialog-intro' }, t('dict.importProblems', { n: error.fields.length })),
         h(
           'div',
           { class: 'table-wrap table-scroll' },
           h(
             'table',
             { class: 'table table-compact' },
-            h('thead', null, h('tr', null, h('th', null, t('dict.importRow')), h('th', null, t('dict.importField')), h('th', null, t('dict.importError')))),
-            h('tbody', null, error.fields.map((f) => h('tr', null, h('td', { class: 'nowrap' }, f.row !== undefined ? String(f.row) : ''), h('td', null, f.field), h('td', null, f.message)))),
+            h('thead', null, h('tr', null, hasRow ? h('th', null, t('dict.importRow')) : null, h('th', null, t('dict.importField')), h('th', null, t('dict.importError')))),
+            h(
+              'tbody',
+              null,
+              error.fields.map((f) =>
+                h('tr', null, hasRow ? h('td', null, f.row !== undefined ? String(f.row) : '') : null, h('td', null, columnLabel(f.field)), h('td', { class: 'wrap' }, f.message)),
+              ),
+            ),
           ),
         ),
       ),

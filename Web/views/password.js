@@ -8,7 +8,7 @@ import { authBrand, languageSwitch } from './login.js';
 
 /**
  * The three-box password form. Server policy errors (422 `fields` on newPassword) appear under the box.
- * @param {{api: import('../lib/api.js').ApiClient, onDone: () => void | Promise<void>, submitText: string}} o
+ * @param {{api: import('../lib/api.js').ApiClient, username: string, onDone: () => void | Promise<void>, submitText: string}} o
  */
 function passwordForm(o) {
   /** @param {string} name @param {string} testid @param {string} autocomplete */
@@ -43,6 +43,8 @@ function passwordForm(o) {
       },
     },
     h('div', { class: 'form-alert', hidden: true, role: 'alert', testid: 'form-alert' }),
+    // Lets password managers file the new password under the right account.
+    h('input', { type: 'text', name: 'username', autocomplete: 'username', value: o.username, hidden: true, readOnly: true, tabindex: '-1' }),
     field({ label: t('password.current'), name: 'currentPassword', control: current, required: true }),
     field({ label: t('password.new'), name: 'newPassword', control: next, required: true, hint: t('password.policyHint') }),
     field({ label: t('password.confirm'), name: 'confirmPassword', control: confirm, required: true }),
@@ -57,7 +59,7 @@ function passwordForm(o) {
  * @param {{api: import('../lib/api.js').ApiClient, me: import('../types/models').Me, onChanged: () => Promise<void>, onLogout: () => void}} o
  */
 export function renderForcedPasswordChange(root, o) {
-  const { form, focus } = passwordForm({ api: o.api, onDone: o.onChanged, submitText: t('password.submitAndEnter') });
+  const { form, focus } = passwordForm({ api: o.api, username: o.me.username, onDone: o.onChanged, submitText: t('password.submitAndEnter') });
   replace(
     root,
     h(
@@ -90,9 +92,10 @@ export function renderForcedPasswordChange(root, o) {
 export function renderPasswordPage(main, ctx) {
   const { form, focus } = passwordForm({
     api: ctx.api,
+    username: ctx.me.username,
     submitText: t('common.save'),
     onDone: async () => {
-      for (const input of form.querySelectorAll('input')) input.value = '';
+      for (const input of form.querySelectorAll('input[type=password]')) /** @type {HTMLInputElement} */ (input).value = '';
       // The server may start a new session on a password change: pick up its CSRF token.
       const fresh = /** @type {import('../types/models').Me} */ (await ctx.api.get('/api/me'));
       if (fresh.csrfToken) ctx.api.setCsrfToken(fresh.csrfToken);

@@ -114,9 +114,13 @@ export async function renderUsers(main, ctx) {
 
   /** @param {User} u */
   function statusBadge(u) {
-    if (u.locked) return badge(t('users.locked'), 'red', { testid: 'status-locked' });
-    if (!u.active) return badge(t('status.inactive'), 'gray', { testid: 'status-inactive' });
-    return badge(t('status.active'), 'green', { testid: 'status-active' });
+    const main = u.locked
+      ? badge(t('users.locked'), 'red', { testid: 'status-locked' })
+      : !u.active
+        ? badge(t('status.inactive'), 'gray', { testid: 'status-inactive' })
+        : badge(t('status.active'), 'green', { testid: 'status-active' });
+    // Accounts still on an initial (or reset) password.
+    return u.mustChangePassword && u.active ? h('div', { class: 'chips' }, main, badge(t('users.mustChange'), 'orange', { title: t('users.mustChangeHint') })) : main;
   }
 
   /** @param {User} u */
@@ -201,7 +205,7 @@ export async function renderUsers(main, ctx) {
       field({ label: t('users.displayName'), name: 'displayName', control: displayName, required: true }),
       field({ label: t('users.title'), name: 'title', control: titleInput }),
       field({ label: t('users.mobile'), name: 'mobile', control: mobile }),
-      field({ label: t('users.institution'), name: 'institutionId', control: institution }),
+      field({ label: t('users.institution'), name: 'institutionId', control: institution, required: true }),
       field({ label: t('users.department'), name: 'departmentId', control: department }),
       creating ? field({ label: t('users.initialPassword'), name: 'password', control: password, hint: t('users.passwordHint'), wide: true }) : null,
       creating ? null : field({ label: t('common.status'), name: 'active', control: h('label', { class: 'switch-label' }, active, h('span', null, t('users.activeLabel'))), hint: t('users.activeHint'), wide: true }),
@@ -217,6 +221,7 @@ export async function renderUsers(main, ctx) {
         const problems = {};
         if (creating && !username.value.trim()) problems.username = { key: 'validation.required' };
         if (!displayName.value.trim()) problems.displayName = { key: 'validation.required' };
+        if (!institution.value) problems.institutionId = { key: 'validation.required' };
         if (showProblems(form, problems)) return false;
         const payload = {
           displayName: displayName.value.trim(),
