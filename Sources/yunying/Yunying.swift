@@ -90,7 +90,7 @@ func findUser(_ services: AppServices, _ username: String) async throws -> UserV
 func auditShell(_ services: AppServices, _ action: String, userID: Int) async throws {
     try await services.audit.record(
         AuditEvent(
-            action: action, objectType: "user", objectID: String(userID), detail: "from the shell"),
+            action: action, objectType: "user", objectID: String(userID), detail: "命令行操作"),
         by: AuditActor(username: "shell"))
 }
 

@@ -51,7 +51,7 @@ public struct AuthService: Sendable {
             })
         else {
             _ = Secrets.verifyPassword(password, hash: Self.dummyHash)
-            try await audit.record(AuditEvent(action: "auth.login", outcome: .failure, detail: "unknown user"), by: attempt)
+            try await audit.record(AuditEvent(action: "auth.login", outcome: .failure, detail: "用户名不存在"), by: attempt)
             throw Self.invalidCredentials
         }
         let userID = try row.int("id")
@@ -60,7 +60,7 @@ public struct AuthService: Sendable {
             try await audit.record(
                 AuditEvent(
                     action: "auth.login", objectType: "user", objectID: String(userID),
-                    outcome: .denied, detail: "account locked"), by: actor)
+                    outcome: .denied, detail: "账户已锁定"), by: actor)
             throw Self.locked(minutes: max(1, Int((until.timeIntervalSince(at) / 60).rounded(.up))))
         }
         guard Secrets.verifyPassword(password, hash: try row.string("password_hash")) else {
@@ -78,14 +78,14 @@ public struct AuthService: Sendable {
                 AuditEvent(
                     action: lock ? "auth.lockout" : "auth.login", objectType: "user",
                     objectID: String(userID), outcome: .failure,
-                    detail: "wrong password, failure \(failures) of \(policy.lockoutThreshold)"), by: actor)
+                    detail: "密码错误，连续失败 \(failures)/\(policy.lockoutThreshold) 次"), by: actor)
             throw lock ? Self.locked(minutes: policy.lockoutMinutes) : Self.invalidCredentials
         }
         guard try row.bool("active") else {
             try await audit.record(
                 AuditEvent(
                     action: "auth.login", objectType: "user", objectID: String(userID),
-                    outcome: .denied, detail: "account disabled"), by: actor)
+                    outcome: .denied, detail: "账户已停用"), by: actor)
             throw DomainError(
                 status: 401, code: "account_disabled", zh: "该账户已停用，请联系管理员",
                 en: "This account is disabled; contact an administrator")

@@ -110,6 +110,8 @@ public struct AuditVerification: Sendable, Codable, Equatable {
     public var ok: Bool
     public var records: Int
     public var brokenAt: Int?
+    /// `content_altered` or `link_broken`.
+    public var reasonCode: String?
     public var reason: String?
 }
 
@@ -179,16 +181,16 @@ public struct AuditLog: Sendable {
                 try await sql.raw("SELECT * FROM audit_log WHERE id > \(bind: after) ORDER BY id LIMIT 1000").all()
                     .map(Self.decode)
             }
-            if batch.isEmpty { return AuditVerification(ok: true, records: count) }
+            if batch.isEmpty { return AuditVerification(ok: true, records: count, brokenAt: nil, reasonCode: nil, reason: nil) }
             for record in batch {
                 if record.prevHash != prev {
                     return AuditVerification(
-                        ok: false, records: count, brokenAt: record.id,
+                        ok: false, records: count, brokenAt: record.id, reasonCode: "link_broken",
                         reason: "link to the previous record is broken (a record was removed or inserted)")
                 }
                 if record.hash != record.expectedHash {
                     return AuditVerification(
-                        ok: false, records: count, brokenAt: record.id,
+                        ok: false, records: count, brokenAt: record.id, reasonCode: "content_altered",
                         reason: "record content does not match its hash (the record was altered)")
                 }
                 prev = record.hash

@@ -50,7 +50,7 @@ public enum Bootstrap {
             }
         }
         try await AuditLog(database: database).record(
-            AuditEvent(action: "system.bootstrap", objectType: "user", objectID: "admin", detail: "bootstrap administrator created"),
+            AuditEvent(action: "system.bootstrap", objectType: "user", objectID: "admin", detail: "初始化管理员账户"),
             by: AuditActor(username: "system"))
         return Outcome(appliedMigrations: applied, generatedAdminPassword: adminPassword == nil ? password : nil, adminCreated: true)
     }

@@ -19,7 +19,7 @@ enum AuditController {
         r.get("api/audit/export.xlsx", .permission(.auditExport), audit: "audit.export", object: "audit_log") { request, context in
             let en = request.prefersEnglish
             let records = try await s.audit.export(query(request))
-            context.auditNote.set(detail: "rows=\(records.count)")
+            context.auditNote.set(detail: "导出 \(records.count) 条")
             let header =
                 en
                 ? [
@@ -44,9 +44,12 @@ enum AuditController {
             ])
             return FileResponse(data: data, contentType: XLSXWriter.contentType, filename: en ? "audit-log.xlsx" : "审计日志.xlsx")
         }
-        r.get("api/audit/verify", .permission(.auditView), audit: "audit.verify", object: "audit_log") { _, context in
-            let result = try await s.audit.verify()
-            context.auditNote.set(detail: result.ok ? "ok, \(result.records) records" : "broken at \(result.brokenAt ?? 0)")
+        r.get("api/audit/verify", .permission(.auditView), audit: "audit.verify", object: "audit_log") { request, context in
+            var result = try await s.audit.verify()
+            context.auditNote.set(detail: result.ok ? "校验通过，共 \(result.records) 条" : "第 \(result.brokenAt ?? 0) 条记录校验失败")
+            if !request.prefersEnglish, let code = result.reasonCode {
+                result.reason = code == "content_altered" ? "该记录内容与其哈希值不符，记录已被篡改" : "该记录与前一条记录的链接断开，有记录被删除或插入"
+            }
             return JSONResponse(result)
         }
     }
@@ -117,7 +120,7 @@ enum DictionaryController {
             context.auditNote.set(objectID: kind.kind)
             let data = try await request.bytes(limit: 5 * 1024 * 1024)
             let result = try await s.transfer.importSheet(kind.kind, data: data, scope: try context.require().scope(for: .dictManage))
-            context.auditNote.set(detail: "created=\(result.created) updated=\(result.updated)")
+            context.auditNote.set(detail: "新增 \(result.created) 条，更新 \(result.updated) 条")
             return JSONResponse(result)
         }
         r.get("api/dictionaries/:kind/:id", .permission(.dictView)) { _, context in
