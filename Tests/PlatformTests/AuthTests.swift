@@ -102,6 +102,29 @@ struct AuthTests {
         }
     }
 
+    @Test("a password older than the policy's lifetime must be changed", arguments: TestEngine.available)
+    func rotation(engine: TestEngine) async throws {
+        try await withDatabase(engine) { db in
+            let clock = TestClock()
+            let auth = AuthService(database: db, audit: AuditLog(database: db), now: { clock.now() })
+            let fresh = try await auth.login(username: "admin", password: Self.password, clientIP: nil, userAgent: nil)
+            #expect(!fresh.principal.passwordChangeRequired)
+            let maxAge = try await SecurityPolicyStore(database: db).load().maxAgeDays
+            clock.advance(Double(maxAge * 86400 + 3600))
+            let old = try await auth.login(username: "admin", password: Self.password, clientIP: nil, userAgent: nil)
+            #expect(old.principal.passwordChangeRequired)
+            var never = SecurityPolicy()
+            never.maxAgeDays = 0
+            try await SecurityPolicyStore(database: db).save(never)
+            let unlimited = try await auth.login(username: "admin", password: Self.password, clientIP: nil, userAgent: nil)
+            #expect(!unlimited.principal.passwordChangeRequired, "0 turns rotation off")
+            var bad = SecurityPolicy()
+            bad.minLength = 4
+            let refused = await #expect(throws: DomainError.self) { try await SecurityPolicyStore(database: db).save(bad) }
+            #expect(refused?.fields.first?.field == "minLength")
+        }
+    }
+
     @Test("API tokens authenticate until revoked; ending sessions logs a user out", arguments: TestEngine.available)
     func tokensAndSessions(engine: TestEngine) async throws {
         try await withDatabase(engine) { db in

@@ -52,6 +52,16 @@ struct MigrationTests {
         #expect(throws: ConfigError.self) { try YunyingConfig.load(file: file, environment: [:]) }
     }
 
+    @Test("the shipped example config file parses and documents every key")
+    func exampleConfig() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("config/yunying.conf.example").path
+        let config = try YunyingConfig.load(file: path, environment: [:])
+        #expect(config.httpPort == 8080)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        for key in YunyingConfig.keys { #expect(text.contains("#\(key.name)="), "\(key.name) documented") }
+    }
+
     @Test("timestamps format and parse consistently")
     func timestamps() throws {
         let d = try #require(Timestamp.parse("2026-11-29T10:54:58.123Z"))
