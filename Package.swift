@@ -23,6 +23,8 @@ let package = Package(
     targets: [
         .systemLibrary(
             name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        .systemLibrary(name: "CDICOMZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "DICOM", dependencies: ["CDICOMZlib"]),
         .target(
             name: "Spreadsheet",
             dependencies: [
@@ -52,10 +54,11 @@ let package = Package(
         .executableTarget(
             name: "yunying",
             dependencies: [
-                "Server", "Platform",
+                "Server", "Platform", "DICOM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SpreadsheetTests", dependencies: ["Spreadsheet"]),
+        .testTarget(name: "DICOMTests", dependencies: ["DICOM"]),
         .testTarget(
             name: "PlatformTests",
             dependencies: [

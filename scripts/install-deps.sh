@@ -4,8 +4,8 @@
 #   scripts/install-deps.sh test   → that, plus PostgreSQL, Chromium, chromedriver, TypeScript, selenium
 set -euo pipefail
 mode=${1:-run}
-run_pkgs=(libxlsxwriter-dev libsqlite3-dev curl ca-certificates)
-test_pkgs=(postgresql chromium chromium-driver node-typescript nodejs python3-pip fonts-noto-cjk)
+run_pkgs=(libxlsxwriter-dev libsqlite3-dev zlib1g-dev pkg-config curl ca-certificates)
+test_pkgs=(postgresql chromium chromium-driver node-typescript nodejs python3-pip fonts-noto-cjk dcmtk)
 want=("${run_pkgs[@]}")
 [ "$mode" = test ] && want+=("${test_pkgs[@]}")
 
@@ -22,7 +22,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$mode" = test ]; then
-    python3 -c 'import selenium, pytest' 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check selenium pytest
+    python3 -c 'import selenium, pytest, pydicom' 2>/dev/null ||
+        python3 -m pip install --quiet --disable-pip-version-check selenium pytest 'pydicom>=3,<4'
 fi
 
 if ! command -v swift >/dev/null; then

@@ -10,7 +10,7 @@ struct Yunying: AsyncParsableCommand {
         commandName: "yunying",
         abstract: "云影 Yunying — cloud imaging platform (PACS, RIS, viewer, reporting, cloud film).",
         subcommands: [
-            Serve.self, Migrate.self, Demo.self, UserCommand.self, AuditCommand.self, ConfigCommand.self,
+            Serve.self, Migrate.self, Demo.self, UserCommand.self, AuditCommand.self, ConfigCommand.self, DICOMCommand.self,
         ],
         defaultSubcommand: Serve.self)
 }
