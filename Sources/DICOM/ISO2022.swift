@@ -13,7 +13,7 @@ enum CharsetSlot: Equatable {
 
 struct ISO2022Decoder {
     let initialG0: CharsetSlot
-    let initialG1: CharsetSlot
+    var initialG1: CharsetSlot
     let isPersonName: Bool
 
     init(terms: [String], isPersonName: Bool) {
@@ -33,6 +33,12 @@ struct ISO2022Decoder {
             } else {
                 initialG1 = .none
             }
+        }
+        // Some writers (pydicom among them) omit the G1 designation before GB 2312 or KS X 1001 bytes. With only one
+        // two-byte G1 set declared there is no ambiguity, so assume it rather than show mojibake.
+        if initialG1 == .none {
+            let doubles = terms.filter { $0 == "ISO 2022 IR 58" || $0 == "ISO 2022 IR 149" }
+            if doubles.count == 1 { initialG1 = .double(doubles[0] == "ISO 2022 IR 58" ? "GB2312" : "EUC-KR") }
         }
     }
 

@@ -4,7 +4,7 @@ import Foundation
 
 struct DICOMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dicom", abstract: "DICOM file tools.", subcommands: [Dump.self])
+        commandName: "dicom", abstract: "DICOM file tools.", subcommands: [Dump.self, Transcode.self, Modify.self])
 
     struct Dump: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a file's elements (dcmdump-like), or print it as DICOM JSON (PS3.18).")
@@ -27,6 +27,76 @@ struct DICOMCommand: ParsableCommand {
             } else {
                 print(DICOMDump.text(dicom), terminator: "")
             }
+        }
+    }
+
+    static func load(_ path: String) throws -> DICOMFile {
+        do {
+            return try DICOMFile.read(contentsOf: URL(fileURLWithPath: path))
+        } catch let error as DICOMError {
+            FileHandle.standardError.write(Data("\(path): \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    static func syntax(named name: String) throws -> TransferSyntax {
+        let aliases: [String: TransferSyntax] = [
+            "implicit": .implicitVRLittleEndian, "explicit": .explicitVRLittleEndian, "big": .explicitVRBigEndian,
+            "deflated": .deflatedExplicitVRLittleEndian,
+        ]
+        if let s = aliases[name.lowercased()] { return s }
+        if let s = TransferSyntax.known.first(where: { $0.uid == name }) { return s }
+        throw ValidationError("unknown transfer syntax \(name); use implicit, explicit, big, deflated or a UID")
+    }
+
+    struct Transcode: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rewrite a file in another transfer syntax.")
+        @Option(help: "implicit, explicit, big, deflated, or a transfer syntax UID") var to: String
+        @Argument var input: String
+        @Argument var output: String
+
+        func run() throws {
+            var file = try DICOMCommand.load(input)
+            let target = try DICOMCommand.syntax(named: to)
+            guard !file.transferSyntax.encapsulated, !target.encapsulated else {
+                throw ValidationError("compressed transfer syntaxes need the pixel codecs (DICOMImaging), not built yet")
+            }
+            file.meta.set(.implementationClassUID, .UI, string: DICOMWriter.implementationClassUID)
+            file.meta.set(.implementationVersionName, .SH, string: DICOMWriter.implementationVersionName)
+            try DICOMWriter.write(file, syntax: target).write(to: URL(fileURLWithPath: output))
+        }
+    }
+
+    struct Modify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set string attributes (by keyword) and write a copy, like DCMTK's dcmodify.",
+            discussion: "Example: yunying dicom modify in.dcm out.dcm --charset GB18030 --set PatientName='Zhang^San=张^三'")
+        @Option(help: "Set Specific Character Set first (e.g. ISO_IR 192, GB18030, GBK, \\ISO 2022 IR 58)") var charset: String?
+        @Option(name: .customLong("set"), help: "Keyword=Value; repeatable") var assignments: [String] = []
+        @Argument var input: String
+        @Argument var output: String
+
+        func run() throws {
+            var file = try DICOMCommand.load(input)
+            if let charset {
+                let terms = charset.split(separator: "\\", omittingEmptySubsequences: false).map(String.init)
+                // Re-encode existing text in the new character set before switching.
+                let old = file.dataset
+                file.dataset.characterSet = SpecificCharacterSet(terms: terms)
+                file.dataset.set(.specificCharacterSet, .CS, strings: terms)
+                for e in old.elements where e.vr.usesSpecificCharacterSet && e.bytes != nil {
+                    if let text = old.string(e.tag) { file.dataset.set(e.tag, e.vr, string: text) }
+                }
+            }
+            for assignment in assignments {
+                guard let eq = assignment.firstIndex(of: "=") else { throw ValidationError("expected Keyword=Value: \(assignment)") }
+                let keyword = String(assignment[..<eq])
+                guard let entry = DataDictionary.entry(forKeyword: keyword), entry.vr.isString else {
+                    throw ValidationError("\(keyword) is not a string attribute of the dictionary")
+                }
+                file.dataset.set(entry.tag, entry.vr, string: String(assignment[assignment.index(after: eq)...]))
+            }
+            try DICOMWriter.write(file).write(to: URL(fileURLWithPath: output))
         }
     }
 }
