@@ -5,7 +5,7 @@ import { t, initLanguage, setLanguage, getLanguage, acceptLanguage } from './lib
 import { visibleNav, parseHash, resolveRoute, hasPermission } from './lib/nav.js';
 import { h, replace } from './lib/dom.js';
 import { icon, logoMark } from './lib/icons.js';
-import { openMenu, toast, button, errorText } from './components/ui.js';
+import { openMenu, toast, clearToasts, button, errorText } from './components/ui.js';
 import { renderLogin } from './views/login.js';
 import { renderForcedPasswordChange, renderPasswordPage } from './views/password.js';
 import { renderHome } from './views/home.js';
@@ -70,6 +70,7 @@ function showLogin(expired) {
   mode = 'login';
   me = null;
   shell = null;
+  clearToasts();
   api.setCsrfToken(null);
   abortView();
   document.title = t('app.title');
@@ -213,6 +214,8 @@ function route() {
   const user = me;
   const { path, segments, query } = parseHash(location.hash);
   abortView();
+  // Messages about the page being left do not follow the user to the next one.
+  clearToasts();
   const controller = new AbortController();
   viewController = controller;
   renderNav();

@@ -3,7 +3,7 @@
 import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
 import { t } from '../lib/i18n.js';
-import { ApiError } from '../lib/api.js';
+import { ApiError, splitFieldErrors } from '../lib/api.js';
 import { pageCount, pageWindow, PAGE_SIZES } from '../lib/paging.js';
 
 /** @typedef {import('../lib/dom.js').Child} Child */
@@ -13,20 +13,36 @@ import { pageCount, pageWindow, PAGE_SIZES } from '../lib/paging.js';
 /**
  * @param {string} message
  * @param {'success' | 'error' | 'info'} [tone]
+ * @param {{keep?: boolean}} [options] keep: survive the next page change (a message about where the user is
+ *   being taken, e.g. "password changed" before the jump to 工作台)
  */
-export function toast(message, tone = 'info') {
+export function toast(message, tone = 'info', options = {}) {
   let host = document.getElementById('toasts');
   if (!host) {
     host = h('div', { id: 'toasts', class: 'toasts', role: 'status', 'aria-live': 'polite' });
     document.body.append(host);
   }
   const name = tone === 'success' ? 'check' : tone === 'error' ? 'alert' : 'info';
-  const el = h('div', { class: `toast toast-${tone}`, testid: `toast-${tone}` }, icon(name), h('span', null, message));
+  const el = h('div', { class: `toast toast-${tone}`, testid: `toast-${tone}`, dataset: options.keep ? { keep: '1' } : {} }, icon(name), h('span', null, message));
   host.append(el);
   setTimeout(() => {
     el.classList.add('toast-leaving');
     setTimeout(() => el.remove(), 250);
   }, tone === 'error' ? 5000 : 3000);
+}
+
+/**
+ * Remove the toasts of the page being left (called on every route change). Toasts marked `keep` stay once,
+ * for the page they announce.
+ */
+export function clearToasts() {
+  const host = document.getElementById('toasts');
+  if (!host) return;
+  for (const el of [...host.children]) {
+    const node = /** @type {HTMLElement} */ (el);
+    if (node.dataset.keep) delete node.dataset.keep;
+    else node.remove();
+  }
 }
 
 /**
@@ -104,7 +120,12 @@ export function emptyState(o) {
  * @property {'sm' | 'md' | 'lg' | 'xl'} [size]
  * @property {string} [testid]
  * @property {() => void} [onClose]
+ * @property {HTMLElement | null} [initialFocus] element to focus when the dialog opens (default: the first
+ *   enabled field of the body, else the last footer button, i.e. the main action)
  */
+
+/** Fields a dialog may start in. */
+const FOCUSABLE_FIELD = 'input:not([type=hidden]):not([disabled]):not([readonly]):not(.offscreen), select:not([disabled]), textarea:not([disabled]):not([readonly])';
 
 /**
  * Open a modal <dialog>; it removes itself when closed (Esc, the × button, or close()).
@@ -126,12 +147,25 @@ export function openModal(o) {
     h('div', { class: 'modal-body' }, o.body),
     o.footer ? h('div', { class: 'modal-footer' }, o.footer) : null,
   );
+  const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
   dialog.addEventListener('close', () => {
     dialog.remove();
     o.onClose?.();
+    // The browser returns focus to the element that opened the dialog; when that is gone (the list was
+    // redrawn after saving), keep keyboard users in the page content rather than at the top of the document.
+    if (!opener || !opener.isConnected) {
+      if (!document.querySelector('dialog[open]')) /** @type {HTMLElement | null} */ (document.getElementById('main'))?.focus({ preventScroll: true });
+    }
   });
   document.body.append(dialog);
   dialog.showModal();
+  // showModal() focuses the first focusable element, which is the × button in the header; start in the
+  // content instead so that typing and Enter work at once.
+  const body = /** @type {HTMLElement} */ (dialog.querySelector('.modal-body'));
+  const firstField = /** @type {HTMLElement | null} */ ([...body.querySelectorAll(FOCUSABLE_FIELD)].find((el) => /** @type {HTMLElement} */ (el).offsetParent !== null) || null);
+  const footerButtons = dialog.querySelectorAll('.modal-footer button:not([disabled])');
+  const target = o.initialFocus !== undefined ? o.initialFocus : firstField || /** @type {HTMLElement | null} */ (footerButtons[footerButtons.length - 1] || null);
+  target?.focus();
   return { dialog, close };
 }
 
@@ -202,6 +236,8 @@ export function confirmDialog(o) {
       title: o.title || t('common.confirmTitle'),
       size: 'sm',
       testid: 'confirm-dialog',
+      // A destructive action is never one Enter away: start on 取消.
+      initialFocus: o.danger ? cancel : ok,
       body: h('div', { class: 'confirm-body' }, h('span', { class: o.danger ? 'confirm-icon danger' : 'confirm-icon' }, icon(o.danger ? 'alert' : 'info')), h('p', null, o.message)),
       footer: h('div', { class: 'footer-buttons' }, cancel, ok),
       onClose: () => resolve(answer),
@@ -211,7 +247,6 @@ export function confirmDialog(o) {
       answer = true;
       modal.close();
     });
-    ok.focus();
   });
 }
 
@@ -235,6 +270,7 @@ export function secretDialog(o) {
     title: o.title,
     size: 'sm',
     testid: 'secret-dialog',
+    initialFocus: copyBtn,
     body: h('div', { class: 'secret-body' }, h('p', null, o.intro), h('div', { class: 'secret-box' }, value, copyBtn), h('p', { class: 'hint warn' }, icon('alert'), h('span', null, o.note))),
     footer,
   });
@@ -341,7 +377,23 @@ export function openMenu(anchor, items, options = {}) {
   };
   /** @param {KeyboardEvent} e */
   const onKey = (e) => {
-    if (e.key === 'Escape') close();
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      close();
+      anchor.focus();
+      return;
+    }
+    if (e.key === 'Tab') {
+      close();
+      return;
+    }
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp' && e.key !== 'Home' && e.key !== 'End') return;
+    const entries = /** @type {HTMLElement[]} */ ([...menu.querySelectorAll('.menu-item')]);
+    if (entries.length === 0) return;
+    e.preventDefault();
+    const at = entries.indexOf(/** @type {HTMLElement} */ (document.activeElement));
+    const next = e.key === 'Home' ? 0 : e.key === 'End' ? entries.length - 1 : e.key === 'ArrowDown' ? (at + 1) % entries.length : (at - 1 + entries.length) % entries.length;
+    entries[next].focus();
   };
   function close() {
     menu.remove();
@@ -440,14 +492,9 @@ export function setFormAlert(form, message) {
  */
 export function showFormError(form, error) {
   if (error instanceof ApiError && error.fields.length) {
-    /** @type {Record<string, string>} */
-    const messages = {};
-    for (const f of error.fields) if (!(f.field in messages)) messages[f.field] = f.message;
-    const unplaced = setFieldErrors(form, messages);
-    // The overall message often repeats the first field's message; do not say it twice.
-    const overall = Object.values(messages).includes(error.message) ? [] : [error.message];
-    const text = [...overall, ...unplaced].join(' ');
-    if (text) setFormAlert(form, text);
+    const { inline, alert } = splitFieldErrors(error, (name) => form.querySelector(`.field[data-field="${CSS.escape(name)}"] .field-error`) !== null);
+    setFieldErrors(form, inline);
+    if (alert) setFormAlert(form, alert);
   } else {
     setFormAlert(form, errorText(error));
   }
@@ -522,7 +569,8 @@ export function filePicker(o) {
 /**
  * A data table with loading, error and empty states.
  * @template T
- * @param {{columns: Column<T>[], testid?: string, rowProps?: (row: T) => Record<string, any>, emptyText?: string}} o
+ * @param {{columns: Column<T>[], testid?: string, rowProps?: (row: T) => Record<string, any>, emptyText?: string, empty?: () => {title: string, text?: string | null}}} o
+ *   `empty` decides the empty state when the table is shown empty (e.g. "no matches" while filters are set)
  */
 export function dataTable(o) {
   const tbody = h('tbody');
@@ -547,7 +595,8 @@ export function dataTable(o) {
       wrap.classList.remove('is-loading');
       table.removeAttribute('aria-busy');
       if (rows.length === 0) {
-        stateRow(emptyState({ title: o.emptyText || t('common.empty') }), 'state-empty');
+        const state = o.empty ? o.empty() : { title: o.emptyText || t('common.empty') };
+        stateRow(emptyState(state), 'state-empty');
         return;
       }
       replace(tbody, rows.map((row) => h('tr', o.rowProps ? o.rowProps(row) : null, o.columns.map((c) => h('td', { class: c.className }, c.render(row))))));

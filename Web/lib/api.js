@@ -84,6 +84,32 @@ export function fieldMessages(error) {
 }
 
 /**
+ * Split a validation error for a form: the first message of each field the form shows goes under that field;
+ * the form's alert box gets the messages of fields it does not show. The overall message is only shown when
+ * nothing could be placed under a field (it usually repeats a field message in other words, e.g.
+ * 用户名“chief”已被使用 beside 用户名已被使用).
+ * @param {ApiError | unknown} error
+ * @param {(field: string) => boolean} hasField
+ * @returns {{inline: Record<string, string>, alert: string}}
+ */
+export function splitFieldErrors(error, hasField) {
+  /** @type {Record<string, string>} */
+  const inline = {};
+  if (!(error instanceof ApiError)) return { inline, alert: error instanceof Error && error.message ? error.message : '' };
+  /** @type {string[]} */
+  const unplaced = [];
+  for (const f of error.fields) {
+    if (f.field && hasField(f.field)) {
+      if (!(f.field in inline)) inline[f.field] = f.message;
+    } else if (f.message && !unplaced.includes(f.message)) {
+      unplaced.push(f.message);
+    }
+  }
+  const parts = Object.keys(inline).length ? unplaced : [error.message, ...unplaced.filter((m) => m !== error.message)];
+  return { inline, alert: parts.filter(Boolean).join(' ') };
+}
+
+/**
  * @typedef {object} RequestOptions
  * @property {Record<string, unknown>} [query]
  * @property {unknown} [json] body sent as JSON

@@ -19,14 +19,17 @@ export function formatDateTime(iso, options = {}) {
 
 /**
  * Value of an <input type="datetime-local"> ("2026-11-29T08:30", local time) → ISO UTC string for the API.
+ * `endOfMinute` is for the end of a range: "至 08:30" means up to and including 08:30:59.999.
  * @param {string} value
+ * @param {{endOfMinute?: boolean}} [options]
  * @returns {string | null}
  */
-export function localInputToIso(value) {
+export function localInputToIso(value, options = {}) {
   if (!value) return null;
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(value);
   if (!m) return null;
-  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] || 0));
+  const end = options.endOfMinute && m[6] === undefined;
+  const d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), end ? 59 : Number(m[6] || 0), end ? 999 : 0);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { createApiClient, ApiError, buildQuery, errorFromResponse, fieldMessages } from '../lib/api.js';
+import { createApiClient, ApiError, buildQuery, errorFromResponse, fieldMessages, splitFieldErrors } from '../lib/api.js';
 
 /**
  * A fake fetch that records calls and answers from a queue.
@@ -175,4 +175,25 @@ test('errorFromResponse ignores malformed field entries', () => {
   const noMessage = errorFromResponse(400, { error: { code: 'bad_request' } }, (k) => k);
   assert.equal(noMessage.message, 'error.http');
   assert.deepEqual(fieldMessages(new Error('plain')), {});
+});
+
+test('splitFieldErrors puts field messages inline and does not repeat the overall message', () => {
+  const shown = (/** @type {string} */ name) => ['username', 'displayName'].includes(name);
+  const dup = new ApiError(409, 'duplicate', '用户名“chief”已被使用', [{ field: 'username', code: 'duplicate', message: '用户名已被使用' }]);
+  assert.deepEqual(splitFieldErrors(dup, shown), { inline: { username: '用户名已被使用' }, alert: '' });
+
+  const mixed = new ApiError(422, 'validation_failed', '填写有误', [
+    { field: 'username', code: 'required', message: '必填' },
+    { field: 'username', code: 'format', message: '格式不对' },
+    { field: 'secret', code: 'x', message: '隐藏字段有误' },
+  ]);
+  assert.deepEqual(splitFieldErrors(mixed, shown), { inline: { username: '必填' }, alert: '隐藏字段有误' }, 'first message per field; fields the form lacks go to the alert');
+
+  const nowhere = new ApiError(422, 'validation_failed', '填写有误', [{ field: 'secret', code: 'x', message: '隐藏字段有误' }]);
+  assert.deepEqual(splitFieldErrors(nowhere, shown), { inline: {}, alert: '填写有误 隐藏字段有误' }, 'nothing placed: the overall message leads');
+
+  const same = new ApiError(422, 'validation_failed', '密码太短', [{ field: 'other', code: 'x', message: '密码太短' }]);
+  assert.equal(splitFieldErrors(same, shown).alert, '密码太短', 'said once');
+
+  assert.deepEqual(splitFieldErrors(new Error('boom'), shown), { inline: {}, alert: 'boom' });
 });

@@ -16,6 +16,8 @@ test('localInputToIso converts datetime-local values to UTC ISO', () => {
   assert.equal(iso, new Date(2026, 10, 29, 8, 30, 0).toISOString());
   assert.equal(formatDateTime(iso), '2026-11-29 08:30', 'round trip');
   assert.equal(localInputToIso('2026-11-29T08:30:15'), new Date(2026, 10, 29, 8, 30, 15).toISOString());
+  assert.equal(localInputToIso('2026-11-29T08:30', { endOfMinute: true }), new Date(2026, 10, 29, 8, 30, 59, 999).toISOString(), 'the end of a range includes its whole minute');
+  assert.equal(localInputToIso('2026-11-29T08:30:15', { endOfMinute: true }), new Date(2026, 10, 29, 8, 30, 15).toISOString(), 'explicit seconds are kept');
   assert.equal(localInputToIso(''), null);
   assert.equal(localInputToIso('2026-11-29'), null);
 });

@@ -141,10 +141,21 @@ test('every known audit action has a name in both languages', async () => {
   }
 });
 
+test('every audit action area has a name, in both languages', async () => {
+  const { KNOWN_ACTIONS } = await import('../views/audit.js');
+  const { actionGroups } = await import('../lib/audit-text.js');
+  for (const g of actionGroups(KNOWN_ACTIONS)) {
+    const key = `audit.area.${g.prefix.slice(0, -1)}`;
+    assert.ok(key in zhCN && key in en, key);
+  }
+});
+
 test('no stale texts: every catalogue key is used by the app', () => {
   const text = sources().join('\n');
-  // Keys built at run time: `audit.act.${code}` and `security.${field}` / `security.${field}.hint`.
-  const dynamic = [/^audit\.act\./, /^security\.(minLength|minClasses|maxAgeDays|historyCount|lockoutThreshold|lockoutMinutes|sessionIdleMinutes|sessionAbsoluteHours)(\.hint)?$/];
+  // Keys built at run time: `audit.act.${code}`, `security.${field}` / `security.${field}.hint`, and the
+  // audit texts looked up by code (lib/audit-text.js: areas, object types, notes, error codes, built-in roles,
+  // dictionary kinds).
+  const dynamic = [/^audit\.(act|area|obj|note|code)\./, /^role\./, /^dict\.kind\./, /^security\.(minLength|minClasses|maxAgeDays|historyCount|lockoutThreshold|lockoutMinutes|sessionIdleMinutes|sessionAbsoluteHours)(\.hint)?$/];
   const unused = Object.keys(zhCN).filter((key) => !text.includes(`'${key}'`) && !dynamic.some((re) => re.test(key)));
   assert.deepEqual(unused, []);
 });

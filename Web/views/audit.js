@@ -3,7 +3,8 @@ import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
 import { t } from '../lib/i18n.js';
 import { buildQuery } from '../lib/api.js';
-import { formatDateTime, localInputToIso, joinNames } from '../lib/format.js';
+import { formatDateTime, localInputToIso } from '../lib/format.js';
+import { roleNames, objectText, detailText, actionGroups } from '../lib/audit-text.js';
 import { pageHeader, button, badge, dataTable, pager, pagedList, select, toastError } from '../components/ui.js';
 
 /** @typedef {import('../types/models').ViewContext} ViewContext */
@@ -37,12 +38,6 @@ function outcomeBadge(outcome) {
   return known ? badge(t(known[1]), known[2]) : badge(outcome, 'gray');
 }
 
-/** @param {unknown} detail */
-function detailText(detail) {
-  if (detail === null || detail === undefined) return '';
-  return typeof detail === 'string' ? detail : JSON.stringify(detail);
-}
-
 /**
  * @param {HTMLElement} main
  * @param {ViewContext} ctx
@@ -53,11 +48,22 @@ export function renderAudit(main, ctx) {
   const text = (name, placeholder) => h('input', { class: 'input input-narrow', name, placeholder, testid: `audit-${name}`, 'aria-label': placeholder });
   const username = text('username', t('audit.username'));
   const patientId = text('patientId', t('audit.patientId'));
-  const action = text('action', t('audit.action'));
-  // Suggestions: known action codes with their names (the server matches the code as a prefix).
-  const actionList = h('datalist', { id: 'yy-audit-actions' }, KNOWN_ACTIONS.map((code) => h('option', { value: code }, t(`audit.act.${code}`))));
-  action.setAttribute('list', 'yy-audit-actions');
-  action.title = t('audit.actionHint');
+  // Actions by name, grouped by area; a group's first entry selects all of its actions (the server matches
+  // the action code as a prefix). Nobody has to know the codes.
+  const action = h(
+    'select',
+    { class: 'input', name: 'action', testid: 'audit-action', 'aria-label': t('audit.action') },
+    h('option', { value: '' }, t('audit.allActions')),
+    actionGroups(KNOWN_ACTIONS).map((g) => {
+      const area = t(`audit.area.${g.prefix.slice(0, -1)}`);
+      return h(
+        'optgroup',
+        { label: area },
+        g.codes.length > 1 ? h('option', { value: g.prefix }, t('audit.areaAll', { area })) : null,
+        g.codes.map((code) => h('option', { value: code }, t(`audit.act.${code}`))),
+      );
+    }),
+  );
   const outcome = select(
     OUTCOMES.map(([code, key]) => ({ value: code, label: t(key) })),
     '',
@@ -77,7 +83,7 @@ export function renderAudit(main, ctx) {
     action: action.value.trim(),
     outcome: outcome.value,
     from: localInputToIso(from.value),
-    to: localInputToIso(to.value),
+    to: localInputToIso(to.value, { endOfMinute: true }),
   });
 
   const exportLink = ctx.can('audit.export')
@@ -93,24 +99,29 @@ export function renderAudit(main, ctx) {
     {
       title: t('audit.user'),
       render: (r) => {
-        const roles = joinNames(r.roles, '、');
+        const roles = roleNames(t, r.roles).join(t('audit.listSep'));
         return h('span', { class: 'stack-cell' }, h('span', null, r.username || ''), roles ? h('span', { class: 'sub', title: t('audit.roles') }, roles) : null);
       },
+      className: 'audit-user',
     },
     { title: t('audit.clientIp'), render: (r) => r.clientIp || '', className: 'nowrap' },
     { title: t('audit.action'), render: (r) => actionCell(r.action) },
-    { title: t('audit.object'), render: (r) => [r.objectType, r.objectId].filter((x) => x !== null && x !== undefined && x !== '').join(' #') },
+    { title: t('audit.object'), render: (r) => objectText(t, r.objectType, r.objectId), className: 'nowrap' },
     { title: t('audit.patientId'), render: (r) => r.patientId || '' },
     { title: t('audit.outcome'), render: (r) => outcomeBadge(r.outcome), className: 'nowrap' },
     {
       title: t('audit.detail'),
       render: (r) => {
-        const d = detailText(r.detail);
+        const d = detailText(t, r.detail);
         return h('span', { class: 'clip', title: d }, d);
       },
     },
   ];
-  const table = dataTable({ columns, testid: 'audit-table' });
+  const table = dataTable({
+    columns,
+    testid: 'audit-table',
+    empty: () => (Object.values(applied).some(Boolean) ? { title: t('common.noMatch'), text: t('common.noMatchHint') } : { title: t('common.empty') }),
+  });
   const pg = pager((p, size) => list.goTo(p, size));
   const list = pagedList({
     table,
@@ -175,7 +186,6 @@ export function renderAudit(main, ctx) {
       username,
       patientId,
       action,
-      actionList,
       outcome,
       h('span', { class: 'range' }, h('span', { class: 'range-label' }, t('audit.at')), from, h('span', { class: 'range-sep' }, t('audit.toSep')), to),
       rangeError,
@@ -186,7 +196,8 @@ export function renderAudit(main, ctx) {
       h('button', { type: 'submit', class: 'btn btn-primary', testid: 'audit-query' }, t('common.query')),
       button(t('common.reset'), {
         onclick: () => {
-          for (const input of [username, patientId, action, from, to]) input.value = '';
+          for (const input of [username, patientId, from, to]) input.value = '';
+          action.value = '';
           outcome.value = '';
           apply();
         },

@@ -18,6 +18,9 @@ import { fetchAllRows, rowLabel, rowOptions, refName } from '../components/refda
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
+/** Kinds with more listed fields than this leave the 更新时间 column out of the table. */
+const WIDE_KIND_COLUMNS = 6;
+
 /** Metadata is the same for the whole session, per language (labels are translated by the server). */
 /** @type {{lang: string, kinds: DictKind[]} | null} */
 let metaCache = null;
@@ -137,10 +140,12 @@ export async function renderDictionaries(main, ctx) {
     }
   }
 
+  const listed = fields.filter((f) => f.listed);
   /** @type {import('../components/ui.js').Column<DictRow>[]} */
-  const columns = fields.filter((f) => f.listed).map((f) => ({ title: columnTitle(f), render: (row) => cell(f, row), className: f.type === 'money' || f.type === 'int' || f.type === 'decimal' ? 'num' : undefined }));
+  const columns = listed.map((f) => ({ title: columnTitle(f), render: (row) => cell(f, row), className: f.type === 'money' || f.type === 'int' || f.type === 'decimal' ? 'num' : undefined }));
   columns.push({ title: t('common.status'), render: (row) => (row.active ? badge(t('status.active'), 'green') : badge(t('status.inactive'), 'gray')), className: 'nowrap' });
-  columns.push({ title: t('common.updatedAt'), render: (row) => formatDateTime(row.updatedAt), className: 'nowrap muted' });
+  // Wide kinds (检查项目) would push the row actions off a 1440-wide screen; their edit dialog shows the time.
+  if (listed.length <= WIDE_KIND_COLUMNS) columns.push({ title: t('common.updatedAt'), render: (row) => formatDateTime(row.updatedAt), className: 'nowrap muted' });
   if (canManage) {
     columns.push({
       title: t('common.actions'),
@@ -156,7 +161,12 @@ export async function renderDictionaries(main, ctx) {
     });
   }
 
-  const table = dataTable({ columns, testid: 'dict-table', rowProps: (row) => ({ testid: `dict-row-${row.code ?? row.id}` }) });
+  const table = dataTable({
+    columns,
+    testid: 'dict-table',
+    rowProps: (row) => ({ testid: `dict-row-${row.code ?? row.id}` }),
+    empty: () => (q.value.trim() || activeFilter.value || refFilters.some((rf) => rf.el.value) ? { title: t('common.noMatch'), text: t('common.noMatchHint') } : { title: t('common.empty') }),
+  });
   const pg = pager((p, size) => list.goTo(p, size));
   const list = pagedList({
     table,
@@ -207,7 +217,7 @@ export async function renderDictionaries(main, ctx) {
     { class: 'header-buttons' },
     h('a', { class: 'btn btn-default', href: `${base}/export.xlsx`, download: `${kind}.xlsx`, testid: 'dict-export' }, icon('download'), h('span', null, t('common.exportExcel'))),
     canManage ? button(t('common.importExcel'), { icon: 'upload', testid: 'dict-import', onclick: () => importInput.click() }) : null,
-    canManage ? button(t('dict.add'), { variant: 'primary', icon: 'plus', testid: 'dict-add', onclick: () => openForm(null) }) : null,
+    canManage ? button(t('dict.addOf', { kind: meta.name }), { variant: 'primary', icon: 'plus', testid: 'dict-add', onclick: () => openForm(null) }) : null,
     importInput,
   );
 
@@ -251,7 +261,7 @@ export async function renderDictionaries(main, ctx) {
       let suffix;
       switch (f.type) {
         case 'textarea':
-          control = h('textarea', { class: 'input', rows: '6', ...common }, String(initial));
+          control = h('textarea', { class: 'input', rows: '6', maxlength: f.maxLength ? String(f.maxLength) : undefined, ...common }, String(initial));
           wide = true;
           break;
         case 'int':
@@ -274,7 +284,8 @@ export async function renderDictionaries(main, ctx) {
           /** @type {DictRow[]} */
           let choices = [];
           try {
-            choices = (await refRowsOf(/** @type {string} */ (f.ref))).filter((r) => r.active || String(r.id) === initial);
+            // Active rows (plus the current value), and never the row itself (an institution is not its own parent).
+            choices = (await refRowsOf(/** @type {string} */ (f.ref))).filter((r) => (r.active || String(r.id) === initial) && !(row && f.ref === kind && r.id === row.id));
           } catch (error) {
             toastError(error);
           }
@@ -286,11 +297,12 @@ export async function renderDictionaries(main, ctx) {
           break;
         }
         default:
-          control = h('input', { class: 'input', value: String(initial), autocomplete: 'off', ...common });
+          // The length limit is enforced by the box itself; it is only spelled out for long texts.
+          control = h('input', { class: 'input', value: String(initial), autocomplete: 'off', maxlength: f.maxLength ? String(f.maxLength) : undefined, ...common });
       }
       controls.set(f.name, control);
       const hintParts = [];
-      if (f.maxLength && (f.type === 'text' || f.type === 'textarea')) hintParts.push(t('dict.maxLengthHint', { max: f.maxLength }));
+      if (f.maxLength && f.type === 'textarea') hintParts.push(t('dict.maxLengthHint', { max: f.maxLength }));
       if (f.type !== 'money' && (f.min !== null && f.min !== undefined) && (f.max !== null && f.max !== undefined)) hintParts.push(t('dict.rangeHint', { min: f.min, max: f.max }));
       const labelled = f.type === 'bool' ? h('label', { class: 'switch-label' }, control, h('span', null, t('common.yes'))) : control;
       rowsEl.push(field({ label: f.label, name: f.name, control: labelled, required: f.required, wide, suffix, hint: hintParts.join(' ') || null }));
@@ -319,6 +331,7 @@ export async function renderDictionaries(main, ctx) {
       title: row ? t('dict.edit', { kind: meta?.name || kind, name: rowLabel(row) }) : t('dict.addOf', { kind: meta?.name || kind }),
       size: wideForm ? 'xl' : 'lg',
       testid: 'dict-form',
+      extraFooter: row && row.updatedAt ? h('span', { class: 'footer-note', testid: 'dict-form-updated' }, t('dict.updatedAt', { at: formatDateTime(row.updatedAt) })) : null,
       body: h('div', { class: 'form-grid' }, rowsEl),
       onSubmit: async (form) => {
         /** @type {Record<string, string | boolean>} */
@@ -342,6 +355,9 @@ export async function renderDictionaries(main, ctx) {
 
   /** @param {DictRow} row */
   async function toggleActive(row) {
+    // Disabling takes the row out of every selection list (an institution's users keep it, but new work cannot
+    // choose it): ask first. Enabling is harmless.
+    if (row.active && !(await confirmDialog({ title: t('dict.disableTitle', { kind: meta?.name || kind }), message: t('dict.disableConfirm', { name: rowLabel(row) }), confirmText: t('common.disable'), danger: true }))) return;
     /** @type {Record<string, unknown>} */
     const body = {};
     for (const f of fields) body[f.name] = row[f.name] ?? null;
@@ -357,7 +373,7 @@ export async function renderDictionaries(main, ctx) {
 
   /** @param {DictRow} row */
   async function remove(row) {
-    if (!(await confirmDialog({ title: t('common.delete'), message: t('dict.deleteConfirm', { name: rowLabel(row) }), confirmText: t('common.delete'), danger: true }))) return;
+    if (!(await confirmDialog({ title: t('dict.deleteTitle', { kind: meta?.name || kind }), message: t('dict.deleteConfirm', { name: rowLabel(row) }), confirmText: t('common.delete'), danger: true }))) return;
     try {
       await api.del(`${base}/${row.id}`);
       toast(t('common.deleted'), 'success');

@@ -46,6 +46,14 @@ export function authBrand() {
 }
 
 /**
+ * Logo and product name above the card on narrow screens, where the brand column is hidden (CSS shows it
+ * below 900px only).
+ */
+export function miniBrand() {
+  return h('div', { class: 'auth-mini-brand', testid: 'mini-brand' }, logoMark('logo-mark'), h('span', { class: 'auth-mini-name' }, t('app.title')));
+}
+
+/**
  * @param {HTMLElement} root
  * @param {{api: import('../lib/api.js').ApiClient, expired: boolean, onLoggedIn: (answer: LoginAnswer) => void}} o
  * @param {{username?: string}} [keep] values kept across a language switch
@@ -120,7 +128,7 @@ export function renderLogin(root, o, keep = {}) {
       'div',
       { class: 'auth-page', testid: 'login-page' },
       authBrand(),
-      h('section', { class: 'auth-panel' }, h('div', { class: 'auth-top' }, languageSwitch(() => renderLogin(root, o, { username: username.value }))), form),
+      h('section', { class: 'auth-panel' }, h('div', { class: 'auth-top' }, languageSwitch(() => renderLogin(root, o, { username: username.value }))), miniBrand(), form),
     ),
   );
   (username.value ? password : username).focus();

@@ -4,7 +4,7 @@ import { icon } from '../lib/icons.js';
 import { t } from '../lib/i18n.js';
 import { checkPasswordChange } from '../lib/validate.js';
 import { field, clearErrors, showFormError, showProblems, toast, pageHeader, button } from '../components/ui.js';
-import { authBrand, languageSwitch } from './login.js';
+import { authBrand, languageSwitch, miniBrand } from './login.js';
 
 /**
  * The three-box password form. Server policy errors (422 `fields` on newPassword) appear under the box.
@@ -32,7 +32,7 @@ function passwordForm(o) {
         submit.classList.add('is-busy');
         try {
           await o.api.post('/api/me/password', { currentPassword: values.currentPassword, newPassword: values.newPassword });
-          toast(t('password.changed'), 'success');
+          toast(t('password.changed'), 'success', { keep: true });
           await o.onDone();
         } catch (error) {
           showFormError(form, error);
@@ -70,6 +70,7 @@ export function renderForcedPasswordChange(root, o) {
         'section',
         { class: 'auth-panel' },
         h('div', { class: 'auth-top' }, languageSwitch(() => renderForcedPasswordChange(root, o))),
+        miniBrand(),
         h(
           'div',
           { class: 'auth-card' },

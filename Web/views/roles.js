@@ -140,7 +140,7 @@ export async function renderRoles(main, ctx) {
   /** @param {Role} role */
   async function remove(role) {
     const message = role.userCount > 0 ? t('roles.deleteInUse', { name: role.name, n: role.userCount }) : t('roles.deleteConfirm', { name: role.name });
-    if (!(await confirmDialog({ title: t('common.delete'), message, confirmText: t('common.delete'), danger: true }))) return;
+    if (!(await confirmDialog({ title: t('roles.deleteTitle'), message, confirmText: t('common.delete'), danger: true }))) return;
     try {
       await api.del(`/api/roles/${role.id}`);
       toast(t('common.deleted'), 'success');

@@ -59,17 +59,29 @@ export async function renderUsers(main, ctx) {
     { title: t('users.username'), render: (u) => h('span', { class: 'strong' }, u.username) },
     { title: t('users.displayName'), render: (u) => u.displayName },
     { title: t('users.title'), render: (u) => u.title || '' },
-    { title: t('users.institution'), render: (u) => u.institutionName || '' },
-    { title: t('users.department'), render: (u) => u.departmentName || '' },
+    {
+      // One column for both keeps the table inside a 1440-wide screen; the department is the second line.
+      title: t('users.institutionDepartment'),
+      render: (u) => h('span', { class: 'stack-cell' }, h('span', null, u.institutionName || ''), u.departmentName ? h('span', { class: 'sub' }, u.departmentName) : null),
+    },
     { title: t('users.mobile'), render: (u) => u.mobile || '', className: 'nowrap' },
-    { title: t('users.roles'), render: (u) => h('div', { class: 'chips' }, u.roles.map((r) => badge(r.name, 'blue'))) },
+    {
+      title: t('users.roles'),
+      render: (u) => (u.roles.length ? h('div', { class: 'chips chips-wrap' }, u.roles.map((r) => badge(r.name, 'blue'))) : h('span', { class: 'muted' }, t('users.noRoles'))),
+      className: 'roles-col',
+    },
     { title: t('common.status'), render: statusBadge, className: 'nowrap' },
-    { title: t('users.lastLogin'), render: (u) => formatDateTime(u.lastLoginAt), className: 'nowrap muted' },
+    { title: t('users.lastLogin'), render: (u) => formatDateTime(u.lastLoginAt) || t('users.neverLoggedIn'), className: 'nowrap muted' },
   ];
   const hasActions = canManage || canAssign || canSessions;
   if (hasActions) columns.push({ title: t('common.actions'), render: rowActions, className: 'actions-col' });
 
-  const table = dataTable({ columns, testid: 'users-table', rowProps: (u) => ({ testid: `user-row-${u.username}`, dataset: { id: String(u.id) } }) });
+  const table = dataTable({
+    columns,
+    testid: 'users-table',
+    rowProps: (u) => ({ testid: `user-row-${u.username}`, dataset: { id: String(u.id) } }),
+    empty: () => (q.value.trim() || instFilter.value || activeFilter.value ? { title: t('common.noMatch'), text: t('common.noMatchHint') } : { title: t('common.empty') }),
+  });
   const pg = pager((p, size) => list.goTo(p, size));
   const list = pagedList({
     table,
@@ -269,7 +281,7 @@ export async function renderUsers(main, ctx) {
 
   /** @param {User} u */
   async function resetPassword(u) {
-    if (!(await confirmDialog({ title: t('users.resetPassword'), message: t('users.resetConfirm', { name: u.displayName, username: u.username }), danger: true }))) return;
+    if (!(await confirmDialog({ title: t('users.resetPassword'), message: t('users.resetConfirm', { name: u.displayName, username: u.username }), confirmText: t('users.resetPassword'), danger: true }))) return;
     try {
       const answer = await api.post(`/api/users/${u.id}/reset-password`);
       secretDialog({ title: t('users.resetDone'), intro: t('users.resetIntro', { name: u.displayName, username: u.username }), secret: answer.initialPassword, note: t('users.initialPasswordNote') });
@@ -292,10 +304,11 @@ export async function renderUsers(main, ctx) {
 
   /** @param {User} u */
   async function endSessions(u) {
-    if (!(await confirmDialog({ title: t('users.endSessions'), message: t('users.endSessionsConfirm', { name: u.displayName }) }))) return;
+    if (!(await confirmDialog({ title: t('users.endSessions'), message: t('users.endSessionsConfirm', { name: u.displayName }), confirmText: t('users.endSessions'), danger: true }))) return;
     try {
       const answer = await api.del(`/api/users/${u.id}/sessions`);
-      toast(t('users.sessionsEnded', { n: answer?.ended ?? 0 }), 'success');
+      const ended = Number(answer?.ended ?? 0);
+      toast(ended > 0 ? t('users.sessionsEnded', { name: u.displayName, n: ended }) : t('users.noSessions', { name: u.displayName }), ended > 0 ? 'success' : 'info');
     } catch (error) {
       toastError(error);
     }
@@ -303,7 +316,7 @@ export async function renderUsers(main, ctx) {
 
   /** @param {User} u */
   async function remove(u) {
-    if (!(await confirmDialog({ title: t('common.delete'), message: t('users.deleteConfirm', { name: u.displayName, username: u.username }), confirmText: t('common.delete'), danger: true }))) return;
+    if (!(await confirmDialog({ title: t('users.deleteTitle'), message: t('users.deleteConfirm', { name: u.displayName, username: u.username }), confirmText: t('common.delete'), danger: true }))) return;
     try {
       await api.del(`/api/users/${u.id}`);
       toast(t('common.deleted'), 'success');
@@ -378,7 +391,7 @@ export async function renderUsers(main, ctx) {
       }
     });
     removeBtn.addEventListener('click', async () => {
-      if (!(await confirmDialog({ message: t('users.signatureDeleteConfirm', { name: u.displayName }), danger: true, confirmText: t('common.delete') }))) return;
+      if (!(await confirmDialog({ title: t('users.signatureDelete'), message: t('users.signatureDeleteConfirm', { name: u.displayName }), danger: true, confirmText: t('common.delete') }))) return;
       try {
         await api.del(`/api/users/${u.id}/signature`);
         hasSignature = false;
@@ -571,6 +584,7 @@ export async function renderUsers(main, ctx) {
         const problems = checkAssignments(rows);
         if (problems.some((p) => p.length)) {
           draw(problems);
+          /** @type {HTMLElement | null} */ (listEl.querySelector('.assign-row.has-error select, .assign-row.has-error input'))?.focus();
           return false;
         }
         const items = rows.map((r) => ({
