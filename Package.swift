@@ -25,6 +25,7 @@ let package = Package(
             name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .systemLibrary(name: "CDICOMZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "DICOM", dependencies: ["CDICOMZlib"]),
+        .target(name: "DICOMImaging", dependencies: ["DICOM"]),
         .target(
             name: "Spreadsheet",
             dependencies: [
@@ -54,11 +55,12 @@ let package = Package(
         .executableTarget(
             name: "yunying",
             dependencies: [
-                "Server", "Platform", "DICOM",
+                "Server", "Platform", "DICOM", "DICOMImaging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "SpreadsheetTests", dependencies: ["Spreadsheet"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM"]),
+        .testTarget(name: "DICOMImagingTests", dependencies: ["DICOMImaging", "DICOM"]),
         .testTarget(
             name: "PlatformTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DICOM
+import DICOMImaging
 import Foundation
 
 struct DICOMCommand: ParsableCommand {
@@ -42,7 +43,7 @@ struct DICOMCommand: ParsableCommand {
     static func syntax(named name: String) throws -> TransferSyntax {
         let aliases: [String: TransferSyntax] = [
             "implicit": .implicitVRLittleEndian, "explicit": .explicitVRLittleEndian, "big": .explicitVRBigEndian,
-            "deflated": .deflatedExplicitVRLittleEndian,
+            "deflated": .deflatedExplicitVRLittleEndian, "rle": .rleLossless,
         ]
         if let s = aliases[name.lowercased()] { return s }
         if let s = TransferSyntax.known.first(where: { $0.uid == name }) { return s }
@@ -51,15 +52,19 @@ struct DICOMCommand: ParsableCommand {
 
     struct Transcode: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Rewrite a file in another transfer syntax.")
-        @Option(help: "implicit, explicit, big, deflated, or a transfer syntax UID") var to: String
+        @Option(help: "implicit, explicit, big, deflated, rle, or a transfer syntax UID") var to: String
         @Argument var input: String
         @Argument var output: String
 
         func run() throws {
-            var file = try DICOMCommand.load(input)
+            let source = try DICOMCommand.load(input)
             let target = try DICOMCommand.syntax(named: to)
-            guard !file.transferSyntax.encapsulated, !target.encapsulated else {
-                throw ValidationError("compressed transfer syntaxes need the pixel codecs (DICOMImaging), not built yet")
+            var file: DICOMFile
+            do {
+                file = try PixelCodecs.transcode(source, to: target)
+            } catch let error as PixelError {
+                FileHandle.standardError.write(Data("\(input): \(error)\n".utf8))
+                throw ExitCode(3)
             }
             file.meta.set(.implementationClassUID, .UI, string: DICOMWriter.implementationClassUID)
             file.meta.set(.implementationVersionName, .SH, string: DICOMWriter.implementationVersionName)

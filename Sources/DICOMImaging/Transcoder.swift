@@ -1,0 +1,100 @@
+import DICOM
+import Foundation
+
+/// Decodes and encodes frames for a transfer syntax, and rewrites whole datasets between syntaxes.
+public enum PixelCodecs {
+    /// Native bytes (little endian, interleaved) of one frame, whatever the stored syntax.
+    public static func decodeFrame(_ frames: PixelFrames, _ index: Int) throws -> Data {
+        let stored = try frames.storedFrame(index)
+        let syntax = frames.syntax
+        if !syntax.encapsulated { return stored }
+        switch syntax.uid {
+        case TransferSyntax.rleLossless.uid: return try RLECodec.decode(stored, frames.description)
+        default: throw PixelError.unsupported("decoding \(syntax.name)")
+        }
+    }
+
+    public static func canEncode(_ syntax: TransferSyntax) -> Bool {
+        !syntax.encapsulated || syntax.uid == TransferSyntax.rleLossless.uid
+    }
+
+    static func encodeFrame(_ native: Data, _ d: PixelDescription, to syntax: TransferSyntax) throws -> Data {
+        switch syntax.uid {
+        case TransferSyntax.rleLossless.uid: return try RLECodec.encode(native, d)
+        default: throw PixelError.unsupported("encoding \(syntax.name)")
+        }
+    }
+
+    /// Rewrites a file in another transfer syntax: pixel data decoded and re-encoded, and the attributes that
+    /// depend on the encoding (Planar Configuration after RLE, lossy compression history) updated.
+    public static func transcode(_ file: DICOMFile, to target: TransferSyntax) throws -> DICOMFile {
+        var out = file
+        out.transferSyntax = target
+        let source = file.transferSyntax
+        guard let pixelElement = file.dataset[.pixelData] else { return out }
+        let bits = file.dataset.int(.bitsAllocated) ?? 8
+        // Native to native, same or 16-bit-word byte order: the writer converts byte order by VR by itself.
+        let wideSwap = source.littleEndian != target.littleEndian && bits > 16
+        guard source.encapsulated || target.encapsulated || wideSwap else { return out }
+        _ = pixelElement
+        guard canEncode(target) else { throw PixelError.unsupported("encoding \(target.name)") }
+        let frames = try PixelFrames(file)
+        var description = frames.description
+        var natives: [Data] = []
+        for i in 0..<frames.count { natives.append(try decodeFrame(frames, i)) }
+        var ds = file.dataset
+        if source.encapsulated { description.planarConfiguration = 0 }  // decoders interleave samples
+        if target.encapsulated, description.photometricInterpretation == "YBR_FULL_422", !source.encapsulated {
+            // Native YBR_FULL_422 is stored subsampled; codecs other than JPEG take full-resolution chroma.
+            natives = natives.map { upsample422($0, description) }
+            description.photometricInterpretation = "YBR_FULL"
+            ds.set(.photometricInterpretation, .CS, string: "YBR_FULL")
+        }
+        if description.samplesPerPixel > 1 { ds.set(.planarConfiguration, .US, ints: [description.planarConfiguration]) }
+        if target.encapsulated {
+            let encoded = try natives.map { try encodeFrame($0, description, to: target) }
+            ds.set(Element(tag: .pixelData, vr: .OB, value: .encapsulated(EncapsulatedPixelData(basicOffsetTable: basicOffsets(encoded), fragments: encoded)),
+                           undefinedLength: true))
+        } else {
+            var all = Data(capacity: natives.reduce(0) { $0 + $1.count })
+            for n in natives { all.append(n) }
+            // The dataset keeps its byte order; the writer swaps OW values by 16-bit words when the target differs.
+            if !ds.littleEndian { all = DICOMImagingSwap.swap(all, unit: 2) }
+            ds.set(Element(tag: .pixelData, vr: description.bitsAllocated > 8 ? .OW : .OB, value: .bytes(all)))
+        }
+        if target.lossy { ds.set(Tag(0x0028, 0x2110), .CS, string: "01") }
+        out.dataset = ds
+        return out
+    }
+
+    /// YBR_FULL_422 (Y1 Y2 Cb Cr per pixel pair) to full-resolution interleaved YBR.
+    static func upsample422(_ data: Data, _ d: PixelDescription) -> Data {
+        let src = [UInt8](data)
+        var out = [UInt8](repeating: 0, count: d.rows * d.columns * 3)
+        let pairsPerRow = (d.columns + 1) / 2
+        for r in 0..<d.rows {
+            for p in 0..<pairsPerRow {
+                let i = (r * pairsPerRow + p) * 4
+                guard i + 3 < src.count else { continue }
+                for k in 0..<2 where p * 2 + k < d.columns {
+                    let o = (r * d.columns + p * 2 + k) * 3
+                    out[o] = src[i + k]
+                    out[o + 1] = src[i + 2]
+                    out[o + 2] = src[i + 3]
+                }
+            }
+        }
+        return Data(out)
+    }
+
+    static func basicOffsets(_ frames: [Data]) -> [UInt32] {
+        guard frames.count > 1 else { return [] }
+        var offsets: [UInt32] = []
+        var pos: UInt32 = 0
+        for f in frames {
+            offsets.append(pos)
+            pos += UInt32(f.count + f.count % 2 + 8)
+        }
+        return offsets
+    }
+}

@@ -1,0 +1,70 @@
+"""Interop: pixel data decoded and encoded by Yunying against pydicom's decoders.
+
+For every pydicom test file in a syntax we decode, `yunying dicom transcode --to explicit` must give exactly
+pydicom's `pixel_array`; and a file we encode (e.g. RLE) must decode in pydicom to the same array.
+"""
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+pydicom = pytest.importorskip("pydicom")
+np = pytest.importorskip("numpy")
+
+ROOT = pathlib.Path(pydicom.__file__).parent / "data" / "test_files"
+BIN = os.environ.get("YUNYING_BIN", str(pathlib.Path(__file__).resolve().parents[2] / ".build/debug/yunying"))
+DECODABLE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.5"}
+ENCODABLE = ["rle", "explicit", "implicit", "big"]
+
+
+def candidates():
+    for path in sorted(ROOT.glob("*.dcm")):
+        try:
+            ds = pydicom.dcmread(path)
+            if "PixelData" not in ds or ds.file_meta.TransferSyntaxUID not in DECODABLE:
+                continue
+            ds.pixel_array
+        except Exception:
+            continue
+        yield path
+
+
+FILES = list(candidates())
+
+
+def transcode(src, dst, to):
+    return subprocess.run([BIN, "dicom", "transcode", "--to", to, str(src), str(dst)], capture_output=True)
+
+
+def test_there_is_something_to_compare():
+    assert len(FILES) >= 20
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_decoded_pixels_match_pydicom(path, tmp_path):
+    expected = pydicom.dcmread(path).pixel_array
+    out = tmp_path / "native.dcm"
+    result = transcode(path, out, "explicit")
+    assert result.returncode == 0, result.stderr.decode()
+    ours = pydicom.dcmread(out)
+    assert ours.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.1"
+    assert np.array_equal(ours.pixel_array, expected)
+
+
+@pytest.mark.parametrize("to", ENCODABLE)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_encoded_pixels_decode_in_pydicom(path, tmp_path, to):
+    source = pydicom.dcmread(path)
+    expected = source.pixel_array
+    out = tmp_path / f"{to}.dcm"
+    result = transcode(path, out, to)
+    if to == "rle" and source.BitsAllocated == 1:
+        assert result.returncode == 3 and b"unsupported" in result.stderr  # RLE (PS3.5 G) has no 1-bit form
+        return
+    if to == "big" and source.BitsAllocated > 16:
+        # Explicit VR Big Endian (retired) never said whether 32-bit OW pixels swap per word or per pixel;
+        # we swap per 16-bit OW word, pydicom per pixel.
+        pytest.xfail("32-bit pixel byte order in retired big endian")
+    assert result.returncode == 0, result.stderr.decode()
+    assert np.array_equal(pydicom.dcmread(out).pixel_array, expected)
