@@ -60,7 +60,11 @@ struct ErrorBody: Encodable, Sendable {
 }
 
 extension Request {
-    var prefersEnglish: Bool { headers[.acceptLanguage]?.lowercased().hasPrefix("en") ?? false }
+    /// `?lang=en|zh-CN` (for plain download links, which cannot set headers) wins over Accept-Language.
+    var prefersEnglish: Bool {
+        if let lang = uri.queryParameters.get("lang")?.lowercased(), !lang.isEmpty { return lang.hasPrefix("en") }
+        return headers[.acceptLanguage]?.lowercased().hasPrefix("en") ?? false
+    }
 
     func query(_ name: String) -> String? {
         uri.queryParameters.get(name).flatMap { $0.isEmpty ? nil : $0 }

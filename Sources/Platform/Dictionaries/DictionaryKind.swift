@@ -57,6 +57,7 @@ public struct DictionaryKind: Sendable {
     public let en: String
     public let fields: [DictionaryField]
     /// Tables and columns that point at rows of this kind; a referenced row cannot be deleted.
+    /// `zh` carries its measure word (3 家下级机构, 3 位用户).
     public let referencedBy: [(table: String, column: String, zh: String, en: String)]
 
     public func field(_ name: String) -> DictionaryField? { fields.first { $0.name == name } }
@@ -125,8 +126,8 @@ public enum DictionaryCatalog {
             .sortOrder, .active,
         ],
         referencedBy: [
-            ("institutions", "parent_id", "下级机构", "child institutions"), ("departments", "institution_id", "科室", "departments"),
-            ("users", "institution_id", "用户", "users"), ("role_assignment_institutions", "institution_id", "授权", "grants"),
+            ("institutions", "parent_id", "家下级机构", "child institutions"), ("departments", "institution_id", "个科室", "departments"),
+            ("users", "institution_id", "位用户", "users"), ("role_assignment_institutions", "institution_id", "项授权", "grants"),
         ])
 
     static let departments = DictionaryKind(
@@ -150,15 +151,15 @@ public enum DictionaryCatalog {
             DictionaryField("phone", "phone", "联系电话", "Phone", .text).with { $0.maxLength = 32 },
             .sortOrder, .active,
         ],
-        referencedBy: [("users", "department_id", "用户", "users")])
+        referencedBy: [("users", "department_id", "位用户", "users")])
 
     static let examCategories = DictionaryKind(
         kind: "exam-categories", table: "exam_categories", zh: "检查类别", en: "Exam categories",
         fields: [.code("类别编码"), .name("类别名称"), .modality, .sortOrder, .active],
         referencedBy: [
-            ("exam_groups", "category_id", "检查分组", "exam groups"), ("exam_items", "category_id", "检查项目", "exam items"),
-            ("report_templates", "category_id", "报告模板", "report templates"),
-            ("role_assignment_categories", "category_id", "授权", "grants"),
+            ("exam_groups", "category_id", "个检查分组", "exam groups"), ("exam_items", "category_id", "个检查项目", "exam items"),
+            ("report_templates", "category_id", "个报告模板", "report templates"),
+            ("role_assignment_categories", "category_id", "项授权", "grants"),
         ])
 
     static let examGroups = DictionaryKind(
@@ -170,7 +171,7 @@ public enum DictionaryCatalog {
             },
             .code("分组编码"), .name("分组名称"), .sortOrder, .active,
         ],
-        referencedBy: [("exam_items", "group_id", "检查项目", "exam items")])
+        referencedBy: [("exam_items", "group_id", "个检查项目", "exam items")])
 
     static let bodyParts = DictionaryKind(
         kind: "body-parts", table: "body_parts", zh: "检查部位", en: "Body parts",
@@ -180,7 +181,7 @@ public enum DictionaryCatalog {
             .sortOrder, .active,
         ],
         referencedBy: [
-            ("exam_items", "body_part_id", "检查项目", "exam items"), ("report_templates", "body_part_id", "报告模板", "report templates"),
+            ("exam_items", "body_part_id", "个检查项目", "exam items"), ("report_templates", "body_part_id", "个报告模板", "report templates"),
         ])
 
     static let examItems = DictionaryKind(

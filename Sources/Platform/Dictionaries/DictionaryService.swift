@@ -161,7 +161,7 @@ public struct DictionaryService: Sendable {
                 let n = try await sql.count(rawSQL("SELECT COUNT(*) AS n FROM \(ref.table) WHERE \(ref.column) = ") + "\(bind: id)")
                 if n > 0 {
                     throw DomainError.conflict(
-                        "in_use", "仍有 \(n) 条\(ref.zh)引用该\(k.zh)，不能删除；如不再使用，请将其停用",
+                        "in_use", "仍有 \(n) \(ref.zh)引用该\(k.zh)，不能删除；如不再使用，请将其停用",
                         "\(n) \(ref.en) still refer to it; deactivate it instead of deleting")
                 }
             }

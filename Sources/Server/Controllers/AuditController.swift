@@ -11,14 +11,39 @@ enum AuditController {
             outcome: request.query("outcome"), from: request.query("from"), to: request.query("to"))
     }
 
+    /// An audit record with the role names an auditor reads (the record keeps the codes it was hashed with).
+    struct AuditView: Encodable, Sendable {
+        let record: AuditRecord
+        let roleNames: String?
+        func encode(to encoder: any Encoder) throws {
+            try record.encode(to: encoder)
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encodeIfPresent(roleNames, forKey: .roleNames)
+        }
+        enum Key: String, CodingKey { case roleNames }
+    }
+
+    static func roleNames(_ s: AppServices) async throws -> [String: String] {
+        Dictionary(try await s.roles.list().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func readable(_ codes: String?, _ names: [String: String]) -> String? {
+        codes.map { $0.split(separator: ",").map { names[String($0)] ?? String($0) }.joined(separator: "、") }
+    }
+
     static func register(_ r: Routes) {
         let s = r.services
         r.get("api/audit", .permission(.auditView)) { request, _ in
-            JSONResponse(try await s.audit.search(query(request), page: try request.pageRequest))
+            let page = try await s.audit.search(query(request), page: try request.pageRequest)
+            let names = try await roleNames(s)
+            return JSONResponse(
+                Page(items: page.items.map { AuditView(record: $0, roleNames: readable($0.roles, names)) }, total: page.total,
+                     request: try request.pageRequest))
         }
         r.get("api/audit/export.xlsx", .permission(.auditExport), audit: "audit.export", object: "audit_log") { request, context in
             let en = request.prefersEnglish
             let records = try await s.audit.export(query(request))
+            let names = try await roleNames(s)
             context.auditNote.set(detail: "导出 \(records.count) 条")
             let header =
                 en
@@ -31,7 +56,7 @@ enum AuditController {
                 en ? ["success": "success", "failure": "failure", "denied": "denied"] : ["success": "成功", "failure": "失败", "denied": "拒绝"]
             let rows: [[SheetCell]] = records.map { a in
                 [
-                    .number(Double(a.id)), .text(a.at), .text(a.username ?? ""), .text(a.roles ?? ""), .text(a.clientIp ?? ""),
+                    .number(Double(a.id)), .text(a.at), .text(a.username ?? ""), .text((en ? a.roles : readable(a.roles, names)) ?? ""), .text(a.clientIp ?? ""),
                     .text(a.action),
                     .text(a.objectType ?? ""), .text(a.objectId ?? ""), .text(a.patientId ?? ""), .text(outcomes[a.outcome] ?? a.outcome),
                     .text(a.detail ?? ""), .text(a.hash),

@@ -15,6 +15,15 @@ struct MeView: Encodable, Sendable {
     let permissions: [String]
     let passwordChangeRequired: Bool
     let csrfToken: String?
+    /// The rules a new password must meet, so the forced-change page can state them.
+    let passwordPolicy: PasswordRules
+}
+
+struct PasswordRules: Encodable, Sendable {
+    let minLength: Int
+    let minClasses: Int
+    let historyCount: Int
+    let maxAgeDays: Int
 }
 
 struct LoginAnswer: Encodable, Sendable {
@@ -39,11 +48,15 @@ enum AuthController {
 
     static func me(_ p: Principal, _ s: AppServices) async throws -> MeView {
         let user = try? await s.users.get(id: p.userID, scope: .everything)
+        let policy = try await s.policies.load()
         return MeView(
             id: p.userID, username: p.username, displayName: p.displayName, title: user?.title,
             institutionId: p.institutionID, institutionName: user?.institutionName, departmentId: user?.departmentId,
             departmentName: user?.departmentName, roles: p.roles, permissions: p.permissionCodes,
-            passwordChangeRequired: p.passwordChangeRequired, csrfToken: p.csrfToken)
+            passwordChangeRequired: p.passwordChangeRequired, csrfToken: p.csrfToken,
+            passwordPolicy: PasswordRules(
+                minLength: policy.minLength, minClasses: policy.minClasses, historyCount: policy.historyCount,
+                maxAgeDays: policy.maxAgeDays))
     }
 
     static func register(_ r: Routes) {

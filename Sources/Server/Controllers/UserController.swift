@@ -12,6 +12,26 @@ enum UserController {
     struct Ended: Encodable, Sendable { let ended: Int }
     struct Assignments: Codable, Sendable { let items: [RoleAssignment] }
 
+    /// A grant as an auditor reads it: 登记员（西城县人民医院；全部检查类别）.
+    static func grantSummary(_ items: [RoleAssignment], _ s: AppServices) async throws -> String {
+        if items.isEmpty { return "撤销全部授权" }
+        let roles = Dictionary(uniqueKeysWithValues: try await s.roles.list().map { ($0.id, $0.name) })
+        func names(_ kind: String) async throws -> [Int: String] {
+            var map: [Int: String] = [:]
+            for r in try await s.dictionaries.all(kind) {
+                if case .int(let id) = r["id"] ?? .null, let name = r["name"]?.stringValue { map[id] = name }
+            }
+            return map
+        }
+        let institutions = try await names("institutions")
+        let categories = try await names("exam-categories")
+        return "授权：" + items.map { a in
+            let where_ = a.allInstitutions ? "全部机构" : a.institutionIds.map { institutions[$0] ?? "#\($0)" }.joined(separator: "、")
+            let what = a.allCategories ? "全部检查类别" : a.categoryIds.map { categories[$0] ?? "#\($0)" }.joined(separator: "、")
+            return "\(roles[a.roleId] ?? "#\(a.roleId)")（\(where_)；\(what)）"
+        }.joined(separator: "，")
+    }
+
     static func register(_ r: Routes) {
         let s = r.services
         r.get("api/users", .permission(.usersView)) { request, context in
@@ -79,11 +99,7 @@ enum UserController {
             let p = try context.require()
             let input = try await request.json(Assignments.self, context: context)
             let id = try context.intParameter("id")
-            context.auditNote.set(
-                detail: "roles="
-                    + input.items.map {
-                        "\($0.roleId)@" + ($0.allInstitutions ? "*" : $0.institutionIds.map(String.init).joined(separator: "+"))
-                    }.joined(separator: ","))
+            context.auditNote.set(detail: try await grantSummary(input.items, s))
             try await s.users.setAssignments(
                 userID: id, input.items, callerScope: p.scope(for: .rolesAssign),
                 viewScope: p.scope(for: .rolesAssign), by: p.userID)
@@ -120,13 +136,13 @@ enum RoleController {
         r.get("api/roles", .permission(.rolesView)) { _, _ in JSONResponse(["items": try await s.roles.list()]) }
         r.post("api/roles", .permission(.rolesManage), audit: "role.create", object: "role") { request, context in
             let role = try await s.roles.create(try await request.json(RoleInput.self, context: context))
-            context.auditNote.set(objectID: String(role.id), detail: "permissions=" + role.permissions.joined(separator: ","))
+            context.auditNote.set(objectID: String(role.id), detail: "\(role.name)：" + role.permissions.joined(separator: ","))
             return JSONResponse(role, status: .created)
         }
         r.put("api/roles/:id", .permission(.rolesManage), audit: "role.update", object: "role") { request, context in
             let role = try await s.roles.update(
                 id: try context.intParameter("id"), try await request.json(RoleInput.self, context: context))
-            context.auditNote.set(detail: "permissions=" + role.permissions.joined(separator: ","))
+            context.auditNote.set(detail: "\(role.name)：" + role.permissions.joined(separator: ","))
             return JSONResponse(role)
         }
         r.delete("api/roles/:id", .permission(.rolesManage), audit: "role.delete", object: "role") { _, context in
