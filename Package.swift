@@ -25,7 +25,10 @@ let package = Package(
             name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         .systemLibrary(name: "CDICOMZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "DICOM", dependencies: ["CDICOMZlib"]),
-        .target(name: "DICOMImaging", dependencies: ["DICOM"]),
+        .systemLibrary(name: "CCharLS", pkgConfig: "charls", providers: [.apt(["libcharls-dev"])]),
+        .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .target(name: "DICOMImaging", dependencies: ["DICOM", "CCharLS", "COpenJPEG", "CTurboJPEG"]),
         .target(
             name: "Spreadsheet",
             dependencies: [

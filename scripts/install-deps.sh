@@ -4,7 +4,7 @@
 #   scripts/install-deps.sh test   → that, plus PostgreSQL, Chromium, chromedriver, TypeScript, selenium
 set -euo pipefail
 mode=${1:-run}
-run_pkgs=(libxlsxwriter-dev libsqlite3-dev zlib1g-dev pkg-config curl ca-certificates)
+run_pkgs=(libxlsxwriter-dev libsqlite3-dev zlib1g-dev pkg-config libcharls-dev libopenjp2-7-dev libturbojpeg0-dev libgdcm-dev curl ca-certificates)
 test_pkgs=(postgresql chromium chromium-driver node-typescript nodejs python3-pip fonts-noto-cjk dcmtk)
 want=("${run_pkgs[@]}")
 [ "$mode" = test ] && want+=("${test_pkgs[@]}")
@@ -22,8 +22,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$mode" = test ]; then
-    python3 -c 'import selenium, pytest, pydicom' 2>/dev/null ||
-        python3 -m pip install --quiet --disable-pip-version-check selenium pytest 'pydicom>=3,<4'
+    python3 -c 'import selenium, pytest, pydicom, numpy, jpeg_ls, pylibjpeg, libjpeg, openjpeg' 2>/dev/null ||
+        python3 -m pip install --quiet --disable-pip-version-check selenium pytest numpy 'pydicom>=3,<4' pyjpegls pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg
 fi
 
 if ! command -v swift >/dev/null; then

@@ -10,17 +10,20 @@ public enum PixelCodecs {
         if !syntax.encapsulated { return stored }
         switch syntax.uid {
         case TransferSyntax.rleLossless.uid: return try RLECodec.decode(stored, frames.description)
+        case TransferSyntax.jpegLSLossless.uid, TransferSyntax.jpegLSNearLossless.uid:
+            return Interleave.signExtend(try JPEGLSCodec.decode(stored, frames.description), frames.description)
         default: throw PixelError.unsupported("decoding \(syntax.name)")
         }
     }
 
     public static func canEncode(_ syntax: TransferSyntax) -> Bool {
-        !syntax.encapsulated || syntax.uid == TransferSyntax.rleLossless.uid
+        !syntax.encapsulated || [TransferSyntax.rleLossless.uid, TransferSyntax.jpegLSLossless.uid].contains(syntax.uid)
     }
 
     static func encodeFrame(_ native: Data, _ d: PixelDescription, to syntax: TransferSyntax) throws -> Data {
         switch syntax.uid {
         case TransferSyntax.rleLossless.uid: return try RLECodec.encode(native, d)
+        case TransferSyntax.jpegLSLossless.uid: return try JPEGLSCodec.encode(native, d)
         default: throw PixelError.unsupported("encoding \(syntax.name)")
         }
     }
