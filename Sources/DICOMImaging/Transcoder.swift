@@ -12,18 +12,22 @@ public enum PixelCodecs {
         case TransferSyntax.rleLossless.uid: return try RLECodec.decode(stored, frames.description)
         case TransferSyntax.jpegLSLossless.uid, TransferSyntax.jpegLSNearLossless.uid:
             return Interleave.signExtend(try JPEGLSCodec.decode(stored, frames.description), frames.description)
+        case TransferSyntax.jpeg2000Lossless.uid, TransferSyntax.jpeg2000.uid, TransferSyntax.htj2kLossless.uid,
+            TransferSyntax.htj2kLosslessRPCL.uid, TransferSyntax.htj2k.uid:
+            return try JPEG2000Codec.decode(stored, frames.description)
         default: throw PixelError.unsupported("decoding \(syntax.name)")
         }
     }
 
     public static func canEncode(_ syntax: TransferSyntax) -> Bool {
-        !syntax.encapsulated || [TransferSyntax.rleLossless.uid, TransferSyntax.jpegLSLossless.uid].contains(syntax.uid)
+        !syntax.encapsulated || [TransferSyntax.rleLossless.uid, TransferSyntax.jpegLSLossless.uid, TransferSyntax.jpeg2000Lossless.uid].contains(syntax.uid)
     }
 
     static func encodeFrame(_ native: Data, _ d: PixelDescription, to syntax: TransferSyntax) throws -> Data {
         switch syntax.uid {
         case TransferSyntax.rleLossless.uid: return try RLECodec.encode(native, d)
         case TransferSyntax.jpegLSLossless.uid: return try JPEGLSCodec.encode(native, d)
+        case TransferSyntax.jpeg2000Lossless.uid: return try JPEG2000Codec.encode(native, d)
         default: throw PixelError.unsupported("encoding \(syntax.name)")
         }
     }
@@ -53,7 +57,10 @@ public enum PixelCodecs {
             description.photometricInterpretation = "YBR_FULL"
             ds.set(.photometricInterpretation, .CS, string: "YBR_FULL")
         }
-        if description.samplesPerPixel > 1 { ds.set(.planarConfiguration, .US, ints: [description.planarConfiguration]) }
+        // Codecs read the native layout given; what they decode to is always colour-by-pixel.
+        if description.samplesPerPixel > 1 {
+            ds.set(.planarConfiguration, .US, ints: [target.encapsulated ? 0 : description.planarConfiguration])
+        }
         if target.encapsulated {
             let encoded = try natives.map { try encodeFrame($0, description, to: target) }
             ds.set(Element(tag: .pixelData, vr: .OB, value: .encapsulated(EncapsulatedPixelData(basicOffsetTable: basicOffsets(encoded), fragments: encoded)),

@@ -15,8 +15,9 @@ np = pytest.importorskip("numpy")
 ROOT = pathlib.Path(pydicom.__file__).parent / "data" / "test_files"
 BIN = os.environ.get("YUNYING_BIN", str(pathlib.Path(__file__).resolve().parents[2] / ".build/debug/yunying"))
 DECODABLE = {"1.2.840.10008.1.2", "1.2.840.10008.1.2.1", "1.2.840.10008.1.2.2", "1.2.840.10008.1.2.1.99", "1.2.840.10008.1.2.5",
-             "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"}
-ENCODABLE = ["rle", "jpegls", "explicit", "implicit", "big"]
+             "1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81", "1.2.840.10008.1.2.4.90", "1.2.840.10008.1.2.4.91",
+             "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203"}
+ENCODABLE = ["rle", "jpegls", "j2k", "explicit", "implicit", "big"]
 
 
 def candidates():
@@ -60,7 +61,7 @@ def test_encoded_pixels_decode_in_pydicom(path, tmp_path, to):
     expected = source.pixel_array
     out = tmp_path / f"{to}.dcm"
     result = transcode(path, out, to)
-    if (to == "rle" and source.BitsAllocated == 1) or (to == "jpegls" and source.BitsAllocated not in (8, 16)):
+    if (to == "rle" and source.BitsAllocated == 1) or (to in ("jpegls", "j2k") and source.BitsAllocated not in (8, 16)):
         # RLE (PS3.5 G) has no 1-bit form; JPEG-LS codes at most 16 bits per sample.
         assert result.returncode == 3 and b"unsupported" in result.stderr, result.stderr
         return
