@@ -15,6 +15,7 @@ import { renderRoles } from './views/roles.js';
 import { renderDictionaries } from './views/dict.js';
 import { renderSecurity } from './views/security.js';
 import { renderAudit } from './views/audit.js';
+import { renderTokens } from './views/tokens.js';
 
 /** @typedef {import('./types/models').Me} Me */
 /** @typedef {import('./types/models').ViewContext} ViewContext */
@@ -28,6 +29,7 @@ const VIEWS = {
   security: renderSecurity,
   audit: renderAudit,
   password: renderPasswordPage,
+  tokens: renderTokens,
 };
 
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));
@@ -187,6 +189,7 @@ function openUserMenu(anchor) {
     anchor,
     [
       { label: t('password.title'), icon: 'lock', testid: 'menu-change-password', onSelect: () => (location.hash = '#/password') },
+      { label: t('tokens.title'), icon: 'key', testid: 'menu-tokens', onSelect: () => (location.hash = '#/tokens') },
       'separator',
       { label: '中文', icon: 'globe', checked: lang === 'zh-CN', testid: 'menu-lang-zh', onSelect: () => switchLanguage('zh-CN') },
       { label: 'English', icon: 'globe', checked: lang === 'en', testid: 'menu-lang-en', onSelect: () => switchLanguage('en') },

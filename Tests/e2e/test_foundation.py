@@ -9,7 +9,8 @@ Demo data this test relies on (seeded by `yunying demo`):
   - institution with code CH-XC, 西城县人民医院 (a subordinate county hospital);
   - built-in role with code `registrar`, named 登记员, granting registration.manage but not users.view;
   - `admin` holds system_admin + security_admin (users.manage, roles.assign) so it can create and authorise users.
-Screenshots go to Tests/e2e/artifacts/ (login page, users page, a dictionary page, the role dialog).
+Screenshots go to Tests/e2e/artifacts/ (login page, users page, a dictionary page, the role dialog, the forced
+password change with the policy's rules).
 """
 
 import json
@@ -233,6 +234,10 @@ def test_admin_creates_scoped_registrar_who_sees_only_allowed_pages(browser):
     logout(d)
     login(d, username, initial_password)
     wait_visible(d, "forced-password-page")
+    # The page states the password rules of the security policy (default: 8 characters, 3 classes, …).
+    rules = wait_visible(d, "password-rules").text
+    assert "密码至少 8 位" in rules and "不能包含用户名" in rules, rules
+    screenshot(d, "05-forced-password.png")
     wait_visible(d, "pwd-current").send_keys(initial_password)
     wait_visible(d, "pwd-new").send_keys(new_password)
     wait_visible(d, "pwd-confirm").send_keys(new_password)
@@ -256,6 +261,27 @@ def test_admin_creates_scoped_registrar_who_sees_only_allowed_pages(browser):
     status, body = api_get(d, "/api/users")
     assert status == 403, (status, body)
     assert body["error"]["code"] == "forbidden"
+
+    # 7. API tokens (user menu): create one, see it once, revoke it.
+    wait_visible(d, "user-menu").click()
+    wait_visible(d, "menu-tokens").click()
+    wait_table_idle(d, "tokens-table")
+    wait_visible(d, "empty-state")
+    wait_visible(d, "token-add").click()
+    token_form = wait_visible(d, "token-form")
+    within(token_form, "token-form-name").send_keys("HIS 接口")
+    within(token_form, "modal-submit").click()
+    shown = wait_visible(d, "token-dialog")
+    assert within(shown, "token-value").text.strip().startswith("yyt_")
+    within(shown, "secret-done").click()
+    wait_gone(d, "token-dialog")
+    row = WebDriverWait(d, TIMEOUT).until(lambda _: d.find_elements(By.CSS_SELECTOR, '[data-testid^="token-row-"]'))[0]
+    assert "HIS 接口" in row.text and "从未使用" in row.text
+    within(row, "token-revoke").click()
+    wait_visible(d, "confirm-ok").click()
+    wait_visible(d, "empty-state")
+    status, tokens = api_get(d, "/api/me/tokens")
+    assert status == 200 and tokens["items"] == [], (status, tokens)
 
     # The new password is the one that works now.
     logout(d)

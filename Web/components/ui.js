@@ -251,11 +251,13 @@ export function confirmDialog(o) {
 }
 
 /**
- * Show a one-time secret (initial password) with a copy button.
- * @param {{title: string, intro: string, secret: string, note: string, actions?: (close: () => void) => Child}} o
+ * Show a one-time secret (initial password, API token) with a copy button.
+ * @param {{title: string, intro: string, secret: string, note: string, actions?: (close: () => void) => Child, testid?: string, valueTestid?: string, long?: boolean, details?: Child}} o
+ *   long: a long machine secret (API token): a wider dialog and a smaller type, so that it fits on one line;
+ *   details: shown under the secret (e.g. how to use it)
  */
 export function secretDialog(o) {
-  const value = h('code', { class: 'secret-value', testid: 'initial-password' }, o.secret);
+  const value = h('code', { class: ['secret-value', o.long ? 'secret-value-long' : ''], testid: o.valueTestid || 'initial-password' }, o.secret);
   const copyBtn = button(t('common.copy'), { icon: 'copy', testid: 'copy-secret' });
   copyBtn.addEventListener('click', async () => {
     if (await copyText(o.secret)) toast(t('common.copied'), 'success');
@@ -268,10 +270,10 @@ export function secretDialog(o) {
   const footer = h('div', { class: 'footer-buttons' });
   const modal = openModal({
     title: o.title,
-    size: 'sm',
-    testid: 'secret-dialog',
+    size: o.long ? 'md' : 'sm',
+    testid: o.testid || 'secret-dialog',
     initialFocus: copyBtn,
-    body: h('div', { class: 'secret-body' }, h('p', null, o.intro), h('div', { class: 'secret-box' }, value, copyBtn), h('p', { class: 'hint warn' }, icon('alert'), h('span', null, o.note))),
+    body: h('div', { class: 'secret-body' }, h('p', null, o.intro), h('div', { class: 'secret-box' }, value, copyBtn), o.details || null, h('p', { class: 'hint warn' }, icon('alert'), h('span', null, o.note))),
     footer,
   });
   closeBtn.addEventListener('click', modal.close);
@@ -417,18 +419,21 @@ export function openMenu(anchor, items, options = {}) {
 
 /**
  * A labelled form row with a slot for its error message.
- * @param {{label: string, name: string, control: HTMLElement | Child, required?: boolean, hint?: string | null, wide?: boolean, suffix?: string}} o
+ * @param {{label: string, name: string, control: HTMLElement | Child, required?: boolean, hint?: Child, wide?: boolean, suffix?: string}} o
  */
 export function field(o) {
   const id = `f-${o.name}-${Math.random().toString(36).slice(2, 7)}`;
   if (o.control instanceof HTMLElement && /^(INPUT|SELECT|TEXTAREA)$/.test(o.control.tagName) && !o.control.id) o.control.id = id;
   const controlId = o.control instanceof HTMLElement && o.control.id ? o.control.id : null;
+  // Screen readers read the hint (e.g. the password rules) with the control.
+  const hintId = o.hint && controlId ? `${controlId}-hint` : null;
+  if (hintId && o.control instanceof HTMLElement && !o.control.hasAttribute('aria-describedby')) o.control.setAttribute('aria-describedby', hintId);
   return h(
     'div',
     { class: ['field', o.wide ? 'field-wide' : ''], dataset: { field: o.name } },
     h('label', { class: 'field-label', for: controlId || undefined }, o.label, o.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, '*') : null),
     o.suffix ? h('div', { class: 'input-group' }, o.control, h('span', { class: 'input-suffix' }, o.suffix)) : o.control,
-    o.hint ? h('div', { class: 'field-hint' }, o.hint) : null,
+    o.hint ? h('div', { class: 'field-hint', id: hintId || undefined }, o.hint) : null,
     h('div', { class: 'field-error', testid: `error-${o.name}`, hidden: true }),
   );
 }

@@ -31,6 +31,34 @@ export function roleNames(t, roles) {
 }
 
 /**
+ * The roles under the user name: the names the server sends (`roleNames`, 、-separated, which also covers custom
+ * and renamed roles), else the codes in `roles` named on the client.
+ * @param {Translate} t
+ * @param {{roles?: unknown, roleNames?: string | null}} record
+ */
+export function rolesText(t, record) {
+  if (typeof record.roleNames === 'string' && record.roleNames.trim()) return record.roleNames.trim();
+  return roleNames(t, record.roles).join(t('audit.listSep'));
+}
+
+/** A list of permission codes as the server writes them: "users.view,dict.manage". */
+const PERMISSION_LIST = /^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+(?:,[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)*$/;
+
+/**
+ * "users.view,dict.manage" → "查看用户、管理字典" with the names known, or null when none is known (the text
+ * then stays as written).
+ * @param {Translate} t
+ * @param {string} list
+ * @param {Map<string, string> | null | undefined} names permission code → name
+ */
+function permissionList(t, list, names) {
+  if (!names || names.size === 0) return null;
+  const codes = list.split(',');
+  if (!codes.some((c) => names.has(c))) return null;
+  return codes.map((c) => names.get(c) ?? c).join(t('audit.listSep'));
+}
+
+/**
  * The 对象 cell: "用户 #9", "科室病区 #13" (dictionary rows are recorded as "departments/13"), "安全策略".
  * @param {Translate} t
  * @param {string | null | undefined} type
@@ -50,11 +78,13 @@ export function objectText(t, type, id) {
 
 /**
  * The 详情 cell. The server joins notes with "; ": free text (kept), `key=value` notes (the key named),
- * and error codes such as `duplicate` or `validation_failed` (translated).
+ * and error codes such as `duplicate` or `validation_failed` (translated). Role changes are written as
+ * `角色名：perm.code,perm.code`; with `permissionNames` (from GET /api/permissions) the codes are shown by name.
  * @param {Translate} t
  * @param {unknown} detail
+ * @param {Map<string, string> | null} [permissionNames] permission code → name, when the page has them
  */
-export function detailText(t, detail) {
+export function detailText(t, detail, permissionNames) {
   if (detail === null || detail === undefined) return '';
   if (typeof detail !== 'string') return JSON.stringify(detail);
   return detail
@@ -65,8 +95,14 @@ export function detailText(t, detail) {
       const kv = /^([a-zA-Z]+)=(.*)$/.exec(part);
       if (kv) {
         const key = `audit.note.${kv[1]}`;
-        const text = t(key, { value: kv[2].split(',').join(t('audit.listSep')) });
+        const named = kv[1] === 'permissions' && PERMISSION_LIST.test(kv[2]) ? permissionList(t, kv[2], permissionNames) : null;
+        const text = t(key, { value: named ?? kv[2].split(',').join(t('audit.listSep')) });
         return text === key ? part : text;
+      }
+      const role = /^([^：:]+)：(.+)$/.exec(part);
+      if (role && PERMISSION_LIST.test(role[2])) {
+        const named = permissionList(t, role[2], permissionNames);
+        return named === null ? part : `${role[1]}：${named}`;
       }
       if (/^[a-z_]+$/.test(part)) return lookupCode(t, 'audit.code', part) ?? part;
       return part;

@@ -59,6 +59,7 @@ export const NAV = [
 /** @type {NavItem[]} */
 export const EXTRA_ROUTES = [
   { id: 'password', path: '/password', labelKey: 'password.title', permission: null, icon: 'lock' },
+  { id: 'tokens', path: '/tokens', labelKey: 'tokens.title', permission: null, icon: 'key' },
 ];
 
 /**

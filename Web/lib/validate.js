@@ -156,6 +156,27 @@ export function checkPasswordChange(v) {
   return problems;
 }
 
+/** Longest API token name the server accepts. */
+export const TOKEN_NAME_MAX = 64;
+
+/**
+ * 新建令牌 form → the body of POST /api/me/tokens, or the problems to show under the fields.
+ * @param {{name: string, lifetime: string}} v lifetime: a whole number of days, or '' for a token that never expires
+ *   (then `expiresInDays` is left out)
+ * @returns {{body: {name: string, expiresInDays?: number} | null, problems: Record<string, Problem>}}
+ */
+export function checkTokenForm(v) {
+  /** @type {Record<string, Problem>} */
+  const problems = {};
+  const name = v.name.trim();
+  if (!name) problems.name = { key: 'validation.required' };
+  else if (charLength(name) > TOKEN_NAME_MAX) problems.name = { key: 'validation.maxLength', params: { max: TOKEN_NAME_MAX } };
+  const days = v.lifetime === '' ? null : Number(v.lifetime);
+  if (days !== null && !(Number.isInteger(days) && days > 0)) problems.expiresInDays = { key: 'validation.option' };
+  if (Object.keys(problems).length) return { body: null, problems };
+  return { body: days === null ? { name } : { name, expiresInDays: days }, problems };
+}
+
 /**
  * @typedef {object} Assignment
  * @property {number | null} roleId

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { lookupCode, roleNames, objectText, detailText, actionGroups } from '../lib/audit-text.js';
+import { lookupCode, roleNames, rolesText, objectText, detailText, actionGroups } from '../lib/audit-text.js';
 import { createTranslator, CATALOGS } from '../lib/i18n.js';
 
 const zh = createTranslator(CATALOGS, 'zh-CN');
@@ -18,6 +18,16 @@ test('roleNames names built-in roles and keeps custom codes', () => {
   assert.deepEqual(roleNames(zh, [{ code: 'x', name: '质控员' }]), ['质控员']);
   assert.deepEqual(roleNames(zh, null), []);
   assert.deepEqual(roleNames(zh, ''), []);
+});
+
+test('rolesText prefers the role names the server sends, and names the codes itself otherwise', () => {
+  assert.equal(rolesText(zh, { roles: 'system_admin,report_auditor', roleNames: '系统管理员、报告审核员' }), '系统管理员、报告审核员');
+  assert.equal(rolesText(en, { roles: 'registrar', roleNames: '挂号登记' }), '挂号登记', 'a renamed role is shown by its current name');
+  assert.equal(rolesText(zh, { roles: 'system_admin,report_auditor' }), '系统管理员、report_auditor');
+  assert.equal(rolesText(zh, { roles: 'registrar', roleNames: '' }), '登记员');
+  assert.equal(rolesText(zh, { roles: 'registrar', roleNames: null }), '登记员');
+  assert.equal(rolesText(en, { roles: 'auditor,chief' }), 'Audit administrator, Chief physician');
+  assert.equal(rolesText(zh, {}), '');
 });
 
 test('objectText names the object type, and the dictionary kind of dictionary rows', () => {
@@ -55,4 +65,23 @@ test('actionGroups groups codes by their first segment, keeping order', () => {
     { prefix: 'system.', codes: ['system.bootstrap'] },
   ]);
   assert.deepEqual(actionGroups([]), []);
+});
+
+test('detailText keeps the readable grant details the server writes', () => {
+  assert.equal(detailText(zh, '授权：登记员（西城县人民医院；全部检查类别）'), '授权：登记员（西城县人民医院；全部检查类别）');
+  assert.equal(detailText(zh, '授权：登记员（西城县人民医院；全部检查类别），技师（全部机构；CT、MR）'), '授权：登记员（西城县人民医院；全部检查类别），技师（全部机构；CT、MR）');
+  assert.equal(detailText(zh, '撤销全部授权'), '撤销全部授权');
+});
+
+test('detailText names the permissions of a role change when the names are known', () => {
+  const names = new Map([['users.view', '查看用户'], ['dict.manage', '维护字典']]);
+  assert.equal(detailText(zh, '报告审核员：users.view,dict.manage', names), '报告审核员：查看用户、维护字典');
+  assert.equal(detailText(zh, '报告审核员：users.view,qc.manage', names), '报告审核员：查看用户、qc.manage', 'unknown codes stay');
+  assert.equal(detailText(zh, '报告审核员：users.view,dict.manage'), '报告审核员：users.view,dict.manage', 'without names: as written');
+  assert.equal(detailText(zh, '报告审核员：users.view', new Map()), '报告审核员：users.view');
+  assert.equal(detailText(zh, '报告审核员：qc.manage', names), '报告审核员：qc.manage', 'no known code: as written');
+  assert.equal(detailText(zh, '报告审核员：', names), '报告审核员：', 'a role without permissions');
+  assert.equal(detailText(zh, '授权：登记员（西城县人民医院；全部检查类别）', names), '授权：登记员（西城县人民医院；全部检查类别）', 'grants are not permission lists');
+  assert.equal(detailText(zh, 'permissions=users.view,dict.manage', names), '权限：查看用户、维护字典', 'older records');
+  assert.equal(detailText(zh, 'permissions=users.view,dict.manage'), '权限：users.view、dict.manage');
 });

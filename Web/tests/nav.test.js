@@ -60,6 +60,7 @@ test('findRoute matches on the first segment only', () => {
   assert.equal(findRoute('/dict/body-parts')?.id, 'dict');
   assert.equal(findRoute('/users')?.id, 'users');
   assert.equal(findRoute('/password')?.id, 'password');
+  assert.equal(findRoute('/tokens')?.id, 'tokens');
   assert.equal(findRoute('/nothing'), null);
   assert.equal(findRoute('/dictionary'), null);
 });
@@ -69,6 +70,7 @@ test('resolveRoute: allowed, forbidden (403 page) and unknown (404 page)', () =>
   assert.deepEqual(resolveRoute('/registration', registrar).status, 'ok');
   assert.deepEqual(resolveRoute('/home', registrar).status, 'ok');
   assert.deepEqual(resolveRoute('/password', []).status, 'ok');
+  assert.deepEqual(resolveRoute('/tokens', []).status, 'ok', 'every signed-in user manages their own API tokens');
   const denied = resolveRoute('/users', registrar);
   assert.equal(denied.status, 'forbidden');
   assert.equal(denied.status === 'forbidden' && denied.item.id, 'users');

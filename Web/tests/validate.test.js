@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { yuanToFen, fenToYuan, checkField, checkRecord, toInputValue, checkPasswordChange, checkAssignments, charLength } from '../lib/validate.js';
+import { yuanToFen, fenToYuan, checkField, checkRecord, toInputValue, checkPasswordChange, checkAssignments, charLength, checkTokenForm } from '../lib/validate.js';
 
 /** @param {Partial<import('../lib/validate.js').DictField>} f @returns {import('../lib/validate.js').DictField} */
 const F = (f) => ({ name: 'x', label: 'X', type: 'text', ...f });
@@ -119,4 +119,15 @@ test('role assignment rows', () => {
   assert.deepEqual(problems[1].map((p) => p.key), ['assign.problem.institutions']);
   assert.deepEqual(problems[2], [{ key: 'assign.problem.duplicate', params: { row: 2 } }, { key: 'assign.problem.categories' }]);
   assert.deepEqual(checkAssignments([]), []);
+});
+
+test('checkTokenForm: name required and at most 64 characters; no lifetime means no expiresInDays', () => {
+  assert.deepEqual(checkTokenForm({ name: '  HIS 接口 ', lifetime: '90' }), { body: { name: 'HIS 接口', expiresInDays: 90 }, problems: {} });
+  assert.deepEqual(checkTokenForm({ name: 'HIS', lifetime: '' }), { body: { name: 'HIS' }, problems: {} });
+  assert.deepEqual(checkTokenForm({ name: '   ', lifetime: '30' }).problems, { name: { key: 'validation.required' } });
+  assert.equal(checkTokenForm({ name: '   ', lifetime: '30' }).body, null);
+  assert.deepEqual(checkTokenForm({ name: '集'.repeat(64), lifetime: '365' }).body, { name: '集'.repeat(64), expiresInDays: 365 });
+  assert.deepEqual(checkTokenForm({ name: '集'.repeat(65), lifetime: '365' }).problems, { name: { key: 'validation.maxLength', params: { max: 64 } } });
+  assert.deepEqual(checkTokenForm({ name: 'HIS', lifetime: 'abc' }).problems, { expiresInDays: { key: 'validation.option' } });
+  assert.deepEqual(checkTokenForm({ name: 'HIS', lifetime: '0' }).problems, { expiresInDays: { key: 'validation.option' } });
 });

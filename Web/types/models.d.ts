@@ -21,6 +21,26 @@ export interface Me {
   permissions: string[];
   passwordChangeRequired: boolean;
   csrfToken?: string;
+  /** The rules a new password must meet (absent from older servers). */
+  passwordPolicy?: PasswordRules | null;
+}
+
+/** `passwordPolicy` of GET /api/me: the password part of the security policy. 0 = no history / no expiry. */
+export interface PasswordRules {
+  minLength: number;
+  minClasses: number;
+  historyCount: number;
+  maxAgeDays: number;
+}
+
+/** An API token of the caller (GET /api/me/tokens); `token` only in the answer that creates it. */
+export interface ApiToken {
+  id: number;
+  name: string;
+  createdAt: string;
+  expiresAt?: string | null;
+  lastUsedAt?: string | null;
+  token?: string;
 }
 
 export interface LoginAnswer {
@@ -103,6 +123,8 @@ export interface AuditRecord {
   username?: string | null;
   /** The server sends a comma-separated string of role codes. */
   roles?: unknown;
+  /** The role names for display, 、-separated (newer servers). */
+  roleNames?: string | null;
   clientIp?: string | null;
   action: string;
   objectType?: string | null;

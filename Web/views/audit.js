@@ -1,10 +1,10 @@
 // 审计日志 (DM-04, MON-02): who did what and when, with filters, Excel export and a tamper check.
 import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
-import { t } from '../lib/i18n.js';
+import { t, getLanguage } from '../lib/i18n.js';
 import { buildQuery } from '../lib/api.js';
 import { formatDateTime, localInputToIso } from '../lib/format.js';
-import { roleNames, objectText, detailText, actionGroups } from '../lib/audit-text.js';
+import { rolesText, objectText, detailText, actionGroups } from '../lib/audit-text.js';
 import { pageHeader, button, badge, dataTable, pager, pagedList, select, toastError } from '../components/ui.js';
 
 /** @typedef {import('../types/models').ViewContext} ViewContext */
@@ -86,12 +86,28 @@ export function renderAudit(main, ctx) {
     to: localInputToIso(to.value, { endOfMinute: true }),
   });
 
+  // The file name and the sheet headers follow the page's language (`lang`; a link cannot set Accept-Language).
+  // `download` without a name keeps the server's file name (审计日志.xlsx / audit-log.xlsx).
   const exportLink = ctx.can('audit.export')
-    ? h('a', { class: 'btn btn-default', href: '/api/audit/export.xlsx', download: 'audit.xlsx', testid: 'audit-export' }, icon('download'), h('span', null, t('common.exportExcel')))
+    ? h('a', { class: 'btn btn-default', href: `/api/audit/export.xlsx${buildQuery({ lang: getLanguage() })}`, download: true, testid: 'audit-export' }, icon('download'), h('span', null, t('common.exportExcel')))
     : null;
   const updateExport = () => {
-    if (exportLink) exportLink.href = `/api/audit/export.xlsx${buildQuery(applied)}`;
+    if (exportLink) exportLink.href = `/api/audit/export.xlsx${buildQuery({ ...applied, lang: getLanguage() })}`;
   };
+
+  // Role changes are recorded with permission codes; users who may read the permission catalogue see names.
+  /** @type {Map<string, string> | null} */
+  let permissionNames = null;
+  const permissionsReady = ctx.can('roles.view')
+    ? api
+        .request('GET', '/api/permissions', { signal: ctx.signal })
+        .then((/** @type {{groups: import('../types/models').PermissionGroup[]}} */ answer) => {
+          permissionNames = new Map(answer.groups.flatMap((g) => g.permissions.map((p) => /** @type {[string, string]} */ ([p.code, p.name]))));
+        })
+        .catch(() => {
+          /* the codes are shown as they are */
+        })
+    : Promise.resolve();
 
   /** @type {import('../components/ui.js').Column<AuditRecord>[]} */
   const columns = [
@@ -99,7 +115,7 @@ export function renderAudit(main, ctx) {
     {
       title: t('audit.user'),
       render: (r) => {
-        const roles = roleNames(t, r.roles).join(t('audit.listSep'));
+        const roles = rolesText(t, r);
         return h('span', { class: 'stack-cell' }, h('span', null, r.username || ''), roles ? h('span', { class: 'sub', title: t('audit.roles') }, roles) : null);
       },
       className: 'audit-user',
@@ -112,7 +128,7 @@ export function renderAudit(main, ctx) {
     {
       title: t('audit.detail'),
       render: (r) => {
-        const d = detailText(t, r.detail);
+        const d = detailText(t, r.detail, permissionNames);
         return h('span', { class: 'clip', title: d }, d);
       },
     },
@@ -126,7 +142,10 @@ export function renderAudit(main, ctx) {
   const list = pagedList({
     table,
     pager: pg,
-    load: (page, pageSize) => api.request('GET', '/api/audit', { query: { ...applied, page, pageSize }, signal: ctx.signal }),
+    load: async (page, pageSize) => {
+      const [answer] = await Promise.all([api.request('GET', '/api/audit', { query: { ...applied, page, pageSize }, signal: ctx.signal }), permissionsReady]);
+      return answer;
+    },
   });
 
   const verifyResult = h('div', { class: 'verify-result', hidden: true, testid: 'audit-verify-result', role: 'status' });

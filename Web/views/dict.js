@@ -2,7 +2,7 @@
 import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
 import { t, getLanguage } from '../lib/i18n.js';
-import { ApiError } from '../lib/api.js';
+import { ApiError, buildQuery } from '../lib/api.js';
 import { formatDateTime } from '../lib/format.js';
 import { checkRecord, fenToYuan, toInputValue } from '../lib/validate.js';
 import {
@@ -215,7 +215,7 @@ export async function renderDictionaries(main, ctx) {
   const actions = h(
     'div',
     { class: 'header-buttons' },
-    h('a', { class: 'btn btn-default', href: `${base}/export.xlsx`, download: `${kind}.xlsx`, testid: 'dict-export' }, icon('download'), h('span', null, t('common.exportExcel'))),
+    h('a', { class: 'btn btn-default', href: `${base}/export.xlsx${buildQuery({ lang: getLanguage() })}`, download: true, testid: 'dict-export' }, icon('download'), h('span', null, t('common.exportExcel'))),
     canManage ? button(t('common.importExcel'), { icon: 'upload', testid: 'dict-import', onclick: () => importInput.click() }) : null,
     canManage ? button(t('dict.addOf', { kind: meta.name }), { variant: 'primary', icon: 'plus', testid: 'dict-add', onclick: () => openForm(null) }) : null,
     importInput,

@@ -3,14 +3,17 @@ import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
 import { t } from '../lib/i18n.js';
 import { checkPasswordChange } from '../lib/validate.js';
+import { passwordRulesText } from '../lib/password-rules.js';
 import { field, clearErrors, showFormError, showProblems, toast, pageHeader, button } from '../components/ui.js';
 import { authBrand, languageSwitch, miniBrand } from './login.js';
 
 /**
- * The three-box password form. Server policy errors (422 `fields` on newPassword) appear under the box.
- * @param {{api: import('../lib/api.js').ApiClient, username: string, onDone: () => void | Promise<void>, submitText: string}} o
+ * The three-box password form. The policy's rules are stated under the new-password box, and server policy
+ * errors (422 `fields` on newPassword) appear there too.
+ * @param {{api: import('../lib/api.js').ApiClient, username: string, policy?: import('../types/models').PasswordRules | null, onDone: () => void | Promise<void>, submitText: string}} o
  */
 function passwordForm(o) {
+  const rules = passwordRulesText(t, o.policy);
   /** @param {string} name @param {string} testid @param {string} autocomplete */
   const input = (name, testid, autocomplete) => h('input', { class: 'input', type: 'password', name, autocomplete, testid });
   const current = input('currentPassword', 'pwd-current', 'current-password');
@@ -46,7 +49,7 @@ function passwordForm(o) {
     // Lets password managers file the new password under the right account.
     h('input', { type: 'text', name: 'username', autocomplete: 'username', value: o.username, hidden: true, readOnly: true, tabindex: '-1' }),
     field({ label: t('password.current'), name: 'currentPassword', control: current, required: true }),
-    field({ label: t('password.new'), name: 'newPassword', control: next, required: true, hint: t('password.policyHint') }),
+    field({ label: t('password.new'), name: 'newPassword', control: next, required: true, hint: rules ? h('span', { testid: 'password-rules' }, rules) : t('password.policyHint') }),
     field({ label: t('password.confirm'), name: 'confirmPassword', control: confirm, required: true }),
     h('div', { class: 'form-actions' }, submit),
   );
@@ -59,7 +62,7 @@ function passwordForm(o) {
  * @param {{api: import('../lib/api.js').ApiClient, me: import('../types/models').Me, onChanged: () => Promise<void>, onLogout: () => void}} o
  */
 export function renderForcedPasswordChange(root, o) {
-  const { form, focus } = passwordForm({ api: o.api, username: o.me.username, onDone: o.onChanged, submitText: t('password.submitAndEnter') });
+  const { form, focus } = passwordForm({ api: o.api, username: o.me.username, policy: o.me.passwordPolicy, onDone: o.onChanged, submitText: t('password.submitAndEnter') });
   replace(
     root,
     h(
@@ -90,10 +93,20 @@ export function renderForcedPasswordChange(root, o) {
  * @param {HTMLElement} main
  * @param {import('../types/models').ViewContext} ctx
  */
-export function renderPasswordPage(main, ctx) {
+export async function renderPasswordPage(main, ctx) {
+  // The rules as they are now (a security administrator may have changed them since sign-in).
+  let policy = ctx.me.passwordPolicy;
+  try {
+    const fresh = /** @type {import('../types/models').Me} */ (await ctx.api.request('GET', '/api/me', { signal: ctx.signal }));
+    if (fresh.passwordPolicy) policy = ctx.me.passwordPolicy = fresh.passwordPolicy;
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    // Keep the rules known from sign-in; the server checks the new password anyway.
+  }
   const { form, focus } = passwordForm({
     api: ctx.api,
     username: ctx.me.username,
+    policy,
     submitText: t('common.save'),
     onDone: async () => {
       for (const input of form.querySelectorAll('input[type=password]')) /** @type {HTMLInputElement} */ (input).value = '';
