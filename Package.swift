@@ -28,7 +28,10 @@ let package = Package(
         .systemLibrary(name: "CCharLS", pkgConfig: "charls", providers: [.apt(["libcharls-dev"])]),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
-        .target(name: "DICOMImaging", dependencies: ["DICOM", "CCharLS", "COpenJPEG", "CTurboJPEG"]),
+        .target(
+            name: "CIJGJPEG",
+            linkerSettings: [.linkedLibrary("gdcmjpeg8"), .linkedLibrary("gdcmjpeg12"), .linkedLibrary("gdcmjpeg16")]),
+        .target(name: "DICOMImaging", dependencies: ["DICOM", "CCharLS", "COpenJPEG", "CTurboJPEG", "CIJGJPEG"]),
         .target(
             name: "Spreadsheet",
             dependencies: [

@@ -108,6 +108,19 @@ enum Interleave {
         return Data(bytes)
     }
 
+    /// YBR_FULL to RGB for 8-bit samples (PS3.3 C.7.6.3.1.2, ITU-R BT.601 full range).
+    static func ybrFullToRGB(_ ybr: [UInt8]) -> [UInt8] {
+        var out = ybr
+        func clamp(_ v: Double) -> UInt8 { UInt8(max(0, min(255, v.rounded()))) }
+        for i in stride(from: 0, to: ybr.count - 2, by: 3) {
+            let y = Double(ybr[i]), cb = Double(ybr[i + 1]) - 128, cr = Double(ybr[i + 2]) - 128
+            out[i] = clamp(y + 1.402 * cr)
+            out[i + 1] = clamp(y - 0.344136 * cb - 0.714136 * cr)
+            out[i + 2] = clamp(y + 1.772 * cb)
+        }
+        return out
+    }
+
     /// Sign-extends values of Bits Stored bits to the full sample (for signed data after decoding).
     static func signExtend(_ data: Data, _ d: PixelDescription) -> Data {
         guard d.pixelRepresentation == 1, d.bitsStored < d.bitsAllocated, d.bitsAllocated == 16 else { return data }

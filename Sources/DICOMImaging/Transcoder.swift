@@ -15,12 +15,15 @@ public enum PixelCodecs {
         case TransferSyntax.jpeg2000Lossless.uid, TransferSyntax.jpeg2000.uid, TransferSyntax.htj2kLossless.uid,
             TransferSyntax.htj2kLosslessRPCL.uid, TransferSyntax.htj2k.uid:
             return try JPEG2000Codec.decode(stored, frames.description)
+        case TransferSyntax.jpegBaseline.uid, TransferSyntax.jpegExtended.uid, TransferSyntax.jpegLossless.uid, TransferSyntax.jpegLosslessSV1.uid:
+            return try JPEGCodec.decode(stored, frames.description)
         default: throw PixelError.unsupported("decoding \(syntax.name)")
         }
     }
 
     public static func canEncode(_ syntax: TransferSyntax) -> Bool {
-        !syntax.encapsulated || [TransferSyntax.rleLossless.uid, TransferSyntax.jpegLSLossless.uid, TransferSyntax.jpeg2000Lossless.uid].contains(syntax.uid)
+        !syntax.encapsulated || [TransferSyntax.rleLossless.uid, TransferSyntax.jpegLSLossless.uid, TransferSyntax.jpeg2000Lossless.uid,
+             TransferSyntax.jpegLosslessSV1.uid, TransferSyntax.jpegBaseline.uid].contains(syntax.uid)
     }
 
     static func encodeFrame(_ native: Data, _ d: PixelDescription, to syntax: TransferSyntax) throws -> Data {
@@ -28,6 +31,8 @@ public enum PixelCodecs {
         case TransferSyntax.rleLossless.uid: return try RLECodec.encode(native, d)
         case TransferSyntax.jpegLSLossless.uid: return try JPEGLSCodec.encode(native, d)
         case TransferSyntax.jpeg2000Lossless.uid: return try JPEG2000Codec.encode(native, d)
+        case TransferSyntax.jpegLosslessSV1.uid: return try JPEGCodec.encodeLossless(native, d)
+        case TransferSyntax.jpegBaseline.uid: return try JPEGCodec.encodeBaseline(native, d)
         default: throw PixelError.unsupported("encoding \(syntax.name)")
         }
     }
@@ -51,6 +56,11 @@ public enum PixelCodecs {
         for i in 0..<frames.count { natives.append(try decodeFrame(frames, i)) }
         var ds = file.dataset
         if source.encapsulated { description.planarConfiguration = 0 }  // decoders interleave samples
+        if [TransferSyntax.jpegBaseline.uid, TransferSyntax.jpegExtended.uid].contains(source.uid), description.samplesPerPixel == 3 {
+            // The JPEG decoder converts YCbCr to RGB, as DCMTK's dcmdjpeg does by default.
+            description.photometricInterpretation = "RGB"
+            ds.set(.photometricInterpretation, .CS, string: "RGB")
+        }
         if target.encapsulated, description.photometricInterpretation == "YBR_FULL_422", !source.encapsulated {
             // Native YBR_FULL_422 is stored subsampled; codecs other than JPEG take full-resolution chroma.
             natives = natives.map { upsample422($0, description) }
@@ -72,7 +82,15 @@ public enum PixelCodecs {
             if !ds.littleEndian { all = DICOMImagingSwap.swap(all, unit: 2) }
             ds.set(Element(tag: .pixelData, vr: description.bitsAllocated > 8 ? .OW : .OB, value: .bytes(all)))
         }
-        if target.lossy { ds.set(Tag(0x0028, 0x2110), .CS, string: "01") }
+        if target.uid == TransferSyntax.jpegBaseline.uid, description.samplesPerPixel == 3 {
+            ds.set(.photometricInterpretation, .CS, string: "YBR_FULL_422")
+        }
+        if target.lossy {
+            // Lossy Image Compression history (PS3.3 C.7.6.1.1.5): mark it and append the method.
+            ds.set(Tag(0x0028, 0x2110), .CS, string: "01")
+            let method = target.uid == TransferSyntax.jpegBaseline.uid ? "ISO_10918_1" : target.uid
+            ds.set(Tag(0x0028, 0x2114), .CS, strings: (ds.strings(Tag(0x0028, 0x2114)) ?? []) + [method])
+        }
         out.dataset = ds
         return out
     }

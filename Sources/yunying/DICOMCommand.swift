@@ -44,6 +44,7 @@ struct DICOMCommand: ParsableCommand {
         let aliases: [String: TransferSyntax] = [
             "implicit": .implicitVRLittleEndian, "explicit": .explicitVRLittleEndian, "big": .explicitVRBigEndian,
             "deflated": .deflatedExplicitVRLittleEndian, "rle": .rleLossless, "jpegls": .jpegLSLossless, "j2k": .jpeg2000Lossless,
+            "jpeg-lossless": .jpegLosslessSV1, "jpeg": .jpegBaseline,
         ]
         if let s = aliases[name.lowercased()] { return s }
         if let s = TransferSyntax.known.first(where: { $0.uid == name }) { return s }
@@ -52,7 +53,7 @@ struct DICOMCommand: ParsableCommand {
 
     struct Transcode: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Rewrite a file in another transfer syntax.")
-        @Option(help: "implicit, explicit, big, deflated, rle, jpegls, j2k, or a transfer syntax UID") var to: String
+        @Option(help: "implicit, explicit, big, deflated, rle, jpegls, j2k, jpeg-lossless, jpeg (lossy), or a transfer syntax UID") var to: String
         @Argument var input: String
         @Argument var output: String
 
