@@ -31,7 +31,7 @@ let package = Package(
         .target(
             name: "CIJGJPEG",
             linkerSettings: [.linkedLibrary("gdcmjpeg8"), .linkedLibrary("gdcmjpeg12"), .linkedLibrary("gdcmjpeg16")]),
-        .target(name: "DICOMImaging", dependencies: ["DICOM", "CCharLS", "COpenJPEG", "CTurboJPEG", "CIJGJPEG"]),
+        .target(name: "DICOMImaging", dependencies: ["DICOM", "CDICOMZlib", "CCharLS", "COpenJPEG", "CTurboJPEG", "CIJGJPEG"]),
         .target(
             name: "Spreadsheet",
             dependencies: [

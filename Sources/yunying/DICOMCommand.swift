@@ -5,7 +5,7 @@ import Foundation
 
 struct DICOMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "dicom", abstract: "DICOM file tools.", subcommands: [Dump.self, Transcode.self, Modify.self])
+        commandName: "dicom", abstract: "DICOM file tools.", subcommands: [Dump.self, Transcode.self, Modify.self, Render.self])
 
     struct Dump: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a file's elements (dcmdump-like), or print it as DICOM JSON (PS3.18).")
@@ -103,6 +103,34 @@ struct DICOMCommand: ParsableCommand {
                 file.dataset.set(entry.tag, entry.vr, string: String(assignment[assignment.index(after: eq)...]))
             }
             try DICOMWriter.write(file).write(to: URL(fileURLWithPath: output))
+        }
+    }
+
+    struct Render: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Render a frame to PNG or JPEG (by the output's extension).")
+        @Option(help: "Window centre,width (default: the dataset's first window, else the VOI LUT, else min–max)") var window: String?
+        @Option(help: "Frame number, from 1") var frame: Int = 1
+        @Flag(help: "Burn overlay planes (60xx) into the image") var overlays = false
+        @Argument var input: String
+        @Argument var output: String
+
+        func run() throws {
+            let file = try DICOMCommand.load(input)
+            var options = RenderOptions(frame: frame - 1, burnInOverlays: overlays)
+            if let window {
+                let parts = window.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+                guard parts.count == 2, parts[1] >= 1 else { throw ValidationError("--window takes centre,width, e.g. 40,400") }
+                options.window = Window(center: parts[0], width: parts[1])
+            }
+            do {
+                let image = try Renderer.render(file, options: options)
+                let lower = output.lowercased()
+                let data = lower.hasSuffix(".jpg") || lower.hasSuffix(".jpeg") ? try image.jpeg() : try image.png()
+                try data.write(to: URL(fileURLWithPath: output))
+            } catch let error as PixelError {
+                FileHandle.standardError.write(Data("\(input): \(error)\n".utf8))
+                throw ExitCode(3)
+            }
         }
     }
 }
