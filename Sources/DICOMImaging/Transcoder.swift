@@ -43,7 +43,8 @@ public enum PixelCodecs {
         var out = file
         out.transferSyntax = target
         let source = file.transferSyntax
-        guard let pixelElement = file.dataset[.pixelData] else { return out }
+        // Same syntax: nothing to re-encode; the writer reproduces what was read.
+        guard source.uid != target.uid, let pixelElement = file.dataset[.pixelData] else { return out }
         let bits = file.dataset.int(.bitsAllocated) ?? 8
         // Native to native, same or 16-bit-word byte order: the writer converts byte order by VR by itself.
         let wideSwap = source.littleEndian != target.littleEndian && bits > 16
