@@ -5,7 +5,9 @@ let package = Package(
     name: "Yunying",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "yunying", targets: ["yunying"])
+        .executable(name: "yunying", targets: ["yunying"]),
+        // The DICOM file tools alone (`yunying dicom …` without the server), for benchmarks and quick builds.
+        .executable(name: "dicomtool", targets: ["dicomtool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -61,9 +63,13 @@ let package = Package(
         .executableTarget(
             name: "yunying",
             dependencies: [
-                "Server", "Platform", "DICOM", "DICOMImaging",
+                "Server", "Platform", "DICOMCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .target(
+            name: "DICOMCommands",
+            dependencies: ["DICOM", "DICOMImaging", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "dicomtool", dependencies: ["DICOMCommands"]),
         .testTarget(name: "SpreadsheetTests", dependencies: ["Spreadsheet"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM"]),
         .testTarget(name: "DICOMImagingTests", dependencies: ["DICOMImaging", "DICOM"]),

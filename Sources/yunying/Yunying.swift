@@ -1,4 +1,5 @@
 import ArgumentParser
+import DICOMCommands
 import Foundation
 import Logging
 import Platform

@@ -176,3 +176,19 @@ struct MalformedTests {
         }
     }
 }
+
+@Suite("Private elements")
+struct PrivateElementTests {
+    @Test("elements are found by creator, whatever block the creator got")
+    func creators() {
+        var ds = DataSet()
+        ds.set(Tag(0x0009, 0x0010), .LO, string: "OTHER_VENDOR")
+        let tag = ds.reservePrivateTag(creator: "YUNYING 1.0", group: 0x0009, offset: 0x01)
+        #expect(tag == Tag(0x0009, 0x1101), "block 0x10 is taken, so the creator gets 0x11")
+        ds.set(tag!, .LO, string: "value")
+        #expect(ds.privateTag(creator: "YUNYING 1.0", group: 0x0009, offset: 0x01) == Tag(0x0009, 0x1101))
+        #expect(ds.string(Tag(0x0009, 0x1101)) == "value")
+        #expect(ds.privateTag(creator: "ABSENT", group: 0x0009, offset: 0x01) == nil)
+        #expect(ds.reservePrivateTag(creator: "X", group: 0x0010, offset: 1) == nil, "even groups are not private")
+    }
+}

@@ -3,8 +3,9 @@ import DICOM
 import DICOMImaging
 import Foundation
 
-struct DICOMCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct DICOMCommand: ParsableCommand {
+    public init() {}
+    public static let configuration = CommandConfiguration(
         commandName: "dicom", abstract: "DICOM file tools.", subcommands: [Dump.self, Transcode.self, Modify.self, Render.self])
 
     struct Dump: ParsableCommand {

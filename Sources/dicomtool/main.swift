@@ -1,0 +1,3 @@
+import DICOMCommands
+
+DICOMCommand.main()
