@@ -173,9 +173,9 @@ public enum DICOMDump {
                 if e.vr.isString {
                     let s = ds.string(e.tag) ?? ""
                     value = "[" + (s.count > 64 ? String(s.prefix(64)) + "..." : s) + "]"
-                } else if let n = ds.ints(e.tag), e.vr != .OB && e.vr != .OW && e.vr != .UN {
+                } else if ![.OB, .OW, .OD, .OF, .OL, .OV, .UN].contains(e.vr), let n = ds.ints(e.tag) {
                     value = n.prefix(8).map(String.init).joined(separator: "\\") + (n.count > 8 ? "..." : "")
-                } else if let d = ds.doubles(e.tag), e.vr == .FL || e.vr == .FD {
+                } else if e.vr == .FL || e.vr == .FD, let d = ds.doubles(e.tag) {
                     value = d.prefix(8).map { String($0) }.joined(separator: "\\")
                 } else {
                     value = data.prefix(16).map { String(format: "%02x", $0) }.joined(separator: "\\") + (data.count > 16 ? "..." : "")

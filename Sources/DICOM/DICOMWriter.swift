@@ -30,22 +30,62 @@ public enum DICOMWriter {
         if meta[.implementationClassUID] == nil { meta.set(.implementationClassUID, .UI, string: implementationClassUID) }
         meta.remove(.fileMetaInformationGroupLength)
         let metaBody = encode(meta, syntax: .explicitVRLittleEndian)
-        var out = Data()
+        var body = encode(file.dataset, syntax: syntax)
+        if syntax.deflated { body = try deflate(body) }
+        var out = Data(capacity: 144 + metaBody.count + body.count)
         out.append(file.preamble ?? Data(count: 128))
         out.append(contentsOf: Array("DICM".utf8))
         var groupLength = DataSet()
         groupLength.set(.fileMetaInformationGroupLength, .UL, ints: [metaBody.count])
         out.append(encode(groupLength, syntax: .explicitVRLittleEndian))
         out.append(metaBody)
-        var body = encode(file.dataset, syntax: syntax)
-        if syntax.deflated { body = try deflate(body) }
         out.append(body)
         return out
+    }
+
+    /// Writes a Part 10 file straight to disk: large values (pixel data) go from memory to the file without being
+    /// copied into one buffer first. The file is written to a temporary name, flushed with fsync, then renamed, so a
+    /// reader never sees half a file.
+    public static func write(_ file: DICOMFile, syntax target: TransferSyntax? = nil, to url: URL) throws {
+        let syntax = target ?? file.transferSyntax
+        if syntax.deflated {
+            let data = try write(file, syntax: syntax)
+            try data.write(to: url, options: .atomic)
+            return
+        }
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).part")
+        guard let handle = fopen(temporary.path, "wb") else { throw DICOMError.notDICOM(reason: "cannot create \(temporary.path)") }
+        var failed = false
+        let sink: (Data) -> Void = { chunk in
+            guard !failed, !chunk.isEmpty else { return }
+            let written = chunk.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
+            if written != chunk.count { failed = true }
+        }
+        var headerFile = file
+        headerFile.dataset = DataSet()
+        sink(try write(headerFile, syntax: syntax))  // preamble and meta header; an empty dataset adds nothing
+        var w = Writer(explicitVR: syntax.explicitVR, littleEndian: syntax.littleEndian, sink: sink)
+        w.write(file.dataset)
+        sink(w.out)
+        let flushed = fflush(handle) == 0 && fsync(fileno(handle)) == 0
+        fclose(handle)
+        guard !failed, flushed, rename(temporary.path, url.path) == 0 else {
+            unlink(temporary.path)
+            throw DICOMError.notDICOM(reason: "cannot write \(url.path)")
+        }
     }
 
     /// Encodes a dataset's elements (no meta header).
     public static func encode(_ dataset: DataSet, syntax: TransferSyntax) -> Data {
         var w = Writer(explicitVR: syntax.explicitVR, littleEndian: syntax.littleEndian)
+        // Reserve once: growing by doubling would copy a large pixel data element several times.
+        w.out.reserveCapacity(dataset.elements.reduce(256) { size, e in
+            switch e.value {
+            case .bytes(let d): size + d.count + 16
+            case .encapsulated(let p): size + p.fragments.reduce(16) { $0 + $1.count + 8 }
+            case .sequence: size + 1024
+            }
+        })
         w.write(dataset)
         return w.out
     }
@@ -79,6 +119,18 @@ public enum DICOMWriter {
         let explicitVR: Bool
         let littleEndian: Bool
         var out = Data()
+        /// When set, large values bypass `out` and go straight to the sink (a file), after what `out` holds.
+        var sink: ((Data) -> Void)?
+
+        mutating func appendValue(_ data: Data) {
+            if let sink, data.count >= 1 << 20 {
+                sink(out)
+                out.removeAll(keepingCapacity: true)
+                sink(data)
+            } else {
+                out.append(data)
+            }
+        }
 
         mutating func u16(_ v: UInt16) { withUnsafeBytes(of: littleEndian ? v.littleEndian : v.bigEndian) { out.append(contentsOf: $0) } }
         mutating func u32(_ v: UInt32) { withUnsafeBytes(of: littleEndian ? v.littleEndian : v.bigEndian) { out.append(contentsOf: $0) } }
@@ -110,7 +162,7 @@ public enum DICOMWriter {
                 if sourceLittleEndian != littleEndian, e.vr.swapUnit > 1 { data = swapped(data, unit: e.vr.swapUnit) }
                 if data.count % 2 == 1 { data.append(e.vr.paddingByte) }
                 header(e.tag, e.vr, UInt32(data.count))
-                out.append(data)
+                appendValue(data)
             case .sequence(let items):
                 if e.undefinedLength {
                     header(e.tag, .SQ, 0xFFFF_FFFF)

@@ -70,7 +70,7 @@ public struct DICOMCommand: ParsableCommand {
             }
             file.meta.set(.implementationClassUID, .UI, string: DICOMWriter.implementationClassUID)
             file.meta.set(.implementationVersionName, .SH, string: DICOMWriter.implementationVersionName)
-            try DICOMWriter.write(file, syntax: target).write(to: URL(fileURLWithPath: output))
+            try DICOMWriter.write(file, syntax: target, to: URL(fileURLWithPath: output))
         }
     }
 
@@ -103,7 +103,7 @@ public struct DICOMCommand: ParsableCommand {
                 }
                 file.dataset.set(entry.tag, entry.vr, string: String(assignment[assignment.index(after: eq)...]))
             }
-            try DICOMWriter.write(file).write(to: URL(fileURLWithPath: output))
+            try DICOMWriter.write(file, to: URL(fileURLWithPath: output))
         }
     }
 

@@ -6,6 +6,10 @@ import Foundation
 /// IJG build) and lossless process 14 with any selection value (GDCM's IJG 16-bit build, which libjpeg-turbo 2.1
 /// lacks). Encoding: baseline 8-bit (previews) and lossless SV1.
 public enum JPEGCodec {
+    static func cString(_ chars: [CChar]) -> String {
+        String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     struct Frame {
         var process: UInt8  // SOF marker: 0xC0 baseline, 0xC1 extended, 0xC2 progressive, 0xC3 lossless, …
         var precision: Int
@@ -45,10 +49,10 @@ public enum JPEGCodec {
         var info = cijg_info()
         var error = [CChar](repeating: 0, count: 256)
         let rc = cijg_decode(Int32(bits), bytes, bytes.count, storedRGB || lossless ? 0 : 1, &out, &length, &info, &error, error.count)
-        guard rc == 0, let out else { throw PixelError.corrupt("JPEG: " + String(cString: error)) }
-        defer { cijg_free(out) }
+        guard rc == 0, let out else { throw PixelError.corrupt("JPEG: " + cString(error)) }
+        // The C buffer becomes the Data's storage (no copy of a frame that can be tens of megabytes).
+        let samples = Data(bytesNoCopy: out, count: length, deallocator: .custom { pointer, _ in cijg_free(pointer) })
         try check(info.width, info.height, info.components, d)
-        let samples = Data(bytes: out, count: length)
         if bits == 8 { return samples }
         if d.bitsAllocated == 8 {  // 16-bit host-order samples to bytes
             return Data(samples.withUnsafeBytes { raw in raw.bindMemory(to: UInt16.self).map { UInt8(truncatingIfNeeded: $0) } })
@@ -115,7 +119,7 @@ public enum JPEGCodec {
         let ycbcr: Int32 = d.photometricInterpretation.hasPrefix("YBR") ? 1 : 0
         let rc = cijg_encode_lossless(Int32(build), input, Int32(d.columns), Int32(d.rows), Int32(d.samplesPerPixel),
                                       Int32(d.bitsStored), Int32(predictor), ycbcr, &out, &length, &error, error.count)
-        guard rc == 0, let out else { throw PixelError.codecFailed("lossless JPEG: " + String(cString: error)) }
+        guard rc == 0, let out else { throw PixelError.codecFailed("lossless JPEG: " + cString(error)) }
         defer { cijg_free(out) }
         return Data(bytes: out, count: length)
     }

@@ -77,8 +77,13 @@ public enum PixelCodecs {
             ds.set(Element(tag: .pixelData, vr: .OB, value: .encapsulated(EncapsulatedPixelData(basicOffsetTable: basicOffsets(encoded), fragments: encoded)),
                            undefinedLength: true))
         } else {
-            var all = Data(capacity: natives.reduce(0) { $0 + $1.count })
-            for n in natives { all.append(n) }
+            var all: Data
+            if natives.count == 1 {
+                all = natives[0]
+            } else {
+                all = Data(capacity: natives.reduce(0) { $0 + $1.count })
+                for n in natives { all.append(n) }
+            }
             // The dataset keeps its byte order; the writer swaps OW values by 16-bit words when the target differs.
             if !ds.littleEndian { all = DICOMImagingSwap.swap(all, unit: 2) }
             ds.set(Element(tag: .pixelData, vr: description.bitsAllocated > 8 ? .OW : .OB, value: .bytes(all)))
