@@ -214,7 +214,7 @@ public enum DICOMWriter {
     }
 
     /// Reverses the byte order of each `unit`-byte value.
-    static func swapped(_ data: Data, unit: Int) -> Data {
+    public static func swapped(_ data: Data, unit: Int) -> Data {
         var bytes = [UInt8](data)
         var i = 0
         while i + unit <= bytes.count {

@@ -57,7 +57,7 @@ public struct PixelFrames: Sendable {
                 if unit > 1 {
                     let alignedStart = start - (start - native.startIndex) % unit
                     let alignedEnd = min(native.endIndex, start + length + (unit - (start + length - native.startIndex) % unit) % unit)
-                    let swapped = DICOMImagingSwap.swap(Data(native[alignedStart..<alignedEnd]), unit: unit)
+                    let swapped = DICOMWriter.swapped(Data(native[alignedStart..<alignedEnd]), unit: unit)
                     return swapped.subdata(in: (start - alignedStart)..<(start - alignedStart + length))
                 }
             }
@@ -120,17 +120,5 @@ public struct PixelFrames: Sendable {
         var out = Data(capacity: fragments.reduce(0) { $0 + $1.count })
         for f in fragments { out.append(f) }
         return out
-    }
-}
-
-enum DICOMImagingSwap {
-    static func swap(_ data: Data, unit: Int) -> Data {
-        var bytes = [UInt8](data)
-        var i = 0
-        while i + unit <= bytes.count {
-            bytes[i..<(i + unit)].reverse()
-            i += unit
-        }
-        return Data(bytes)
     }
 }

@@ -194,14 +194,26 @@ public enum Renderer {
         let stored = storedValues(native, d)
         var tables: [[UInt8]] = []
         for (descriptorTag, dataTag) in [(0x1101, 0x1201), (0x1102, 0x1202), (0x1103, 0x1203)] {
-            guard let descriptor = ds.ints(Tag(0x0028, UInt16(descriptorTag))), descriptor.count == 3,
-                let raw = ds[Tag(0x0028, UInt16(dataTag))]?.bytes
-            else { throw PixelError.unsupported("palette colour without LUT data (segmented palettes are not supported yet)") }
+            guard let descriptor = ds.ints(Tag(0x0028, UInt16(descriptorTag))), descriptor.count == 3 else {
+                throw PixelError.missingAttribute("Palette Color Lookup Table Descriptor")
+            }
             let entries = descriptor[0] == 0 ? 65536 : descriptor[0]
             let bits = descriptor[2]
+            // 8-bit tables hold one entry per byte; wider ones one per 16-bit word.
+            func values(_ raw: Data) -> [Int] {
+                if bits <= 8 { return raw.map { Int($0) } }
+                return (0..<(raw.count / 2)).map { Int(raw[raw.startIndex + $0 * 2]) | Int(raw[raw.startIndex + $0 * 2 + 1]) << 8 }
+            }
+            var words: [Int]
+            if let raw = ds[Tag(0x0028, UInt16(dataTag))]?.bytes {
+                words = bits <= 8 && raw.count >= 2 * entries ? Array(values(raw).enumerated().filter { $0.offset % 2 == 0 }.map(\.element)) : values(raw)
+            } else if let raw = ds[Tag(0x0028, UInt16(dataTag + 0x20))]?.bytes {  // Segmented Palette Color LUT Data
+                words = try expandSegmented(values(raw), entries: entries)
+            } else {
+                throw PixelError.missingAttribute("Palette Color Lookup Table Data")
+            }
             let table: [UInt8] = (0..<entries).map { i in
-                guard i * 2 + 1 < raw.count else { return 0 }
-                let v = Int(raw[raw.startIndex + i * 2]) | Int(raw[raw.startIndex + i * 2 + 1]) << 8
+                let v = i < words.count ? words[i] : 0
                 return UInt8(truncatingIfNeeded: bits > 8 ? v >> 8 : v)
             }
             tables.append(table)
@@ -213,6 +225,41 @@ public enum Renderer {
             for c in 0..<3 { rgb[i * 3 + c] = tables[c][max(0, min(tables[c].count - 1, Int(v) - first))] }
         }
         return RenderedImage(width: d.columns, height: d.rows, channels: 3, pixels: rgb)
+    }
+
+    /// Expands Segmented Palette Color LUT Data (PS3.3 C.7.9.2): discrete, linear and indirect segments.
+    static func expandSegmented(_ words: [Int], entries: Int) throws -> [Int] {
+        var out: [Int] = []
+        func run(from start: Int, segmentLimit: Int?, depth: Int) throws {
+            guard depth < 4 else { throw PixelError.corrupt("segmented palette nests indirect segments too deeply") }
+            var i = start
+            var segments = 0
+            // Stop at the table's size or when only padding is left (an odd-length 8-bit table is padded with a byte).
+            while i + 1 < words.count, out.count < entries, segmentLimit.map({ segments < $0 }) ?? true {
+                let length = i + 1 < words.count ? words[i + 1] : 0
+                switch words[i] {
+                case 0:
+                    guard i + 2 + length <= words.count else { throw PixelError.corrupt("segmented palette discrete segment") }
+                    out += words[(i + 2)..<(i + 2 + length)]
+                    i += 2 + length
+                case 1:
+                    guard i + 2 < words.count, let y0 = out.last else { throw PixelError.corrupt("segmented palette linear segment") }
+                    let y1 = words[i + 2]
+                    for k in 1...max(1, length) { out.append(Int((Double(y0) + Double(y1 - y0) * Double(k) / Double(max(1, length))).rounded())) }
+                    i += 3
+                case 2:
+                    guard i + 3 < words.count else { throw PixelError.corrupt("segmented palette indirect segment") }
+                    let offset = words[i + 2] | words[i + 3] << 16  // byte offset of the first replayed segment
+                    try run(from: offset / 2, segmentLimit: length, depth: depth + 1)
+                    i += 4
+                default:
+                    throw PixelError.corrupt("segmented palette opcode \(words[i])")
+                }
+                segments += 1
+            }
+        }
+        try run(from: 0, segmentLimit: nil, depth: 0)
+        return Array(out.prefix(entries))
     }
 
     /// Overlay planes (60xx) burnt in as white: separate Overlay Data, or bits embedded in the pixel data.

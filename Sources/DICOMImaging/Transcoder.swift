@@ -85,7 +85,7 @@ public enum PixelCodecs {
                 for n in natives { all.append(n) }
             }
             // The dataset keeps its byte order; the writer swaps OW values by 16-bit words when the target differs.
-            if !ds.littleEndian { all = DICOMImagingSwap.swap(all, unit: 2) }
+            if !ds.littleEndian { all = DICOMWriter.swapped(all, unit: 2) }
             ds.set(Element(tag: .pixelData, vr: description.bitsAllocated > 8 ? .OW : .OB, value: .bytes(all)))
         }
         if target.uid == TransferSyntax.jpegBaseline.uid, description.samplesPerPixel == 3 {
