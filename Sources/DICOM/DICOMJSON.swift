@@ -153,6 +153,19 @@ public enum DICOMDump {
         return out
     }
 
+    static let hexDigits = Array("0123456789abcdef")
+
+    static func hexBytes(_ bytes: Data) -> String {
+        var s = ""
+        s.reserveCapacity(bytes.count * 3)
+        for (i, b) in bytes.enumerated() {
+            if i > 0 { s.append("\\") }
+            s.append(hexDigits[Int(b >> 4)])
+            s.append(hexDigits[Int(b & 0xF)])
+        }
+        return s
+    }
+
     static func lines(_ ds: DataSet, depth: Int, into out: inout String) {
         let pad = String(repeating: "  ", count: depth)
         for e in ds.elements {
@@ -178,9 +191,19 @@ public enum DICOMDump {
                 } else if e.vr == .FL || e.vr == .FD, let d = ds.doubles(e.tag) {
                     value = d.prefix(8).map { String($0) }.joined(separator: "\\")
                 } else {
-                    value = data.prefix(16).map { String(format: "%02x", $0) }.joined(separator: "\\") + (data.count > 16 ? "..." : "")
+                    value = hexBytes(data.prefix(16)) + (data.count > 16 ? "..." : "")
                 }
-                out += "\(pad)\(e.tag) \(e.vr.rawValue) \(value) # \(data.count), \(name)\n"
+                out += pad
+                out += e.tag.description
+                out += " "
+                out += e.vr.rawValue
+                out += " "
+                out += value
+                out += " # "
+                out += String(data.count)
+                out += ", "
+                out += name
+                out += "\n"
             }
         }
     }

@@ -60,7 +60,12 @@ public struct Tag: Hashable, Comparable, Sendable, CustomStringConvertible {
     public static let dataSetTrailingPadding = Tag(0xFFFC, 0xFFFC)
 }
 
+private let upperHexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+/// Four upper-case hex digits.
 func hex(_ v: UInt16) -> String {
-    let s = String(v, radix: 16, uppercase: true)
-    return String(repeating: "0", count: 4 - s.count) + s
+    String(unsafeUninitializedCapacity: 4) { buffer in
+        for i in 0..<4 { buffer[i] = upperHexDigits[Int(v >> (12 - 4 * i) & 0xF)] }
+        return 4
+    }
 }

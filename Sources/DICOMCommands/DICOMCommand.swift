@@ -9,26 +9,48 @@ public struct DICOMCommand: ParsableCommand {
         commandName: "dicom", abstract: "DICOM file tools.", subcommands: [Dump.self, Transcode.self, Modify.self, Render.self])
 
     struct Dump: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a file's elements (dcmdump-like), or print it as DICOM JSON (PS3.18).")
+        static let configuration = CommandConfiguration(
+            abstract: "List files' elements (dcmdump-like), or print them as DICOM JSON (PS3.18).")
         @Flag(help: "Print the dataset as DICOM JSON.") var json = false
         @Flag(help: "With --json: include the file meta information as well.") var meta = false
-        @Argument(help: "DICOM file") var file: String
+        @Option(help: "Print only this element (keyword or gggg,eeee), like dcmdump +P") var search: String?
+        @Argument(help: "DICOM files") var files: [String]
 
         func run() throws {
-            let dicom: DICOMFile
-            do {
-                dicom = try DICOMFile.read(contentsOf: URL(fileURLWithPath: file))
-            } catch let error as DICOMError {
-                FileHandle.standardError.write(Data("\(file): \(error)\n".utf8))
-                throw ExitCode(2)
+            var failed = false
+            var searchTag: Tag?
+            if let search {
+                let parts = search.split(separator: ",")
+                if parts.count == 2, let g = UInt16(parts[0], radix: 16), let e = UInt16(parts[1], radix: 16) {
+                    searchTag = Tag(g, e)
+                } else if let tag = DataDictionary.tag(forKeyword: search) {
+                    searchTag = tag
+                } else {
+                    throw ValidationError("unknown keyword \(search)")
+                }
             }
-            if json {
-                var ds = dicom.dataset
-                if meta { for e in dicom.meta.elements { ds.set(e) } }
-                print(DICOMJSON.encode(ds))
-            } else {
-                print(DICOMDump.text(dicom), terminator: "")
+            for file in files {
+                let dicom: DICOMFile
+                do {
+                    dicom = try DICOMFile.read(contentsOf: URL(fileURLWithPath: file))
+                } catch let error as DICOMError {
+                    FileHandle.standardError.write(Data("\(file): \(error)\n".utf8))
+                    failed = true
+                    continue
+                }
+                if let searchTag {
+                    if let e = dicom.dataset[searchTag] ?? dicom.meta[searchTag] {
+                        print("\(e.tag) \(e.vr.rawValue) [\(dicom.dataset.string(e.tag) ?? dicom.meta.string(e.tag) ?? "")]")
+                    }
+                } else if json {
+                    var ds = dicom.dataset
+                    if meta { for e in dicom.meta.elements { ds.set(e) } }
+                    print(DICOMJSON.encode(ds))
+                } else {
+                    print(DICOMDump.text(dicom), terminator: "")
+                }
             }
+            if failed { throw ExitCode(2) }
         }
     }
 

@@ -103,7 +103,19 @@ public enum DataDictionary {
 
     public static func tag(forKeyword keyword: String) -> Tag? { byKeyword[keyword] }
 
-    public static func keyword(for tag: Tag) -> String? { entry(for: tag).flatMap { $0.keyword.isEmpty ? nil : $0.keyword } }
+    /// The keyword alone, read straight from the table line (dumps ask for it once per element).
+    public static func keyword(for tag: Tag) -> String? {
+        guard !tag.isPrivate, let start = lineStart(for: tag) else { return nil }
+        let b = index.bytes
+        var i = start, tabs = 0
+        while i < b.count, tabs < 3, b[i] != 0x0A {
+            if b[i] == 0x09 { tabs += 1 }
+            i += 1
+        }
+        var end = i
+        while end < b.count, b[end] != 0x09, b[end] != 0x0A { end += 1 }
+        return end > i ? String(decoding: b[i..<end], as: UTF8.self) : nil
+    }
 
     /// The VR to assume for implicit-VR data: the dictionary's first choice, UN when unknown.
     public static func vr(for tag: Tag) -> VR { entry(for: tag)?.vr ?? .UN }
