@@ -172,3 +172,67 @@ struct RenderingTests {
         #expect(burnt.pixels[0] == 255 && burnt.pixels[15] == 255 && burnt.pixels[1] == 0)
     }
 }
+
+@Suite("Frames of encapsulated pixel data")
+struct FrameSplitTests {
+    func dataset(frames: Int, pixels: EncapsulatedPixelData, eot: [(UInt64, UInt64)]? = nil) -> DataSet {
+        var ds = syntheticFile(rows: 2, columns: 2, bitsStored: 8, signed: false, samples: 1, frames: frames).dataset
+        ds.set(Element(tag: .pixelData, vr: .OB, value: .encapsulated(pixels), undefinedLength: true))
+        if let eot {
+            var offsets = Data(), lengths = Data()
+            for (o, l) in eot {
+                withUnsafeBytes(of: o.littleEndian) { offsets.append(contentsOf: $0) }
+                withUnsafeBytes(of: l.littleEndian) { lengths.append(contentsOf: $0) }
+            }
+            ds.set(Element(tag: .extendedOffsetTable, vr: .OV, value: .bytes(offsets)))
+            ds.set(Element(tag: .extendedOffsetTableLengths, vr: .OV, value: .bytes(lengths)))
+        }
+        return ds
+    }
+
+    let a1 = Data([0xFF, 0xD8, 1, 2]), a2 = Data([3, 4]), b1 = Data([0xFF, 0xD8, 5, 6, 7, 8])
+
+    @Test("Basic Offset Table groups fragments into frames")
+    func basicOffsetTable() throws {
+        let p = EncapsulatedPixelData(basicOffsetTable: [0, UInt32(a1.count + a2.count + 16)], fragments: [a1, a2, b1])
+        let frames = try PixelFrames(dataset(frames: 2, pixels: p), syntax: .jpegBaseline)
+        #expect(frames.count == 2)
+        #expect(try frames.storedFrame(0) == a1 + a2 && frames.storedFrame(1) == b1)
+    }
+
+    @Test("Extended Offset Table with lengths")
+    func extendedOffsetTable() throws {
+        let p = EncapsulatedPixelData(basicOffsetTable: [], fragments: [a1, a2, b1])
+        let eot: [(UInt64, UInt64)] = [(0, UInt64(a1.count + a2.count)), (UInt64(a1.count + a2.count + 16), UInt64(b1.count))]
+        let frames = try PixelFrames(dataset(frames: 2, pixels: p, eot: eot), syntax: .jpegBaseline)
+        #expect(try frames.storedFrame(0) == a1 + a2 && frames.storedFrame(1) == b1)
+    }
+
+    @Test("without tables, JPEG start-of-image markers separate frames; a mismatch is a typed error")
+    func markers() throws {
+        let p = EncapsulatedPixelData(fragments: [a1, a2, b1])
+        let frames = try PixelFrames(dataset(frames: 2, pixels: p), syntax: .jpegBaseline)
+        #expect(try frames.storedFrame(1) == b1)
+        #expect(throws: PixelError.self) { try PixelFrames(dataset(frames: 4, pixels: p), syntax: .jpegBaseline) }
+        #expect(throws: PixelError.self) { try frames.storedFrame(2) }
+    }
+}
+
+@Suite("Embedded overlays")
+struct EmbeddedOverlayTests {
+    @Test("an overlay in an unused high bit of the pixel data is burnt in and does not disturb the image")
+    func embedded() throws {
+        var file = syntheticFile(rows: 2, columns: 2, bitsStored: 12, signed: false, samples: 1, frames: 1)
+        var pixels = Data()
+        for v: UInt16 in [100, 100 | 0x8000, 200, 200] { pixels.append(UInt8(v & 0xFF)); pixels.append(UInt8(v >> 8)) }
+        file.dataset.set(Element(tag: .pixelData, vr: .OW, value: .bytes(pixels)))
+        file.dataset.set(Tag(0x6000, 0x0010), .US, ints: [2])
+        file.dataset.set(Tag(0x6000, 0x0011), .US, ints: [2])
+        file.dataset.set(Tag(0x6000, 0x0100), .US, ints: [16])
+        file.dataset.set(Tag(0x6000, 0x0102), .US, ints: [15])
+        let plain = try Renderer.render(file, options: RenderOptions(window: Window(center: 150, width: 101)))
+        #expect(plain.pixels[0] == plain.pixels[1], "bit 15 is above Bits Stored, so masked out of the image")
+        let burnt = try Renderer.render(file, options: RenderOptions(window: Window(center: 150, width: 101), burnInOverlays: true))
+        #expect(burnt.pixels[1] == 255 && burnt.pixels[0] == plain.pixels[0])
+    }
+}
