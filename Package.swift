@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -33,6 +34,15 @@ let package = Package(
         .target(
             name: "CIJGJPEG",
             linkerSettings: [.linkedLibrary("gdcmjpeg8"), .linkedLibrary("gdcmjpeg12"), .linkedLibrary("gdcmjpeg16")]),
+        .target(
+            name: "DICOMNetwork",
+            dependencies: [
+                "DICOM",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         .target(name: "DICOMImaging", dependencies: ["DICOM", "CDICOMZlib", "CCharLS", "COpenJPEG", "CTurboJPEG", "CIJGJPEG"]),
         .target(
             name: "Spreadsheet",
@@ -63,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "yunying",
             dependencies: [
-                "Server", "Platform", "DICOMCommands",
+                "Server", "Platform", "DICOMCommands", "DICOMNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(
@@ -72,6 +82,7 @@ let package = Package(
         .executableTarget(name: "dicomtool", dependencies: ["DICOMCommands"]),
         .testTarget(name: "SpreadsheetTests", dependencies: ["Spreadsheet"]),
         .testTarget(name: "DICOMTests", dependencies: ["DICOM"]),
+        .testTarget(name: "DICOMNetworkTests", dependencies: ["DICOMNetwork", "DICOM"]),
         .testTarget(name: "DICOMImagingTests", dependencies: ["DICOMImaging", "DICOM"]),
         .testTarget(
             name: "PlatformTests",

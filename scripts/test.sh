@@ -23,7 +23,7 @@ pgurl=$(bash scripts/pg-test-cluster.sh start "$pgdir" "$pgport") || { echo "cou
 
 step "swift build" swift build --build-tests -j 2
 step "swift test (SQLite + PostgreSQL)" env YUNYING_TEST_POSTGRES_URL="$pgurl" swift test --skip-build
-step "DICOM interop: every pydicom test file" env YUNYING_BIN="$(swift build --show-bin-path)/yunying" \
+step "DICOM interop (pydicom, DCMTK, pynetdicom, OpenJPH)" env YUNYING_BIN="$(swift build --show-bin-path)/yunying" \
     python3 -m pytest -q -p no:cacheprovider Tests/interop
 step "DICOM parser fuzzing (libFuzzer, 60 s)" bash scripts/fuzz-parser.sh 60
 step "web type check (tsc --checkJs)" bash -c "cd Web && tsc -p tsconfig.json"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DICOMCommands
+import DICOMNetwork
 import Foundation
 import Logging
 import Platform
@@ -105,7 +106,9 @@ struct Serve: AsyncParsableCommand {
         let logger = makeLogger(config)
         let database = try await prepare(config, logger: logger)
         let services = AppServices(config: config, database: database)
-        let app = buildApplication(services: services, logger: logger)
+        let dicom = DICOMListener(
+            host: config.httpHost, port: config.dicomPort, policy: AcceptorPolicy(aeTitle: config.aeTitle), logger: logger)
+        let app = buildApplication(services: services, extraServices: [dicom], logger: logger)
         logger.info("Yunying listening on http://\(config.httpHost):\(config.httpPort)/")
         do {
             try await app.runService()
