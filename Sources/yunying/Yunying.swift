@@ -98,7 +98,7 @@ func auditShell(_ services: AppServices, _ action: String, userID: Int) async th
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the HTTP server (and, once built, the DICOM listener).")
+        abstract: "Run the HTTP server and the DICOM listener.")
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
@@ -125,11 +125,10 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        let config = try options.load()
-        let database = try await prepare(config, logger: makeLogger(config))
-        let versions = Migrations.all.map { "\($0.version) \($0.name)" }.joined(separator: ", ")
-        print("database is at the latest schema (\(versions))")
-        await database.close()
+        try await withServices(options) { _ in
+            let versions = Migrations.all.map { "\($0.version) \($0.name)" }.joined(separator: ", ")
+            print("database is at the latest schema (\(versions))")
+        }
     }
 }
 
@@ -141,24 +140,18 @@ struct Demo: AsyncParsableCommand {
     var password: String?
 
     func run() async throws {
-        let config = try options.load()
-        let database = try await prepare(config, logger: makeLogger(config))
         let password =
             password ?? ProcessInfo.processInfo.environment["YUNYING_DEMO_PASSWORD"]
             ?? Secrets.temporaryPassword()
-        do {
-            let added = try await DemoData.load(database: database, password: password)
+        try await withServices(options) { services in
+            let added = try await DemoData.load(database: services.database, password: password)
             print("demo data: \(added) records added")
             if added > 0 {
                 print(
                     "demo users (\(DemoData.users.map(\.username).joined(separator: ", "))) share the initial password \(password); each must change it at first login"
                 )
             }
-        } catch {
-            await database.close()
-            throw error
         }
-        await database.close()
     }
 }
 
