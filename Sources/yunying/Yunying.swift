@@ -107,7 +107,11 @@ struct Serve: AsyncParsableCommand {
         let database = try await prepare(config, logger: logger)
         let services = AppServices(config: config, database: database)
         let dicom = DICOMListener(
-            host: config.httpHost, port: config.dicomPort, policy: AcceptorPolicy(aeTitle: config.aeTitle), logger: logger)
+            host: config.httpHost, port: config.dicomPort,
+            policy: AcceptorPolicy(
+                aeTitle: config.aeTitle, acceptAnyCallingAE: config.dicomAcceptAnyAE,
+                knownCallingAETitles: Set(config.dicomPeers.map(\.aeTitle))),
+            logger: logger)
         let app = buildApplication(services: services, extraServices: [dicom], logger: logger)
         logger.info("Yunying listening on http://\(config.httpHost):\(config.httpPort)/")
         do {

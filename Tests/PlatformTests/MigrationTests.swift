@@ -52,6 +52,15 @@ struct MigrationTests {
         #expect(throws: ConfigError.self) { try YunyingConfig.load(file: file, environment: [:]) }
     }
 
+    @Test("DICOM peers parse from AE@host:port lists; bad entries are refused")
+    func peers() throws {
+        let c = try YunyingConfig.load(file: nil, environment: ["YUNYING_DICOM_PEERS": "CT01@10.0.0.5:104, ORTHANC@pacs.local:4242",
+                                                                "YUNYING_DICOM_ACCEPT_ANY": "false"])
+        #expect(c.dicomPeers.map(\.aeTitle) == ["CT01", "ORTHANC"] && c.dicomPeers[1].port == 4242 && !c.dicomAcceptAnyAE)
+        #expect(throws: ConfigError.self) { try YunyingConfig.load(file: nil, environment: ["YUNYING_DICOM_PEERS": "CT01@host"]) }
+        #expect(try YunyingConfig.load(file: nil, environment: [:]).dicomAcceptAnyAE)
+    }
+
     @Test("the shipped example config file parses and documents every key")
     func exampleConfig() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -61,6 +61,30 @@ def test_pynetdicom_echo_and_rejected_context(server):
     assert assoc.is_released
 
 
+@pytest.mark.skipif(not os.path.exists(ECHOSCU), reason="DCMTK not installed")
+def test_only_known_peers_when_accept_any_is_off():
+    data = tempfile.mkdtemp(prefix="yy-net-")
+    http, dicom = free_port(), free_port()
+    env = dict(os.environ, YUNYING_DATA_DIR=data, YUNYING_HTTP_PORT=str(http), YUNYING_DICOM_PORT=str(dicom),
+               YUNYING_ADMIN_PASSWORD="Net#Yunying2026", YUNYING_DICOM_PEERS="CT01@127.0.0.1:104",
+               YUNYING_DICOM_ACCEPT_ANY="false")
+    proc = subprocess.Popen([BIN, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", dicom), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        known = subprocess.run([ECHOSCU, "-aet", "CT01", "-aec", "YUNYING", "127.0.0.1", str(dicom)], capture_output=True, text=True)
+        assert known.returncode == 0, known.stderr
+        stranger = subprocess.run([ECHOSCU, "-aet", "STRANGER", "-aec", "YUNYING", "127.0.0.1", str(dicom)], capture_output=True, text=True)
+        assert stranger.returncode != 0 and "Calling AE Title Not Recognized" in (stranger.stdout + stranger.stderr)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def test_garbage_gets_an_abort_not_a_crash(server):
     with socket.create_connection(("127.0.0.1", server), timeout=5) as s:
         s.sendall(b"\x09\x00\x00\x00\x00\x02hi")

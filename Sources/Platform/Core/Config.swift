@@ -16,6 +16,29 @@ public struct YunyingConfig: Sendable {
     /// Force the Secure cookie flag (set it when Yunying sits behind a TLS-terminating proxy).
     public var secureCookies: Bool
     public var logLevel: String
+    /// DICOM peers known without the admin pages: `AE@host:port,AE2@host:port`.
+    public var dicomPeers: [DICOMPeer]
+    /// Accept associations from calling AE titles that are not known peers.
+    public var dicomAcceptAnyAE: Bool
+
+    public struct DICOMPeer: Sendable, Equatable {
+        public var aeTitle: String
+        public var host: String
+        public var port: Int
+    }
+
+    /// Parses `AE@host:port` lists.
+    public static func parsePeers(_ text: String) throws -> [DICOMPeer] {
+        try text.split(separator: ",").map { raw in
+            let item = raw.trimmingCharacters(in: .whitespaces)
+            guard let at = item.lastIndex(of: "@"), let colon = item.lastIndex(of: ":"), at < colon,
+                let port = Int(item[item.index(after: colon)...]), (1...65535).contains(port)
+            else { throw ConfigError.invalid("YUNYING_DICOM_PEERS", item) }
+            let ae = String(item[..<at]), host = String(item[item.index(after: at)..<colon])
+            guard !ae.isEmpty, ae.count <= 16, !host.isEmpty else { throw ConfigError.invalid("YUNYING_DICOM_PEERS", item) }
+            return DICOMPeer(aeTitle: ae, host: host, port: port)
+        }
+    }
 
     /// Every key with its default and a one-line description, in the order the docs list them.
     public static let keys: [(name: String, defaultValue: String, description: String)] = [
@@ -29,12 +52,14 @@ public struct YunyingConfig: Sendable {
         ("YUNYING_WEB_DIR", "(./Web)", "Folder with the web app's static files"),
         ("YUNYING_SECURE_COOKIES", "false", "Mark session cookies Secure (set true behind HTTPS)"),
         ("YUNYING_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
+        ("YUNYING_DICOM_PEERS", "(none)", "Known DICOM peers, `AE@host:port,AE2@host:port`"),
+        ("YUNYING_DICOM_ACCEPT_ANY", "true", "Accept associations from unknown calling AE titles (set false in production)"),
     ]
 
     public init(
         dataDir: String = "./data", httpHost: String = "127.0.0.1", httpPort: Int = 8080, dicomPort: Int = 11112,
         aeTitle: String = "YUNYING", databaseURL: String? = nil, adminPassword: String? = nil, webDir: String? = nil,
-        secureCookies: Bool = false, logLevel: String = "info"
+        secureCookies: Bool = false, logLevel: String = "info", dicomPeers: [DICOMPeer] = [], dicomAcceptAnyAE: Bool = true
     ) {
         self.dataDir = dataDir
         self.httpHost = httpHost
@@ -46,6 +71,8 @@ public struct YunyingConfig: Sendable {
         self.webDir = webDir
         self.secureCookies = secureCookies
         self.logLevel = logLevel
+        self.dicomPeers = dicomPeers
+        self.dicomAcceptAnyAE = dicomAcceptAnyAE
     }
 
     /// Reads the config file (if given or if `./yunying.conf` exists), then the environment.
@@ -96,7 +123,9 @@ public struct YunyingConfig: Sendable {
             adminPassword: nonEmpty("YUNYING_ADMIN_PASSWORD"),
             webDir: nonEmpty("YUNYING_WEB_DIR"),
             secureCookies: ["1", "true", "yes"].contains(values["YUNYING_SECURE_COOKIES"]?.lowercased() ?? ""),
-            logLevel: nonEmpty("YUNYING_LOG_LEVEL") ?? "info")
+            logLevel: nonEmpty("YUNYING_LOG_LEVEL") ?? "info",
+            dicomPeers: try nonEmpty("YUNYING_DICOM_PEERS").map(Self.parsePeers) ?? [],
+            dicomAcceptAnyAE: !["0", "false", "no"].contains(values["YUNYING_DICOM_ACCEPT_ANY"]?.lowercased() ?? ""))
         guard aeTitle.count <= 16, aeTitle.allSatisfy({ $0.isASCII && $0 != "\\" }) else {
             throw ConfigError.invalid("YUNYING_AE_TITLE", aeTitle)
         }
