@@ -25,7 +25,7 @@ step "swift build" swift build --build-tests -j 2
 step "swift test (SQLite + PostgreSQL)" env YUNYING_TEST_POSTGRES_URL="$pgurl" swift test --skip-build
 step "DICOM interop (pydicom, DCMTK, pynetdicom, OpenJPH)" env YUNYING_BIN="$(swift build --show-bin-path)/yunying" \
     python3 -m pytest -q -p no:cacheprovider Tests/interop
-step "DICOM parser fuzzing (libFuzzer, 60 s)" bash scripts/fuzz-parser.sh 60
+step "fuzzing: DICOM parser and upper-layer PDUs (libFuzzer, 60 s each)" bash scripts/fuzz-parser.sh 60
 step "web type check (tsc --checkJs)" bash -c "cd Web && tsc -p tsconfig.json"
 step "web unit tests (node --test)" bash -c "cd Web && node --test tests/"
 step "server on PostgreSQL: migrate and demo" env YUNYING_DATABASE_URL="$pgurl" YUNYING_DATA_DIR="$pgdir/app" \
