@@ -68,13 +68,9 @@ public struct RenderOptions: Sendable {
 public enum Renderer {
     public static func render(_ file: DICOMFile, options: RenderOptions = RenderOptions()) throws -> RenderedImage {
         let frames = try PixelFrames(file)
-        var d = frames.description
+        let d = PixelCodecs.decodedDescription(frames)
         let native = try PixelCodecs.decodeFrame(frames, options.frame)
         let ds = file.dataset
-        if file.transferSyntax.encapsulated { d.planarConfiguration = 0 }
-        if [TransferSyntax.jpegBaseline.uid, TransferSyntax.jpegExtended.uid].contains(file.transferSyntax.uid), d.samplesPerPixel == 3 {
-            d.photometricInterpretation = "RGB"  // the JPEG decoder already converted YCbCr
-        }
         var image: RenderedImage
         if d.samplesPerPixel == 1 && d.photometricInterpretation != "PALETTE COLOR" {
             image = try grey(native, d, ds, options)
@@ -217,7 +213,6 @@ public enum Renderer {
                 return UInt8(truncatingIfNeeded: bits > 8 ? v >> 8 : v)
             }
             tables.append(table)
-            _ = descriptor[1]
         }
         let first = ds.ints(Tag(0x0028, 0x1101))?[1] ?? 0
         var rgb = [UInt8](repeating: 0, count: stored.count * 3)

@@ -21,6 +21,17 @@ public enum PixelCodecs {
         }
     }
 
+    /// How the bytes `decodeFrame` returns are laid out: decoders interleave samples, and the JPEG decoder converts
+    /// YCbCr to RGB (as DCMTK's dcmdjpeg does by default).
+    public static func decodedDescription(_ frames: PixelFrames) -> PixelDescription {
+        var d = frames.description
+        if frames.syntax.encapsulated { d.planarConfiguration = 0 }
+        if [TransferSyntax.jpegBaseline.uid, TransferSyntax.jpegExtended.uid].contains(frames.syntax.uid), d.samplesPerPixel == 3 {
+            d.photometricInterpretation = "RGB"
+        }
+        return d
+    }
+
     public static func canEncode(_ syntax: TransferSyntax) -> Bool {
         !syntax.encapsulated || [TransferSyntax.rleLossless.uid, TransferSyntax.jpegLSLossless.uid, TransferSyntax.jpeg2000Lossless.uid,
              TransferSyntax.jpegLosslessSV1.uid, TransferSyntax.jpegBaseline.uid].contains(syntax.uid)
@@ -44,23 +55,19 @@ public enum PixelCodecs {
         out.transferSyntax = target
         let source = file.transferSyntax
         // Same syntax: nothing to re-encode; the writer reproduces what was read.
-        guard source.uid != target.uid, let pixelElement = file.dataset[.pixelData] else { return out }
+        guard source.uid != target.uid, file.dataset[.pixelData] != nil else { return out }
         let bits = file.dataset.int(.bitsAllocated) ?? 8
         // Native to native, same or 16-bit-word byte order: the writer converts byte order by VR by itself.
         let wideSwap = source.littleEndian != target.littleEndian && bits > 16
         guard source.encapsulated || target.encapsulated || wideSwap else { return out }
-        _ = pixelElement
         guard canEncode(target) else { throw PixelError.unsupported("encoding \(target.name)") }
         let frames = try PixelFrames(file)
-        var description = frames.description
+        var description = decodedDescription(frames)
         var natives: [Data] = []
         for i in 0..<frames.count { natives.append(try decodeFrame(frames, i)) }
         var ds = file.dataset
-        if source.encapsulated { description.planarConfiguration = 0 }  // decoders interleave samples
-        if [TransferSyntax.jpegBaseline.uid, TransferSyntax.jpegExtended.uid].contains(source.uid), description.samplesPerPixel == 3 {
-            // The JPEG decoder converts YCbCr to RGB, as DCMTK's dcmdjpeg does by default.
-            description.photometricInterpretation = "RGB"
-            ds.set(.photometricInterpretation, .CS, string: "RGB")
+        if description.photometricInterpretation != frames.description.photometricInterpretation {
+            ds.set(.photometricInterpretation, .CS, string: description.photometricInterpretation)
         }
         if target.encapsulated, description.photometricInterpretation == "YBR_FULL_422", !source.encapsulated {
             // Native YBR_FULL_422 is stored subsampled; codecs other than JPEG take full-resolution chroma.

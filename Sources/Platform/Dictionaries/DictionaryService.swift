@@ -127,7 +127,7 @@ public struct DictionaryService: Sendable {
         return try await get(kind, id: id)
     }
 
-    static func insert(_ k: DictionaryKind, _ input: [String: JSONValue], scope: Scope, sql: any SQLDatabase, rowLabel: String?)
+    static func insert(_ k: DictionaryKind, _ input: [String: JSONValue], scope: Scope, sql: any SQLDatabase, rowLabel: (zh: String, en: String)?)
         async throws -> Int
     {
         try checkScope(k, JSONRecord(), scope: scope)
@@ -141,7 +141,7 @@ public struct DictionaryService: Sendable {
         return try await sql.raw(q).first()!.int("id")
     }
 
-    static func update(_ k: DictionaryKind, id: Int, _ input: [String: JSONValue], scope: Scope, sql: any SQLDatabase, rowLabel: String?)
+    static func update(_ k: DictionaryKind, id: Int, _ input: [String: JSONValue], scope: Scope, sql: any SQLDatabase, rowLabel: (zh: String, en: String)?)
         async throws
     {
         let existing = try await fetch(k, id: id, sql: sql)
@@ -187,13 +187,12 @@ public struct DictionaryService: Sendable {
     /// column values. All problems are reported together.
     static func validate(
         _ k: DictionaryKind, _ input: [String: JSONValue], existingID: Int?, scope: Scope, sql: any SQLDatabase,
-        rowLabel: String?
+        rowLabel: (zh: String, en: String)?
     ) async throws -> Columns {
         var v = Validator()
         var cols = Columns()
-        let prefix = rowLabel.map { "\($0)：" } ?? ""
         func fail(_ f: DictionaryField, _ code: String, _ zh: String, _ en: String) {
-            v.add(f.name, code, prefix + zh, (rowLabel.map { "\($0): " } ?? "") + en)
+            v.add(f.name, code, (rowLabel.map { "\($0.zh)：" } ?? "") + zh, (rowLabel.map { "\($0.en): " } ?? "") + en)
         }
         var intValues: [String: Int] = [:]
         for f in k.fields {

@@ -105,7 +105,7 @@ public struct DictionaryTransfer: Sendable {
             throw DomainError.badRequest("一次最多导入 10000 行", "At most 10,000 rows per import")
         }
         var problems: [FieldError] = []
-        var inputs: [(label: String, zh: String, input: [String: JSONValue])] = []
+        var inputs: [(label: (zh: String, en: String), input: [String: JSONValue])] = []
         for (offset, cells) in dataRows {
             let line = offset + 2
             var input: [String: JSONValue] = [:]
@@ -136,7 +136,7 @@ public struct DictionaryTransfer: Sendable {
                     input[f.name] = .string(text)
                 }
             }
-            inputs.append(("第 \(line) 行", "Row \(line)", input))
+            inputs.append(((zh: "第 \(line) 行", en: "Row \(line)"), input))
         }
         if !problems.isEmpty { throw DomainError.validation(problems) }
         // Validation failures throw DomainError before any statement of that row runs, so one transaction
