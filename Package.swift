@@ -37,9 +37,10 @@ let package = Package(
         .target(
             name: "DICOMNetwork",
             dependencies: [
-                "DICOM",
+                "DICOM", "DICOMImaging",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -63,9 +64,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .target(
+            name: "Archive",
+            dependencies: [
+                "DICOM", "DICOMImaging", "DICOMNetwork", "Platform",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
             name: "Server",
             dependencies: [
-                "Platform", "Spreadsheet",
+                "Platform", "Spreadsheet", "Archive", "DICOMNetwork",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -84,6 +93,7 @@ let package = Package(
         .testTarget(name: "DICOMTests", dependencies: ["DICOM"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: ["DICOMNetwork", "DICOM"]),
         .testTarget(name: "DICOMImagingTests", dependencies: ["DICOMImaging", "DICOM"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "DICOM", "DICOMNetwork", "Platform"]),
         .testTarget(
             name: "PlatformTests",
             dependencies: [

@@ -7,189 +7,255 @@ public struct AcceptorPolicy: Sendable {
     /// Accept any calling AE title (development default); otherwise only `knownCallingAETitles`.
     public var acceptAnyCallingAE: Bool
     public var knownCallingAETitles: Set<String>
+    /// Calling AE titles known elsewhere (the database of application entities, kept current by the admin pages).
+    public var isKnownCallingAE: (@Sendable (String) -> Bool)?
     /// Abstract syntaxes (SOP classes) with a service behind them.
     public var abstractSyntaxes: Set<String>
-    /// Transfer syntaxes in order of preference; the first one the requestor also proposed wins.
+    /// Storage SOP classes: the requestor's syntax order wins for these, so compressed images stay as sent.
+    public var storageSOPClasses: Set<String>
+    /// Transfer syntaxes in order of preference for non-storage services; the first one the requestor also proposed wins.
     public var transferSyntaxes: [String]
+    /// Every syntax a storage context may use.
+    public var storageTransferSyntaxes: Set<String>
     /// The largest P-DATA-TF we accept (advertised in the A-ASSOCIATE-AC).
     public var maxPDULength: UInt32
 
     public static let verificationSOPClass = "1.2.840.10008.1.1"
+    public static let nativeSyntaxes = [TransferSyntax.explicitVRLittleEndian.uid, TransferSyntax.implicitVRLittleEndian.uid]
 
     public init(aeTitle: String, acceptAnyCallingAE: Bool = true, knownCallingAETitles: Set<String> = [],
-                abstractSyntaxes: Set<String> = [verificationSOPClass],
-                transferSyntaxes: [String] = [TransferSyntax.explicitVRLittleEndian.uid, TransferSyntax.implicitVRLittleEndian.uid],
+                abstractSyntaxes: Set<String> = [verificationSOPClass], storageSOPClasses: Set<String> = [],
+                transferSyntaxes: [String] = nativeSyntaxes,
+                storageTransferSyntaxes: Set<String> = Set(TransferSyntax.known.map(\.uid)),
                 maxPDULength: UInt32 = 262_144) {
         self.aeTitle = aeTitle
         self.acceptAnyCallingAE = acceptAnyCallingAE
         self.knownCallingAETitles = knownCallingAETitles
-        self.abstractSyntaxes = abstractSyntaxes
+        self.abstractSyntaxes = abstractSyntaxes.union(storageSOPClasses)
+        self.storageSOPClasses = storageSOPClasses
         self.transferSyntaxes = transferSyntaxes
+        self.storageTransferSyntaxes = storageTransferSyntaxes
         self.maxPDULength = maxPDULength
     }
 }
 
-/// The acceptor side of the upper-layer state machine (PS3.8 9.2), as data: each (state, event) names an action
-/// and the next state. Anything not in the table is a protocol error answered with A-ABORT (AA-8).
-public struct AssociationStateMachine: Sendable {
-    public enum State: String, Sendable {
-        case awaitingAssociateRQ = "Sta2"  // transport open, ARTIM running
-        case associated = "Sta6"
-        case closed = "Sta13"  // awaiting transport close
-    }
-
-    public enum Event: Hashable, Sendable {
-        case associateRQ, associateAC, associateRJ, dataTF, releaseRQ, releaseRP, abort, invalidPDU, artimExpired
-    }
-
-    public enum Action: String, Sendable {
-        case evaluateAssociation = "AE-6"  // accept or reject the A-ASSOCIATE-RQ
-        case deliverData = "DT-2"
-        case acknowledgeRelease = "AR-2"  // send A-RELEASE-RP and close
-        case closeAfterPeerAbort = "AA-3"
-        case abortUnexpected = "AA-1"  // A-ABORT for a PDU not allowed in this state
-        case abortInvalid = "AA-8"  // A-ABORT for an unrecognised or malformed PDU
-        case closeOnTimeout = "AA-2"
-    }
-
-    public static let table: [State: [Event: (Action, State)]] = [
-        .awaitingAssociateRQ: [
-            .associateRQ: (.evaluateAssociation, .associated),
-            .artimExpired: (.closeOnTimeout, .closed),
-            .abort: (.closeAfterPeerAbort, .closed),
-            .invalidPDU: (.abortInvalid, .closed),
-        ],
-        .associated: [
-            .dataTF: (.deliverData, .associated),
-            .releaseRQ: (.acknowledgeRelease, .closed),
-            .abort: (.closeAfterPeerAbort, .closed),
-            .invalidPDU: (.abortInvalid, .closed),
-        ],
-    ]
-
-    public private(set) var state: State = .awaitingAssociateRQ
-
-    public mutating func transition(_ event: Event) -> Action {
-        guard let (action, next) = Self.table[state]?[event] else {
-            state = .closed
-            return .abortUnexpected
-        }
-        state = next
-        return action
-    }
-
-    public mutating func close() { state = .closed }
+/// A presentation context both sides agreed on.
+public struct AcceptedContext: Sendable, Equatable {
+    public var id: UInt8
+    public var abstractSyntax: String
+    public var transferSyntax: String
+    /// From role selection: whether the requestor acts as SCP for this SOP class (C-GET's C-STORE sub-operations).
+    public var requestorIsSCP: Bool = false
 }
 
-/// One association as seen by the acceptor: feed it PDUs, send what it returns, close when it says so.
+/// What the association layer hands to the service side after a PDU.
+public struct AssociationOutput: Sendable {
+    public var pdus: [PDU] = []
+    public var messages: [DIMSEMessage] = []
+    /// The peer asked to release: finish the messages already delivered, then call `releaseResponse()`.
+    public var releaseRequested = false
+    public var close = false
+}
+
+/// One association as seen by the acceptor: feed it PDUs, send what it returns, hand its messages to the services.
 public struct AssociationAcceptor: Sendable {
     public let policy: AcceptorPolicy
     public private(set) var machine = AssociationStateMachine()
-    public private(set) var callingAETitle = ""
+    public private(set) var request: AssociateRQ?
     public private(set) var peerMaxPDULength: UInt32 = 0
-    public private(set) var accepted: [UInt8: (abstractSyntax: String, transferSyntax: String)] = [:]
+    public private(set) var contexts: [UInt8: AcceptedContext] = [:]
     var assembler = MessageAssembler()
-    let handler: @Sendable (DIMSEMessage, AssociationAcceptor) -> [DIMSEMessage]
 
-    public init(policy: AcceptorPolicy, handler: @escaping @Sendable (DIMSEMessage, AssociationAcceptor) -> [DIMSEMessage]) {
-        self.policy = policy
-        self.handler = handler
-    }
+    public init(policy: AcceptorPolicy) { self.policy = policy }
 
-    public struct Output: Sendable {
-        public var pdus: [PDU] = []
-        public var close = false
-    }
+    public var callingAETitle: String { request?.callingAETitle ?? "" }
 
-    public mutating func receive(_ pdu: PDU) -> Output {
-        let event: AssociationStateMachine.Event =
-            switch pdu {
-            case .associateRQ: .associateRQ
-            case .associateAC: .associateAC
-            case .associateRJ: .associateRJ
-            case .dataTF: .dataTF
-            case .releaseRQ: .releaseRQ
-            case .releaseRP: .releaseRP
-            case .abort: .abort
-            }
-        switch machine.transition(event) {
+    public mutating func receive(_ pdu: PDU, sinkFor: (DIMSEMessage, AcceptedContext) throws -> DatasetSink? = { _, _ in nil })
+        -> AssociationOutput
+    {
+        switch machine.transition(AssociationStateMachine.event(for: pdu)) {
         case .evaluateAssociation:
             guard case .associateRQ(let rq) = pdu else { return abort(reason: 0) }
             return evaluate(rq)
-        case .deliverData:
+        case .deliverData, .deliverDataWhileReleasing:
             guard case .dataTF(let pdvs) = pdu else { return abort(reason: 0) }
-            var out = Output()
-            for pdv in pdvs {
-                guard accepted[pdv.contextID] != nil else { return abort(reason: 6) }  // invalid PDU parameter
-                do {
-                    if let message = try assembler.add(pdv) {
-                        for response in handler(message, self) { out.pdus += response.pdus(maxPDULength: peerMaxPDULength) }
-                    }
-                } catch {
-                    return abort(reason: 6)
-                }
-            }
-            return out
-        case .acknowledgeRelease:
-            return Output(pdus: [.releaseRP], close: true)
-        case .closeAfterPeerAbort, .closeOnTimeout:
-            return Output(pdus: [], close: true)
+            return deliver(pdvs, sinkFor: sinkFor)
+        case .indicateRelease:
+            return AssociationOutput(releaseRequested: true)
+        case .closeAfterPeerAbort, .closeOnTimeout, .confirmRelease, .associationRejected:
+            assembler.abandon()
+            return AssociationOutput(close: true)
         case .abortUnexpected:
             return abort(reason: 2)  // unexpected PDU
         case .abortInvalid:
             return abort(reason: 1)  // unrecognised PDU
+        case .confirmAssociation, .sendReleaseRP, .sendReleaseRQ:
+            return abort(reason: 2)
         }
     }
 
+    mutating func deliver(_ pdvs: [PDV], sinkFor: (DIMSEMessage, AcceptedContext) throws -> DatasetSink?) -> AssociationOutput {
+        var out = AssociationOutput()
+        for pdv in pdvs {
+            guard let context = contexts[pdv.contextID] else { return abort(reason: 6) }  // invalid PDU parameter
+            do {
+                if let message = try assembler.add(pdv, sinkFor: { try sinkFor($0, context) }) { out.messages.append(message) }
+            } catch {
+                return abort(reason: 6)
+            }
+        }
+        return out
+    }
+
+    /// The services finished what was delivered before the A-RELEASE-RQ: answer it and close.
+    public mutating func releaseResponse() -> AssociationOutput {
+        guard machine.transition(.localReleaseRP) == .sendReleaseRP else { return abort(reason: 2) }
+        return AssociationOutput(pdus: [.releaseRP], close: true)
+    }
+
     /// A malformed PDU from the peer (the framer could not decode it).
-    public mutating func receiveInvalid() -> Output {
+    public mutating func receiveInvalid() -> AssociationOutput {
         _ = machine.transition(.invalidPDU)
         return abort(reason: 1)
     }
 
-    public mutating func artimExpired() -> Output {
+    public mutating func artimExpired() -> AssociationOutput {
         _ = machine.transition(.artimExpired)
-        return Output(pdus: [], close: true)
+        assembler.abandon()
+        return AssociationOutput(close: true)
     }
 
-    mutating func abort(reason: UInt8) -> Output {
+    public mutating func abort(reason: UInt8) -> AssociationOutput {
         machine.close()
-        return Output(pdus: [.abort(source: 2, reason: reason)], close: true)
+        assembler.abandon()
+        return AssociationOutput(pdus: [.abort(source: 2, reason: reason)], close: true)
     }
 
-    /// AE titles, application context, then each presentation context: accepted with the first of our preferred
-    /// syntaxes the requestor offers, or rejected with the reason (never a dropped connection).
-    mutating func evaluate(_ rq: AssociateRQ) -> Output {
-        callingAETitle = rq.callingAETitle
+    /// AE titles, application context, then each presentation context: accepted with the best syntax, or rejected
+    /// with the reason (never a dropped connection).
+    mutating func evaluate(_ rq: AssociateRQ) -> AssociationOutput {
+        request = rq
         peerMaxPDULength = rq.userInformation.maxLength
         if rq.applicationContext != "1.2.840.10008.3.1.1.1" { return reject(.applicationContextNotSupported) }
         if rq.calledAETitle != policy.aeTitle { return reject(.calledAENotRecognized) }
-        if !policy.acceptAnyCallingAE && !policy.knownCallingAETitles.contains(rq.callingAETitle) {
+        if !policy.acceptAnyCallingAE && !policy.knownCallingAETitles.contains(rq.callingAETitle)
+            && !(policy.isKnownCallingAE?(rq.callingAETitle) ?? false)
+        {
             return reject(.callingAENotRecognized)
         }
+        let roles = Dictionary(rq.userInformation.roleSelections.map { ($0.sopClassUID, $0) }, uniquingKeysWith: { a, _ in a })
         var results: [PresentationContextAC] = []
+        var confirmedRoles: [RoleSelection] = []
         for pc in rq.presentationContexts {
             guard policy.abstractSyntaxes.contains(pc.abstractSyntax) else {
                 results.append(PresentationContextAC(id: pc.id, result: .abstractSyntaxNotSupported, transferSyntax: pc.transferSyntaxes.first ?? ""))
                 continue
             }
-            guard let ts = policy.transferSyntaxes.first(where: pc.transferSyntaxes.contains) else {
+            let isStorage = policy.storageSOPClasses.contains(pc.abstractSyntax)
+            let chosen =
+                isStorage
+                ? pc.transferSyntaxes.first(where: policy.storageTransferSyntaxes.contains)
+                : policy.transferSyntaxes.first(where: pc.transferSyntaxes.contains)
+            guard let ts = chosen else {
                 results.append(PresentationContextAC(id: pc.id, result: .transferSyntaxesNotSupported, transferSyntax: pc.transferSyntaxes.first ?? ""))
                 continue
             }
-            accepted[pc.id] = (pc.abstractSyntax, ts)
+            var context = AcceptedContext(id: pc.id, abstractSyntax: pc.abstractSyntax, transferSyntax: ts)
+            if isStorage, let role = roles[pc.abstractSyntax], role.scpRole {
+                // C-GET: the requestor will receive our C-STORE sub-operations on this context.
+                context.requestorIsSCP = true
+                confirmedRoles.append(RoleSelection(sopClassUID: pc.abstractSyntax, scuRole: role.scuRole, scpRole: true))
+            }
+            contexts[pc.id] = context
             results.append(PresentationContextAC(id: pc.id, result: .acceptance, transferSyntax: ts))
         }
         var user = UserInformation(maxLength: policy.maxPDULength, implementationClassUID: DICOMWriter.implementationClassUID,
                                    implementationVersionName: DICOMWriter.implementationVersionName)
         if let ops = rq.userInformation.asyncOperations { user.asyncOperations = (min(ops.invoked, 1), min(ops.performed, 1)) }
+        user.roleSelections = confirmedRoles
         let ac = AssociateAC(calledAETitle: rq.calledAETitle, callingAETitle: rq.callingAETitle, presentationContexts: results,
                              userInformation: user)
-        return Output(pdus: [.associateAC(ac)], close: false)
+        return AssociationOutput(pdus: [.associateAC(ac)])
     }
 
-    mutating func reject(_ rj: AssociateRJ) -> Output {
+    mutating func reject(_ rj: AssociateRJ) -> AssociationOutput {
         machine.close()
-        return Output(pdus: [.associateRJ(rj)], close: true)
+        return AssociationOutput(pdus: [.associateRJ(rj)], close: true)
+    }
+}
+
+/// The requestor side: proposes contexts, reads the answer, then delivers the peer's messages like the acceptor.
+public struct AssociationRequestor: Sendable {
+    public let request: AssociateRQ
+    public private(set) var machine = AssociationStateMachine(state: .awaitingAssociateAC)
+    public private(set) var accept: AssociateAC?
+    public private(set) var rejection: AssociateRJ?
+    public private(set) var contexts: [UInt8: AcceptedContext] = [:]
+    public var peerMaxPDULength: UInt32 { accept?.userInformation.maxLength ?? 0 }
+    var assembler = MessageAssembler()
+
+    public init(request: AssociateRQ) { self.request = request }
+
+    public mutating func receive(_ pdu: PDU, sinkFor: (DIMSEMessage, AcceptedContext) throws -> DatasetSink? = { _, _ in nil })
+        -> AssociationOutput
+    {
+        switch machine.transition(AssociationStateMachine.event(for: pdu)) {
+        case .confirmAssociation:
+            guard case .associateAC(let ac) = pdu else { return abort(reason: 0) }
+            accept = ac
+            let proposed = Dictionary(request.presentationContexts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            let roles = Set(ac.userInformation.roleSelections.filter(\.scpRole).map(\.sopClassUID))
+            for pc in ac.presentationContexts where pc.result == .acceptance {
+                guard let rq = proposed[pc.id] else { continue }
+                contexts[pc.id] = AcceptedContext(id: pc.id, abstractSyntax: rq.abstractSyntax, transferSyntax: pc.transferSyntax,
+                                                  requestorIsSCP: roles.contains(rq.abstractSyntax))
+            }
+            return AssociationOutput()
+        case .associationRejected:
+            if case .associateRJ(let rj) = pdu { rejection = rj }
+            return AssociationOutput(close: true)
+        case .deliverData, .deliverDataWhileReleasing:
+            guard case .dataTF(let pdvs) = pdu else { return abort(reason: 0) }
+            var out = AssociationOutput()
+            for pdv in pdvs {
+                guard let context = contexts[pdv.contextID] else { return abort(reason: 6) }
+                do {
+                    if let message = try assembler.add(pdv, sinkFor: { try sinkFor($0, context) }) { out.messages.append(message) }
+                } catch {
+                    return abort(reason: 6)
+                }
+            }
+            return out
+        case .confirmRelease, .closeAfterPeerAbort, .closeOnTimeout:
+            assembler.abandon()
+            return AssociationOutput(close: true)
+        case .indicateRelease:
+            return AssociationOutput(releaseRequested: true)
+        case .abortInvalid:
+            return abort(reason: 1)
+        default:
+            return abort(reason: 2)
+        }
+    }
+
+    public mutating func releaseRequest() -> AssociationOutput {
+        guard machine.transition(.localReleaseRQ) == .sendReleaseRQ else { return AssociationOutput(close: true) }
+        return AssociationOutput(pdus: [.releaseRQ])
+    }
+
+    public mutating func releaseResponse() -> AssociationOutput {
+        _ = machine.transition(.localReleaseRP)
+        return AssociationOutput(pdus: [.releaseRP], close: true)
+    }
+
+    public mutating func receiveInvalid() -> AssociationOutput {
+        _ = machine.transition(.invalidPDU)
+        return abort(reason: 1)
+    }
+
+    public mutating func abort(reason: UInt8) -> AssociationOutput {
+        machine.close()
+        assembler.abandon()
+        return AssociationOutput(pdus: [.abort(source: 0, reason: reason)], close: true)
     }
 }

@@ -1,3 +1,4 @@
+import DICOM
 import Foundation
 import Logging
 import NIOCore
@@ -5,12 +6,45 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
-/// The DICOM port: accepts associations on SwiftNIO and runs each through an `AssociationAcceptor`.
+/// Associations open right now, for the live associations page.
+public final class AssociationRegistry: Sendable {
+    public struct Entry: Sendable, Codable, Equatable {
+        public var info: AssociationInfo
+        public var direction: String
+        public var messages: Int
+        public var lastOperation: String?
+    }
+
+    let entries = Mutex<[String: Entry]>([:])
+
+    public init() {}
+
+    public var all: [Entry] { entries.withLock { Array($0.values) }.sorted { $0.info.startedAt < $1.info.startedAt } }
+
+    func open(_ info: AssociationInfo, direction: String) {
+        entries.withLock { $0[info.id] = Entry(info: info, direction: direction, messages: 0) }
+    }
+
+    func note(_ id: String, operation: String) {
+        entries.withLock {
+            $0[id]?.messages += 1
+            $0[id]?.lastOperation = operation
+        }
+    }
+
+    func close(_ id: String) { _ = entries.withLock { $0.removeValue(forKey: id) } }
+}
+
+/// The DICOM port: accepts associations on SwiftNIO, runs each through an `AssociationAcceptor`, and hands the
+/// requests to the service provider one at a time (no asynchronous operations window), while the reader keeps
+/// reading so C-CANCEL and C-GET's C-STORE responses arrive during long operations.
 /// Joins the server's ServiceGroup, so SIGTERM stops accepting and lets open associations finish.
 public struct DICOMListener: Service {
     public let host: String
     public let port: Int
     public let policy: AcceptorPolicy
+    public let services: DIMSEServiceProvider
+    public let registry: AssociationRegistry
     public let maxAssociations: Int
     /// ARTIM: how long a connection may stay open without an A-ASSOCIATE-RQ.
     public let artimSeconds: Double
@@ -24,11 +58,15 @@ public struct DICOMListener: Service {
         let value = Mutex(0)
     }
 
-    public init(host: String, port: Int, policy: AcceptorPolicy, maxAssociations: Int = 64, artimSeconds: Double = 30,
-                idleSeconds: Double = 300, logger: Logger) {
+    public init(host: String, port: Int, policy: AcceptorPolicy, services: DIMSEServiceProvider? = nil, registry: AssociationRegistry = AssociationRegistry(),
+                maxAssociations: Int = 64, artimSeconds: Double = 30, idleSeconds: Double = 300, logger: Logger) {
         self.host = host
         self.port = port
+        self.services = services ?? DIMSEServiceProvider(aeTitle: policy.aeTitle, logger: logger)
+        var policy = policy
+        policy.abstractSyntaxes.formUnion(self.services.abstractSyntaxes)
         self.policy = policy
+        self.registry = registry
         self.maxAssociations = maxAssociations
         self.artimSeconds = artimSeconds
         self.idleSeconds = idleSeconds
@@ -56,17 +94,22 @@ public struct DICOMListener: Service {
         }
     }
 
+    enum Work: Sendable {
+        case message(DIMSEMessage)
+        case release
+    }
+
     func serve(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         let overLimit = active.value.withLock { count -> Bool in
             count += 1
             return count > maxAssociations
         }
         defer { active.value.withLock { $0 -= 1 } }
-        let peer = connection.channel.remoteAddress?.description ?? "?"
+        let peerHost = connection.channel.remoteAddress?.ipAddress ?? "?"
         let channel = connection.channel
         // ARTIM, then the idle timer: closing the channel ends the read loop below.
-        let lastActivity = Mutex(ContinuousClock.now)
-        let associated = Mutex(false)
+        let lastActivity = Shared(ContinuousClock.now)
+        let associated = Shared(false)
         let artim = artimSeconds, idle = idleSeconds
         let watchdog = Task {
             while !Task.isCancelled {
@@ -82,42 +125,85 @@ public struct DICOMListener: Service {
         defer { watchdog.cancel() }
         do {
             try await connection.executeThenClose { input, output in
-                var acceptor = AssociationAcceptor(policy: policy, handler: DIMSEServices.handle)
-                var buffer = ByteBuffer()
-                let limit = Int(policy.maxPDULength) + 1024
-                for try await var chunk in input {
+                let dimse = DIMSEConnection(output: output, channel: channel)
+                let acceptor = Shared(AssociationAcceptor(policy: policy))
+                let info = Shared<AssociationInfo?>(nil)
+                let (work, queue) = AsyncStream<Work>.makeStream()
+                let services = services, registry = registry, logger = logger
+                // Requests run here, one at a time, in the order they arrived.
+                let worker = Task {
+                    for await item in work {
+                        guard let association = info.withLock({ $0 }) else { continue }
+                        switch item {
+                        case .message(let message):
+                            registry.note(association.id, operation: message.field?.label ?? "?")
+                            do {
+                                try await services.handle(message, association: association, connection: dimse)
+                            } catch {
+                                logger.debug("\(association.callingAETitle): \(message.field?.label ?? "?") ended: \(error)")
+                            }
+                        case .release:
+                            let out = acceptor.withLock { $0.releaseResponse() }
+                            try? await dimse.send(pdus: out.pdus)
+                            dimse.close()
+                            return
+                        }
+                    }
+                }
+                defer {
+                    worker.cancel()
+                    dimse.closed()
+                    if let id = info.withLock({ $0?.id }) { registry.close(id) }
+                }
+                var framer = PDUFramer(maxPDULength: Int(policy.maxPDULength))
+                for try await chunk in input {
                     lastActivity.withLock { $0 = .now }
-                    buffer.writeBuffer(&chunk)
-                    while buffer.readableBytes >= 6 {
-                        let header = buffer.getBytes(at: buffer.readerIndex, length: 6)!
-                        guard let (type, length) = PDUCodec.header(header) else { break }
-                        var result: AssociationAcceptor.Output
-                        if type == 0x04 && length > limit || length > 1 << 20 && type != 0x04 {
-                            logger.warning("PDU of \(length) bytes from \(peer) exceeds the limit; aborting")
-                            result = acceptor.receiveInvalid()
-                        } else {
-                            guard buffer.readableBytes >= 6 + length else { break }
-                            let bytes = Data(buffer.readBytes(length: 6 + length)!)
-                            if overLimit, type == 0x01 {
-                                result = AssociationAcceptor.Output(pdus: [.associateRJ(.localLimitExceeded)], close: true)
-                            } else {
-                                do {
-                                    result = acceptor.receive(try PDUCodec.decode(bytes, maxLength: limit))
-                                } catch {
-                                    logger.warning("malformed PDU from \(peer): \(error)")
-                                    result = acceptor.receiveInvalid()
+                    for item in framer.push(chunk) {
+                        var result: AssociationOutput
+                        switch item {
+                        case .invalid(let why):
+                            logger.warning("malformed PDU from \(peerHost): \(why)")
+                            result = acceptor.withLock { $0.receiveInvalid() }
+                        case .pdu(.associateRQ) where overLimit:
+                            result = AssociationOutput(pdus: [.associateRJ(.localLimitExceeded)], close: true)
+                        case .pdu(let pdu):
+                            result = acceptor.withLock { a in
+                                a.receive(pdu) { message, context in
+                                    guard let association = info.withLock({ $0 }) else { return nil }
+                                    return try services.sink(for: message, context: context, association: association)
                                 }
                             }
+                            if case .associateRQ(let rq) = pdu, case .associateAC? = result.pdus.first {
+                                let association = AssociationInfo(callingAETitle: rq.callingAETitle, calledAETitle: rq.calledAETitle, peerHost: peerHost)
+                                info.withLock { $0 = association }
+                                let (contexts, max) = acceptor.withLock { ($0.contexts, $0.peerMaxPDULength) }
+                                dimse.established(contexts: contexts, peerMaxPDULength: max)
+                                registry.open(association, direction: "in")
+                                associated.withLock { $0 = true }
+                            }
                         }
-                        associated.withLock { $0 = acceptor.machine.state == .associated }
-                        for pdu in result.pdus { try await output.write(ByteBuffer(bytes: PDUCodec.encode(pdu))) }
+                        try await dimse.send(pdus: result.pdus)
+                        for message in result.messages {
+                            if message.field?.isResponse == true {
+                                dimse.deliverResponse(message)
+                            } else if message.field == .cCancelRQ {
+                                dimse.cancel(message)
+                            } else {
+                                queue.yield(.message(message))
+                            }
+                        }
+                        if result.releaseRequested {
+                            queue.yield(.release)
+                            queue.finish()
+                        }
                         if result.close { return }
                     }
-                    buffer.discardReadBytes()
                 }
+                queue.finish()
+                await worker.value
             }
         } catch {
-            logger.debug("association with \(peer) ended: \(error)")
+            logger.debug("association with \(peerHost) ended: \(error)")
         }
     }
 }

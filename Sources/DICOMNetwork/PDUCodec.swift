@@ -163,6 +163,7 @@ public enum PDUCodec {
 
     /// Decodes one complete PDU (header included). `maxLength` bounds the body a peer may send.
     public static func decode(_ data: Data, maxLength: Int = 64 * 1024 * 1024) throws -> PDU {
+        if data.first == 0x04 { return .dataTF(try decodeDataTF(data, maxLength: maxLength)) }
         let bytes = [UInt8](data)
         guard let (type, length) = header(bytes) else { throw PDUError.truncated(offset: 0) }
         guard length <= maxLength else { throw PDUError.tooLarge(length: length, limit: maxLength) }
@@ -249,6 +250,40 @@ public enum PDUCodec {
         default:
             throw PDUError.unknownType(type)
         }
+    }
+
+    /// P-DATA-TF without copying: each PDV's value is a slice of the PDU's bytes, so a large data set fragment
+    /// goes from the socket buffer to its destination (a file, for C-STORE) with no intermediate copy.
+    static func decodeDataTF(_ input: Data, maxLength: Int) throws -> [PDV] {
+        let data = input.startIndex == 0 ? input : Data(input)
+        guard let (_, length) = header([UInt8](data.prefix(6))) else { throw PDUError.truncated(offset: 0) }
+        guard length <= maxLength else { throw PDUError.tooLarge(length: length, limit: maxLength) }
+        guard data.count >= 6 + length else { throw PDUError.truncated(offset: data.count) }
+        var i = 6
+        let end = 6 + length
+        var pdvs: [PDV] = []
+        while i < end {
+            guard i + 6 <= end else { throw PDUError.truncated(offset: i) }
+            let itemLength = Int(data[i]) << 24 | Int(data[i + 1]) << 16 | Int(data[i + 2]) << 8 | Int(data[i + 3])
+            guard itemLength >= 2 else { throw PDUError.invalidItem(type: 0x04, offset: i) }
+            guard i + 4 + itemLength <= end else { throw PDUError.truncated(offset: i) }
+            let id = data[i + 4], flags = data[i + 5]
+            pdvs.append(PDV(contextID: id, isCommand: flags & 1 == 1, isLast: flags & 2 == 2, data: data[(i + 6)..<(i + 4 + itemLength)]))
+            i += 4 + itemLength
+        }
+        return pdvs
+    }
+
+    /// Encodes one P-DATA-TF with a single PDV straight from the value's bytes.
+    public static func encodeDataTF(_ pdv: PDV) -> Data {
+        var out = Data(capacity: pdv.data.count + 12)
+        let pduLength = pdv.data.count + 6
+        out.append(contentsOf: [0x04, 0, UInt8(pduLength >> 24 & 0xFF), UInt8(pduLength >> 16 & 0xFF), UInt8(pduLength >> 8 & 0xFF), UInt8(pduLength & 0xFF)])
+        let itemLength = pdv.data.count + 2
+        out.append(contentsOf: [UInt8(itemLength >> 24 & 0xFF), UInt8(itemLength >> 16 & 0xFF), UInt8(itemLength >> 8 & 0xFF), UInt8(itemLength & 0xFF)])
+        out.append(contentsOf: [pdv.contextID, (pdv.isCommand ? 1 : 0) | (pdv.isLast ? 2 : 0)])
+        out.append(pdv.data)
+        return out
     }
 
     static func decodeUserInformation(_ r: inout Reader) throws -> UserInformation {

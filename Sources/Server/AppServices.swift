@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 import Platform
 
@@ -12,6 +13,7 @@ public struct AppServices: Sendable {
     public let policies: SecurityPolicyStore
     public let dictionaries: DictionaryService
     public let transfer: DictionaryTransfer
+    public let archive: ArchiveServices
 
     public init(config: YunyingConfig, database: Database, now: @escaping @Sendable () -> Date = { Date() }) {
         self.config = config
@@ -23,5 +25,6 @@ public struct AppServices: Sendable {
         policies = SecurityPolicyStore(database: database)
         dictionaries = DictionaryService(database: database)
         transfer = DictionaryTransfer(database: database)
+        archive = ArchiveServices(config: config, database: database)
     }
 }

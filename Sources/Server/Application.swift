@@ -52,6 +52,7 @@ public func buildRouter(services: AppServices, logger: Logger) -> (Router<AppCon
     RoleController.register(routes)
     AuditController.register(routes)
     DictionaryController.register(routes)
+    DICOMController.register(routes)
     return (router, routes.specs)
 }
 

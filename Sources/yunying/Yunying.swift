@@ -106,12 +106,11 @@ struct Serve: AsyncParsableCommand {
         let logger = makeLogger(config)
         let database = try await prepare(config, logger: logger)
         let services = AppServices(config: config, database: database)
+        try await services.archive.prepare()
         let dicom = DICOMListener(
-            host: config.httpHost, port: config.dicomPort,
-            policy: AcceptorPolicy(
-                aeTitle: config.aeTitle, acceptAnyCallingAE: config.dicomAcceptAnyAE,
-                knownCallingAETitles: Set(config.dicomPeers.map(\.aeTitle))),
-            logger: logger)
+            host: config.httpHost, port: config.dicomPort, policy: services.archive.acceptorPolicy(),
+            services: services.archive.serviceProvider(logger: logger), registry: services.archive.associations,
+            maxAssociations: config.dicomMaxAssociations, logger: logger)
         let app = buildApplication(services: services, extraServices: [dicom], logger: logger)
         logger.info("Yunying listening on http://\(config.httpHost):\(config.httpPort)/")
         do {

@@ -56,10 +56,10 @@ struct PDUTests {
 @Suite("Association acceptor")
 struct AcceptorTests {
     func acceptor(_ policy: AcceptorPolicy = AcceptorPolicy(aeTitle: "YUNYING")) -> AssociationAcceptor {
-        AssociationAcceptor(policy: policy, handler: DIMSEServices.handle)
+        AssociationAcceptor(policy: policy)
     }
 
-    @Test("accepts Verification, rejects an unsupported SOP class by context, answers C-ECHO, releases")
+    @Test("accepts Verification, rejects an unsupported SOP class by context, reassembles a fragmented C-ECHO, releases after Sta8")
     func echo() throws {
         var a = acceptor()
         let out = a.receive(.associateRQ(PDUTests.request()))
@@ -79,16 +79,20 @@ struct AcceptorTests {
             ds.set(Tag(0x0000, 0x0110), .US, ints: [7])
             ds.set(Tag(0x0000, 0x0800), .US, ints: [0x0101])
         }, dataset: nil)
-        var responses: [PDU] = []
-        for pdu in echo.pdus(maxPDULength: 16) { responses += a.receive(pdu).pdus }  // tiny PDUs: many fragments
-        let command = responses.compactMap { pdu -> Data? in
-            if case .dataTF(let pdvs) = pdu { return pdvs.reduce(Data()) { $0 + $1.data } } else { return nil }
-        }.reduce(Data(), +)
-        let rsp = try DICOMReader.readDataSet(command, syntax: .implicitVRLittleEndian)
-        #expect(rsp.int(Tag(0x0000, 0x0100)) == 0x8030 && rsp.int(Tag(0x0000, 0x0120)) == 7 && rsp.int(Tag(0x0000, 0x0900)) == 0)
+        var delivered: [DIMSEMessage] = []
+        let fragments = echo.pdus(maxPDULength: 16)  // tiny PDUs: many fragments
+        #expect(fragments.count > 3)
+        for pdu in fragments { delivered += a.receive(pdu).messages }
+        #expect(delivered.count == 1)
+        #expect(delivered.first?.field == .cEchoRQ && delivered.first?.messageID == 7)
+        let response = DIMSEMessage.response(to: delivered[0], status: 0)
+        #expect(response.command.int(Tag(0x0000, 0x0100)) == 0x8030 && response.respondedMessageID == 7 && response.status == 0)
 
         let release = a.receive(.releaseRQ)
-        #expect(release.pdus == [.releaseRP] && release.close)
+        #expect(release.pdus.isEmpty && release.releaseRequested && !release.close, "Sta8: work in progress finishes first")
+        #expect(a.machine.state == .awaitingLocalReleaseResponse)
+        let answer = a.releaseResponse()
+        #expect(answer.pdus == [.releaseRP] && answer.close)
     }
 
     @Test("unknown called or calling AE titles are rejected with the PS3.8 reasons")
@@ -111,6 +115,7 @@ struct AcceptorTests {
         #expect(wrongContext.pdus == [.abort(source: 2, reason: 6)])
         var c = acceptor()
         #expect(c.receiveInvalid().pdus == [.abort(source: 2, reason: 1)])
-        #expect(AssociationStateMachine.table[.associated]?[.releaseRQ]?.0 == .acknowledgeRelease)
+        #expect(AssociationStateMachine.table[.associated]?[.releaseRQ]?.0 == .indicateRelease)
+        #expect(AssociationStateMachine.table[.awaitingReleaseRP]?[.dataTF]?.0 == .deliverDataWhileReleasing)
     }
 }

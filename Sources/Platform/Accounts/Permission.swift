@@ -131,8 +131,8 @@ public struct BuiltinRole: Sendable {
             code: "registrar", zh: "登记员", description: "患者登记、检查预约与分诊",
             permissions: [.registrationManage, .dictView]),
         BuiltinRole(
-            code: "technologist", zh: "技师", description: "执行检查、上传影像、影像质控",
-            permissions: [.examPerform, .studyView, .qcManage, .dictView]),
+            code: "technologist", zh: "技师", description: "执行检查、上传影像、影像质控，查看 DICOM 传输状态",
+            permissions: [.examPerform, .studyView, .qcManage, .dictView, .monitorView]),
         BuiltinRole(
             code: "resident", zh: "住院医师", description: "阅片并书写初步报告",
             permissions: [.studyView, .reportWrite, .dictView]),

@@ -20,6 +20,10 @@ public struct YunyingConfig: Sendable {
     public var dicomPeers: [DICOMPeer]
     /// Accept associations from calling AE titles that are not known peers.
     public var dicomAcceptAnyAE: Bool
+    /// What a second object with an archived SOP Instance UID does: keep-first, replace or reject.
+    public var dicomDuplicates: String
+    /// Concurrent DICOM associations accepted; more are rejected with "local limit exceeded".
+    public var dicomMaxAssociations: Int
 
     public struct DICOMPeer: Sendable, Equatable {
         public var aeTitle: String
@@ -45,7 +49,7 @@ public struct YunyingConfig: Sendable {
         ("YUNYING_DATA_DIR", "./data", "Folder for the SQLite database, images and other state"),
         ("YUNYING_HTTP_HOST", "127.0.0.1", "Address the HTTP server binds"),
         ("YUNYING_HTTP_PORT", "8080", "HTTP port (web app, REST API, DICOMweb)"),
-        ("YUNYING_DICOM_PORT", "11112", "DICOM port (C-STORE, Q/R, worklist) once the DICOM listener exists"),
+        ("YUNYING_DICOM_PORT", "11112", "DICOM port (C-STORE, Q/R, worklist, MPPS, storage commitment)"),
         ("YUNYING_AE_TITLE", "YUNYING", "Our DICOM application entity title"),
         ("YUNYING_DATABASE_URL", "(SQLite file in the data dir)", "`postgres://user:pass@host:port/db` selects PostgreSQL"),
         ("YUNYING_ADMIN_PASSWORD", "(random, printed once)", "Password of the bootstrap administrator `admin` on first start"),
@@ -54,13 +58,18 @@ public struct YunyingConfig: Sendable {
         ("YUNYING_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
         ("YUNYING_DICOM_PEERS", "(none)", "Known DICOM peers, `AE@host:port,AE2@host:port`"),
         ("YUNYING_DICOM_ACCEPT_ANY", "true", "Accept associations from unknown calling AE titles (set false in production)"),
+        ("YUNYING_DICOM_DUPLICATES", "keep-first", "A second object with an archived SOP Instance UID: keep-first, replace or reject"),
+        ("YUNYING_DICOM_MAX_ASSOCIATIONS", "64", "Concurrent DICOM associations; more are rejected (local limit exceeded)"),
     ]
 
     public init(
         dataDir: String = "./data", httpHost: String = "127.0.0.1", httpPort: Int = 8080, dicomPort: Int = 11112,
         aeTitle: String = "YUNYING", databaseURL: String? = nil, adminPassword: String? = nil, webDir: String? = nil,
-        secureCookies: Bool = false, logLevel: String = "info", dicomPeers: [DICOMPeer] = [], dicomAcceptAnyAE: Bool = true
+        secureCookies: Bool = false, logLevel: String = "info", dicomPeers: [DICOMPeer] = [], dicomAcceptAnyAE: Bool = true,
+        dicomDuplicates: String = "keep-first", dicomMaxAssociations: Int = 64
     ) {
+        self.dicomDuplicates = dicomDuplicates
+        self.dicomMaxAssociations = dicomMaxAssociations
         self.dataDir = dataDir
         self.httpHost = httpHost
         self.httpPort = httpPort
@@ -125,7 +134,12 @@ public struct YunyingConfig: Sendable {
             secureCookies: ["1", "true", "yes"].contains(values["YUNYING_SECURE_COOKIES"]?.lowercased() ?? ""),
             logLevel: nonEmpty("YUNYING_LOG_LEVEL") ?? "info",
             dicomPeers: try nonEmpty("YUNYING_DICOM_PEERS").map(Self.parsePeers) ?? [],
-            dicomAcceptAnyAE: !["0", "false", "no"].contains(values["YUNYING_DICOM_ACCEPT_ANY"]?.lowercased() ?? ""))
+            dicomAcceptAnyAE: !["0", "false", "no"].contains(values["YUNYING_DICOM_ACCEPT_ANY"]?.lowercased() ?? ""),
+            dicomDuplicates: nonEmpty("YUNYING_DICOM_DUPLICATES") ?? "keep-first",
+            dicomMaxAssociations: try int("YUNYING_DICOM_MAX_ASSOCIATIONS", 64))
+        guard ["keep-first", "replace", "reject"].contains(dicomDuplicates) else {
+            throw ConfigError.invalid("YUNYING_DICOM_DUPLICATES", dicomDuplicates)
+        }
         guard aeTitle.count <= 16, aeTitle.allSatisfy({ $0.isASCII && $0 != "\\" }) else {
             throw ConfigError.invalid("YUNYING_AE_TITLE", aeTitle)
         }

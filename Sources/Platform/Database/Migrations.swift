@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation]
+    public static let all: [Migration] = [foundation, archive]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -148,5 +148,69 @@ public enum Migrations {
             "CREATE INDEX audit_log_at ON audit_log (at)",
             "CREATE INDEX audit_log_username ON audit_log (username)",
             "CREATE INDEX audit_log_patient ON audit_log (patient_id)",
+        ])
+
+    /// The archive index (patients, studies, series, instances), known application entities, DIMSE activity,
+    /// worklist items and performed procedure steps (issue #4 / #5).
+    static let archive = Migration(
+        version: 2, name: "archive",
+        statements: [
+            """
+            CREATE TABLE patients (id {pk}, patient_id TEXT NOT NULL, issuer TEXT NOT NULL DEFAULT '', name TEXT NOT NULL DEFAULT '',
+              name_search TEXT NOT NULL DEFAULT '', birth_date TEXT NOT NULL DEFAULT '', sex TEXT NOT NULL DEFAULT '',
+              \(stamps), UNIQUE (patient_id, issuer))
+            """,
+            "CREATE INDEX patients_name ON patients (name_search)",
+            """
+            CREATE TABLE studies (id {pk}, patient_pk BIGINT NOT NULL REFERENCES patients(id), study_uid TEXT NOT NULL UNIQUE,
+              study_date TEXT NOT NULL DEFAULT '', study_time TEXT NOT NULL DEFAULT '', accession_number TEXT NOT NULL DEFAULT '',
+              study_id TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '', referring_physician TEXT NOT NULL DEFAULT '',
+              institution TEXT NOT NULL DEFAULT '', modalities TEXT NOT NULL DEFAULT '', sop_classes TEXT NOT NULL DEFAULT '',
+              num_series BIGINT NOT NULL DEFAULT 0, num_instances BIGINT NOT NULL DEFAULT 0, size_bytes BIGINT NOT NULL DEFAULT 0,
+              last_received_at TEXT NOT NULL, \(stamps))
+            """,
+            "CREATE INDEX studies_patient ON studies (patient_pk)",
+            "CREATE INDEX studies_date ON studies (study_date)",
+            "CREATE INDEX studies_accession ON studies (accession_number)",
+            """
+            CREATE TABLE series (id {pk}, study_pk BIGINT NOT NULL REFERENCES studies(id), series_uid TEXT NOT NULL UNIQUE,
+              modality TEXT NOT NULL DEFAULT '', series_number TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '',
+              body_part TEXT NOT NULL DEFAULT '', station_name TEXT NOT NULL DEFAULT '', series_date TEXT NOT NULL DEFAULT '',
+              source_ae TEXT NOT NULL DEFAULT '', num_instances BIGINT NOT NULL DEFAULT 0, \(stamps))
+            """,
+            "CREATE INDEX series_study ON series (study_pk)",
+            """
+            CREATE TABLE instances (id {pk}, series_pk BIGINT NOT NULL REFERENCES series(id), sop_uid TEXT NOT NULL UNIQUE,
+              sop_class_uid TEXT NOT NULL, instance_number TEXT NOT NULL DEFAULT '', transfer_syntax TEXT NOT NULL,
+              storage_path TEXT NOT NULL, size_bytes BIGINT NOT NULL, sha256 TEXT NOT NULL, source_ae TEXT NOT NULL DEFAULT '',
+              received_at TEXT NOT NULL, \(stamps))
+            """,
+            "CREATE INDEX instances_series ON instances (series_pk)",
+            """
+            CREATE TABLE application_entities (id {pk}, ae_title TEXT NOT NULL UNIQUE, host TEXT NOT NULL, port BIGINT NOT NULL,
+              description TEXT NOT NULL DEFAULT '', institution_id BIGINT REFERENCES institutions(id),
+              services TEXT NOT NULL DEFAULT '', active BOOLEAN NOT NULL DEFAULT TRUE, \(stamps))
+            """,
+            """
+            CREATE TABLE dimse_activity (id {pk}, at TEXT NOT NULL, association_id TEXT NOT NULL, direction TEXT NOT NULL,
+              operation TEXT NOT NULL, calling_ae TEXT NOT NULL, called_ae TEXT NOT NULL, peer_host TEXT NOT NULL,
+              sop_class_uid TEXT NOT NULL, status BIGINT NOT NULL, detail TEXT NOT NULL DEFAULT '')
+            """,
+            "CREATE INDEX dimse_activity_at ON dimse_activity (at)",
+            """
+            CREATE TABLE worklist_items (id {pk}, accession_number TEXT NOT NULL, requested_procedure_id TEXT NOT NULL,
+              step_id TEXT NOT NULL, patient_id TEXT NOT NULL, patient_name TEXT NOT NULL, name_search TEXT NOT NULL DEFAULT '',
+              birth_date TEXT NOT NULL DEFAULT '', sex TEXT NOT NULL DEFAULT '', modality TEXT NOT NULL,
+              station_ae TEXT NOT NULL DEFAULT '', scheduled_date TEXT NOT NULL, scheduled_time TEXT NOT NULL DEFAULT '',
+              procedure_description TEXT NOT NULL DEFAULT '', step_description TEXT NOT NULL DEFAULT '',
+              referring_physician TEXT NOT NULL DEFAULT '', performing_physician TEXT NOT NULL DEFAULT '',
+              study_uid TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'SCHEDULED', \(stamps), UNIQUE (accession_number, step_id))
+            """,
+            "CREATE INDEX worklist_items_date ON worklist_items (scheduled_date)",
+            """
+            CREATE TABLE performed_procedure_steps (id {pk}, sop_uid TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+              accession_number TEXT NOT NULL DEFAULT '', study_uid TEXT NOT NULL DEFAULT '', modality TEXT NOT NULL DEFAULT '',
+              source_ae TEXT NOT NULL DEFAULT '', attributes TEXT NOT NULL, \(stamps))
+            """,
         ])
 }

@@ -1,0 +1,60 @@
+import DICOM
+import DICOMNetwork
+import Foundation
+import Logging
+import Platform
+
+/// The archive's services wired together from the configuration: storage, ingest, index queries, known
+/// application entities, DIMSE activity, worklist/MPPS, and the DICOM service provider built on them.
+public struct ArchiveServices: Sendable {
+    public let config: YunyingConfig
+    public let storage: LocalFileStorage
+    public let ingest: IngestService
+    public let applicationEntities: ApplicationEntityService
+    public let activity: DIMSEActivityLog
+    public let worklist: WorklistStore
+    public let query: ArchiveQueryService
+    public let associations: AssociationRegistry
+
+    public init(config: YunyingConfig, database: Database, logger: Logger = Logger(label: "yunying.archive")) {
+        self.config = config
+        storage = LocalFileStorage(root: URL(fileURLWithPath: config.dataDir).appendingPathComponent("archive"))
+        ingest = IngestService(database: database, storage: storage, duplicates: DuplicatePolicy(rawValue: config.dicomDuplicates) ?? .keepFirst,
+                               logger: logger)
+        applicationEntities = ApplicationEntityService(database: database, localAETitle: config.aeTitle)
+        activity = DIMSEActivityLog(database: database, logger: logger)
+        worklist = WorklistStore(database: database, applicationEntities: applicationEntities)
+        query = ArchiveQueryService(database: database, storage: storage, aeTitle: config.aeTitle, applicationEntities: applicationEntities)
+        associations = AssociationRegistry()
+    }
+
+    /// Every DICOM service backed by the archive.
+    public func serviceProvider(logger: Logger) -> DIMSEServiceProvider {
+        var provider = DIMSEServiceProvider(aeTitle: config.aeTitle, logger: logger)
+        provider.storage = ArchiveStorageSCP(ingest: ingest, applicationEntities: applicationEntities)
+        let qr = PermittedQueryRetrieve(archive: query, applicationEntities: applicationEntities)
+        provider.query = qr
+        provider.retrieve = qr
+        provider.worklist = worklist
+        provider.mpps = worklist
+        provider.commitment = ArchiveCommitment(database: ingest.database, storage: storage)
+        provider.activity = activity
+        return provider
+    }
+
+    /// Who may associate and with what: every standard storage SOP class, the services above, known AEs from the
+    /// database and the configuration.
+    public func acceptorPolicy() -> AcceptorPolicy {
+        var policy = AcceptorPolicy(aeTitle: config.aeTitle, acceptAnyCallingAE: config.dicomAcceptAnyAE,
+                                    knownCallingAETitles: Set(config.dicomPeers.map(\.aeTitle)), storageSOPClasses: UIDDictionary.storageSOPClasses)
+        let entities = applicationEntities
+        policy.isKnownCallingAE = { entities.isKnown($0) }
+        return policy
+    }
+
+    /// Start-up: file the configured peers, load the AE cache, drop half-received files from before a crash.
+    public func prepare() async throws {
+        try await applicationEntities.seed(config.dicomPeers)
+        storage.sweepIncoming()
+    }
+}

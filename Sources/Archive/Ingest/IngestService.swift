@@ -1,0 +1,186 @@
+import Crypto
+import DICOM
+import Foundation
+import Logging
+import Platform
+import SQLKit
+
+/// What to do when an object arrives whose SOP Instance UID is already archived. Never a second copy.
+public enum DuplicatePolicy: String, Sendable, CaseIterable {
+    /// Keep what we have, acknowledge the sender (the arrival is logged).
+    case keepFirst = "keep-first"
+    /// The new object replaces the stored one.
+    case replace
+    /// Refuse the new object (C-STORE status 0x0111).
+    case reject
+}
+
+/// Where an object came from.
+public struct IngestSource: Sendable, Equatable {
+    public var route: String  // "dicom", "stow", "upload"
+    public var aeTitle: String
+    public init(route: String, aeTitle: String = "") {
+        self.route = route
+        self.aeTitle = aeTitle
+    }
+}
+
+public struct IngestResult: Sendable, Equatable {
+    public enum Outcome: String, Sendable { case stored, duplicateKept = "duplicate-kept", replaced }
+    public var outcome: Outcome
+    public var sopInstanceUID: String
+    public var studyUID: String
+    public var seriesUID: String
+}
+
+/// Why an object was not archived, with the DIMSE status that says so to a sender.
+public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var status: UInt16
+    public var message: String
+    public var description: String { message }
+
+    static func unreadable(_ why: String) -> IngestError { IngestError(status: 0xC000, message: "not a readable DICOM object: \(why)") }
+    static func missing(_ keys: [String]) -> IngestError { IngestError(status: 0xC000, message: "missing \(keys.joined(separator: ", "))") }
+    static func mismatch(_ what: String) -> IngestError { IngestError(status: 0xA900, message: what) }
+    static let duplicate = IngestError(status: 0x0111, message: "duplicate SOP Instance UID (policy: reject)")
+    static func storage(_ why: String) -> IngestError { IngestError(status: 0xA700, message: "storage failed: \(why)") }
+}
+
+/// The one way into the archive: validate → store durably → index, for every entry route (C-STORE, STOW-RS,
+/// uploads). Success is returned only after the file is fsynced, renamed into place (directory fsynced) and the
+/// index transaction has committed.
+public struct IngestService: Sendable {
+    public let database: Database
+    public let storage: any StorageBackend
+    public let duplicates: DuplicatePolicy
+    let logger: Logger
+
+    public init(database: Database, storage: any StorageBackend, duplicates: DuplicatePolicy = .keepFirst,
+                logger: Logger = Logger(label: "yunying.ingest")) {
+        self.database = database
+        self.storage = storage
+        self.duplicates = duplicates
+        self.logger = logger
+    }
+
+    /// Archives a complete Part 10 file from the storage's incoming area (it is moved, or removed on failure).
+    public func ingest(_ file: URL, expectedSOPClassUID: String? = nil, expectedSOPInstanceUID: String? = nil,
+                       source: IngestSource) async throws -> IngestResult
+    {
+        var committed = false
+        defer { if !committed { try? FileManager.default.removeItem(at: file) } }
+        let parsed: DICOMFile
+        do {
+            parsed = try DICOMFile.read(contentsOf: file)
+        } catch {
+            throw IngestError.unreadable("\(error)")
+        }
+        let record = IndexRecord(parsed.dataset)
+        let missing = record.missingKeys()
+        if !missing.isEmpty { throw IngestError.missing(missing) }
+        if let expected = expectedSOPInstanceUID, expected != record.sopInstanceUID {
+            throw IngestError.mismatch("SOP Instance UID \(record.sopInstanceUID) differs from the command's \(expected)")
+        }
+        if let expected = expectedSOPClassUID, expected != record.sopClassUID {
+            throw IngestError.mismatch("SOP Class UID \(record.sopClassUID) differs from the command's \(expected)")
+        }
+        let existing = try await database.read { sql in
+            try await sql.raw("SELECT storage_path FROM instances WHERE sop_uid = \(bind: record.sopInstanceUID)").first()?.string("storage_path")
+        }
+        if existing != nil {
+            switch duplicates {
+            case .keepFirst:
+                logger.info("duplicate \(record.sopInstanceUID) from \(source.aeTitle) ignored (keep-first)")
+                return IngestResult(outcome: .duplicateKept, sopInstanceUID: record.sopInstanceUID, studyUID: record.studyUID, seriesUID: record.seriesUID)
+            case .reject:
+                throw IngestError.duplicate
+            case .replace:
+                break
+            }
+        }
+        let mapped = try Data(contentsOf: file, options: .alwaysMapped)
+        let checksum = SHA256.hash(data: mapped).map { String(format: "%02x", $0) }.joined()
+        let size = mapped.count
+        let key = existing ?? LocalFileStorage.key(forSOPInstanceUID: record.sopInstanceUID)
+        do {
+            try storage.commit(file, key: key)
+        } catch {
+            throw IngestError.storage("\(error)")
+        }
+        committed = true
+        try await index(record, key: key, size: size, checksum: checksum, syntax: parsed.transferSyntax.uid, source: source, replace: existing != nil)
+        return IngestResult(outcome: existing == nil ? .stored : .replaced, sopInstanceUID: record.sopInstanceUID, studyUID: record.studyUID,
+                            seriesUID: record.seriesUID)
+    }
+
+    /// Files the record in one transaction: patient, study, series, instance, then the study's counters.
+    func index(_ r: IndexRecord, key: String, size: Int, checksum: String, syntax: String, source: IngestSource, replace: Bool) async throws {
+        let now = Timestamp.string()
+        try await database.write { sql in
+            try await sql.raw("""
+                INSERT INTO patients (patient_id, issuer, name, name_search, birth_date, sex, created_at, updated_at)
+                VALUES (\(bind: r.patientID), \(bind: r.issuer), \(bind: r.patientName), \(bind: QueryMatcher.nameSearchKey(r.patientName)),
+                        \(bind: r.birthDate), \(bind: r.sex), \(bind: now), \(bind: now))
+                ON CONFLICT (patient_id, issuer) DO NOTHING
+                """).run()
+            let patientPK = try await sql.raw(
+                "SELECT id FROM patients WHERE patient_id = \(bind: r.patientID) AND issuer = \(bind: r.issuer)").first()!.int("id")
+            try await sql.raw("""
+                INSERT INTO studies (patient_pk, study_uid, study_date, study_time, accession_number, study_id, description,
+                  referring_physician, institution, last_received_at, created_at, updated_at)
+                VALUES (\(bind: patientPK), \(bind: r.studyUID), \(bind: r.studyDate), \(bind: r.studyTime), \(bind: r.accessionNumber),
+                        \(bind: r.studyID), \(bind: r.studyDescription), \(bind: r.referringPhysician), \(bind: r.institution),
+                        \(bind: now), \(bind: now), \(bind: now))
+                ON CONFLICT (study_uid) DO NOTHING
+                """).run()
+            let studyPK = try await sql.raw("SELECT id FROM studies WHERE study_uid = \(bind: r.studyUID)").first()!.int("id")
+            try await sql.raw("""
+                INSERT INTO series (study_pk, series_uid, modality, series_number, description, body_part, station_name, series_date,
+                  source_ae, created_at, updated_at)
+                VALUES (\(bind: studyPK), \(bind: r.seriesUID), \(bind: r.modality), \(bind: r.seriesNumber), \(bind: r.seriesDescription),
+                        \(bind: r.bodyPart), \(bind: r.stationName), \(bind: r.seriesDate), \(bind: source.aeTitle), \(bind: now), \(bind: now))
+                ON CONFLICT (series_uid) DO NOTHING
+                """).run()
+            let seriesPK = try await sql.raw("SELECT id FROM series WHERE series_uid = \(bind: r.seriesUID)").first()!.int("id")
+            if replace {
+                try await sql.raw("""
+                    UPDATE instances SET series_pk = \(bind: seriesPK), sop_class_uid = \(bind: r.sopClassUID),
+                      instance_number = \(bind: r.instanceNumber), transfer_syntax = \(bind: syntax), size_bytes = \(bind: size),
+                      sha256 = \(bind: checksum), source_ae = \(bind: source.aeTitle), received_at = \(bind: now), updated_at = \(bind: now)
+                    WHERE sop_uid = \(bind: r.sopInstanceUID)
+                    """).run()
+            } else {
+                try await sql.raw("""
+                    INSERT INTO instances (series_pk, sop_uid, sop_class_uid, instance_number, transfer_syntax, storage_path, size_bytes,
+                      sha256, source_ae, received_at, created_at, updated_at)
+                    VALUES (\(bind: seriesPK), \(bind: r.sopInstanceUID), \(bind: r.sopClassUID), \(bind: r.instanceNumber), \(bind: syntax),
+                            \(bind: key), \(bind: size), \(bind: checksum), \(bind: source.aeTitle), \(bind: now), \(bind: now), \(bind: now))
+                    ON CONFLICT (sop_uid) DO NOTHING
+                    """).run()
+            }
+            try await Self.refreshCounters(studyPK: studyPK, seriesPK: seriesPK, now: now, sql: sql)
+        }
+    }
+
+    static func refreshCounters(studyPK: Int, seriesPK: Int, now: String, sql: any SQLDatabase) async throws {
+        try await sql.raw("""
+            UPDATE series SET num_instances = (SELECT COUNT(*) FROM instances WHERE series_pk = \(bind: seriesPK)), updated_at = \(bind: now)
+            WHERE id = \(bind: seriesPK)
+            """).run()
+        let modalities = try await sql.raw("SELECT DISTINCT modality FROM series WHERE study_pk = \(bind: studyPK) AND modality <> '' ORDER BY modality")
+            .all().map { try $0.string("modality") }
+        let classes = try await sql.raw("""
+            SELECT DISTINCT i.sop_class_uid FROM instances i JOIN series se ON se.id = i.series_pk WHERE se.study_pk = \(bind: studyPK)
+            ORDER BY i.sop_class_uid
+            """).all().map { try $0.string("sop_class_uid") }
+        try await sql.raw("""
+            UPDATE studies SET
+              num_series = (SELECT COUNT(*) FROM series WHERE study_pk = \(bind: studyPK)),
+              num_instances = (SELECT COUNT(*) FROM instances i JOIN series se ON se.id = i.series_pk WHERE se.study_pk = \(bind: studyPK)),
+              size_bytes = (SELECT COALESCE(SUM(i.size_bytes), 0) FROM instances i JOIN series se ON se.id = i.series_pk WHERE se.study_pk = \(bind: studyPK)),
+              modalities = \(bind: modalities.joined(separator: "\\")), sop_classes = \(bind: classes.joined(separator: "\\")),
+              last_received_at = \(bind: now), updated_at = \(bind: now)
+            WHERE id = \(bind: studyPK)
+            """).run()
+    }
+}

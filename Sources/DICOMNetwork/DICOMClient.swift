@@ -1,0 +1,291 @@
+import DICOM
+import DICOMImaging
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The SCU side: opens an association, runs the caller's operations on it, releases it.
+///
+///     try await DICOMClient.withAssociation(to: peer, callingAETitle: "YUNYING", contexts: ...) { association in
+///         try await association.echo()
+///     }
+public enum DICOMClient {
+    /// Requests the peer sends us on this association (C-STORE sub-operations of a C-GET, N-EVENT-REPORT).
+    public typealias IncomingHandler = @Sendable (DIMSEMessage, ClientAssociation) async throws -> Void
+
+    public struct Options: Sendable {
+        public var connectTimeout: Duration = .seconds(10)
+        /// How long we wait for the A-ASSOCIATE-AC, then for each response.
+        public var responseTimeout: Duration = .seconds(60)
+        public var maxPDULength: UInt32 = 262_144
+        public init() {}
+    }
+
+    public static func withAssociation<T: Sendable>(
+        to peer: RemoteAE, callingAETitle: String, contexts: [PresentationContextRQ], roles: [RoleSelection] = [],
+        options: Options = Options(), incomingFile: (@Sendable (DIMSEMessage, AcceptedContext) throws -> DatasetSink?)? = nil,
+        incoming: IncomingHandler? = nil, _ body: @Sendable (ClientAssociation) async throws -> T
+    ) async throws -> T {
+        let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.milliseconds(Int64(options.connectTimeout.components.seconds * 1000)))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connect(host: peer.host, port: peer.port) { channel in
+                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                }
+        } catch {
+            throw DIMSEError.connectionFailed("\(peer.host):\(peer.port): \(error)")
+        }
+        var user = UserInformation(maxLength: options.maxPDULength, implementationClassUID: DICOMWriter.implementationClassUID,
+                                   implementationVersionName: DICOMWriter.implementationVersionName)
+        user.roleSelections = roles
+        let rq = AssociateRQ(calledAETitle: peer.aeTitle, callingAETitle: callingAETitle, presentationContexts: contexts, userInformation: user)
+        let info = AssociationInfo(callingAETitle: callingAETitle, calledAETitle: peer.aeTitle, peerHost: peer.host)
+
+        return try await channel.executeThenClose { input, output in
+            let connection = DIMSEConnection(output: output, channel: channel.channel)
+            let association = ClientAssociation(connection: connection, info: info, requestor: AssociationRequestor(request: rq))
+            let lastActivity = Shared(ContinuousClock.now)
+            try await connection.send(pdus: [.associateRQ(rq)])
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                // Reader: PDUs in, responses to their waiters, requests to `incoming`.
+                group.addTask {
+                    defer {
+                        connection.closed()
+                        association.established.fail(DIMSEError.associationClosed)
+                    }
+                    var framer = PDUFramer(maxPDULength: Int(options.maxPDULength))
+                    for try await chunk in input {
+                        lastActivity.withLock { $0 = .now }
+                        for item in framer.push(chunk) {
+                            let out: AssociationOutput = association.requestor.withLock { r in
+                                switch item {
+                                case .pdu(let pdu): r.receive(pdu, sinkFor: { m, c in try incomingFile?(m, c) })
+                                case .invalid: r.receiveInvalid()
+                                }
+                            }
+                            try? await connection.send(pdus: out.pdus)
+                            if case .pdu(.associateAC) = item {
+                                let (contexts, max) = association.requestor.withLock { ($0.contexts, $0.peerMaxPDULength) }
+                                connection.established(contexts: contexts, peerMaxPDULength: max)
+                                association.established.succeed()
+                            }
+                            if case .pdu(.associateRJ(let rj)) = item { association.established.fail(DIMSEError.rejected(rj)) }
+                            if case .pdu(.abort) = item { association.established.fail(DIMSEError.aborted) }
+                            for message in out.messages {
+                                if message.field?.isResponse == true {
+                                    connection.deliverResponse(message)
+                                } else if let incoming {
+                                    try await incoming(message, association)
+                                } else {
+                                    try await connection.send(.response(to: message, status: DIMSEStatus.unrecognizedOperation))
+                                }
+                            }
+                            if out.releaseRequested {
+                                let reply = association.requestor.withLock { $0.releaseResponse() }
+                                try? await connection.send(pdus: reply.pdus)
+                            }
+                            if out.close {
+                                connection.close()
+                                return
+                            }
+                        }
+                    }
+                }
+                // Watchdog: no answer for `responseTimeout` while we wait for one closes the association.
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .milliseconds(250))
+                        let quiet = ContinuousClock.now - lastActivity.withLock { $0 }
+                        if quiet > options.responseTimeout && connection.hasWaiters() || quiet > options.responseTimeout * 10 {
+                            association.established.fail(DIMSEError.timeout("\(peer.aeTitle)"))
+                            connection.closed(DIMSEError.timeout("a response from \(peer.aeTitle)"))
+                            connection.close()
+                            return
+                        }
+                    }
+                }
+                do {
+                    try await association.established.wait()
+                    let result = try await body(association)
+                    await association.release()
+                    group.cancelAll()
+                    return result
+                } catch {
+                    association.abort()
+                    group.cancelAll()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Presentation contexts for sending objects of the given SOP classes and syntaxes: for each pair, one context
+    /// with the stored syntax alone (so the peer can keep it) and one with the native syntaxes as a fallback.
+    public static func storageContexts(for items: [(sopClassUID: String, transferSyntax: String)]) -> [PresentationContextRQ] {
+        var seen = Set<String>()
+        var out: [PresentationContextRQ] = []
+        var id: UInt8 = 1
+        func add(_ sop: String, _ syntaxes: [String]) {
+            let key = sop + "|" + syntaxes.joined(separator: ",")
+            guard !seen.contains(key), id < 255 else { return }
+            seen.insert(key)
+            out.append(PresentationContextRQ(id: id, abstractSyntax: sop, transferSyntaxes: syntaxes))
+            id &+= 2
+        }
+        for item in items {
+            if !AcceptorPolicy.nativeSyntaxes.contains(item.transferSyntax) { add(item.sopClassUID, [item.transferSyntax]) }
+            add(item.sopClassUID, AcceptorPolicy.nativeSyntaxes)
+        }
+        return out
+    }
+}
+
+/// A one-shot signal: the association is established (or failed to be).
+final class EstablishedSignal: Sendable {
+    let state = Mutex<(result: Result<Void, Error>?, waiters: [CheckedContinuation<Void, Error>])>((nil, []))
+
+    func succeed() { complete(.success(())) }
+    func fail(_ error: Error) { complete(.failure(error)) }
+
+    private func complete(_ result: Result<Void, Error>) {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Error>] in
+            guard s.result == nil else { return [] }
+            s.result = result
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume(with: result) }
+    }
+
+    func wait() async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+            let done = state.withLock { s -> Result<Void, Error>? in
+                if s.result == nil { s.waiters.append(c) }
+                return s.result
+            }
+            if let done { c.resume(with: done) }
+        }
+    }
+}
+
+/// An established association, as the SCU sees it.
+public final class ClientAssociation: Sendable {
+    public let connection: DIMSEConnection
+    public let info: AssociationInfo
+    let requestor: Shared<AssociationRequestor>
+    let established = EstablishedSignal()
+
+    init(connection: DIMSEConnection, info: AssociationInfo, requestor: AssociationRequestor) {
+        self.connection = connection
+        self.info = info
+        self.requestor = Shared(requestor)
+    }
+
+    public var acceptedContexts: [AcceptedContext] { connection.contexts.values.sorted { $0.id < $1.id } }
+
+    func release() async {
+        let out = requestor.withLock { $0.releaseRequest() }
+        try? await connection.send(pdus: out.pdus)
+        // The reader closes the channel when the A-RELEASE-RP arrives; give the peer a moment, then close anyway.
+        let channel = connection.channel
+        let timer = Task {
+            try await Task.sleep(for: .seconds(5))
+            channel.close(promise: nil)
+        }
+        try? await channel.closeFuture.get()
+        timer.cancel()
+    }
+
+    func abort() {
+        let out = requestor.withLock { $0.abort(reason: 0) }
+        let connection = connection
+        Task { try? await connection.send(pdus: out.pdus) }
+        connection.close()
+    }
+
+    // MARK: Operations
+
+    public func echo() async throws -> UInt16 {
+        guard let ctx = connection.context(for: SOPClass.verification) else { throw DIMSEError.noContext("Verification") }
+        let response = try await connection.requestFinal(
+            .request(.cEchoRQ, messageID: connection.nextMessageID(), contextID: ctx.id, sopClass: SOPClass.verification))
+        return response.status ?? DIMSEStatus.processingFailure
+    }
+
+    /// Sends one stored object. Uses a context that accepted the object's syntax; otherwise one with a native syntax,
+    /// transcoding (decompressing) the object for it.
+    public func store(_ item: RetrieveItem, moveOriginator: (aeTitle: String, messageID: Int)? = nil, asSCP: Bool? = nil) async throws -> UInt16 {
+        guard let ctx = connection.context(for: item.sopClassUID, syntax: item.transferSyntax, requestorIsSCP: asSCP) else {
+            throw DIMSEError.noContext(UIDDictionary.name(for: item.sopClassUID))
+        }
+        let payload: DIMSEPayload
+        if ctx.transferSyntax == item.transferSyntax {
+            payload = .file(item.file)
+        } else {
+            payload = .bytes(try Self.transcoded(item, to: ctx.transferSyntax))
+        }
+        let request = DIMSEMessage.request(.cStoreRQ, messageID: connection.nextMessageID(), contextID: ctx.id, sopClass: item.sopClassUID,
+                                           payload: payload) { ds in
+            ds.set(CommandTag.affectedSOPInstanceUID, .UI, string: item.sopInstanceUID)
+            if let origin = moveOriginator {
+                ds.set(CommandTag.moveOriginatorAETitle, .AE, string: origin.aeTitle)
+                ds.set(CommandTag.moveOriginatorMessageID, .US, ints: [origin.messageID])
+            }
+        }
+        return try await connection.requestFinal(request).status ?? DIMSEStatus.processingFailure
+    }
+
+    /// The object's data set in another syntax, for a peer that did not accept the stored one.
+    static func transcoded(_ item: RetrieveItem, to syntax: String) throws -> Data {
+        let file = try DICOMFile.read(contentsOf: item.file)
+        let target = TransferSyntax.forUID(syntax)
+        let converted = try PixelCodecs.transcode(file, to: target)
+        return DICOMWriter.encode(converted.dataset, syntax: target)
+    }
+
+    /// C-FIND: the matches and the final status.
+    public func find(sopClass: String, identifier: DataSet) async throws -> (matches: [DataSet], status: UInt16) {
+        guard let ctx = connection.context(for: sopClass) else { throw DIMSEError.noContext(UIDDictionary.name(for: sopClass)) }
+        let syntax = TransferSyntax.forUID(ctx.transferSyntax)
+        let request = DIMSEMessage.request(.cFindRQ, messageID: connection.nextMessageID(), contextID: ctx.id, sopClass: sopClass,
+                                           payload: .bytes(DICOMWriter.encode(identifier, syntax: syntax)))
+        var matches: [DataSet] = []
+        var status = DIMSEStatus.processingFailure
+        for try await response in try await connection.request(request) {
+            status = response.status ?? DIMSEStatus.processingFailure
+            if let data = response.dataset, DIMSEStatus.kind(status) == .pending {
+                matches.append(try DICOMReader.readDataSet(data, syntax: syntax))
+            }
+        }
+        return (matches, status)
+    }
+
+    /// Sub-operation counts of a C-MOVE or C-GET.
+    public struct RetrieveResult: Sendable, Equatable {
+        public var status: UInt16
+        public var completed: Int
+        public var failed: Int
+        public var warning: Int
+    }
+
+    /// C-MOVE to `destination`, or C-GET (objects arrive through the association's `incoming` handler).
+    public func retrieve(sopClass: String, identifier: DataSet, moveDestination: String? = nil) async throws -> RetrieveResult {
+        guard let ctx = connection.context(for: sopClass) else { throw DIMSEError.noContext(UIDDictionary.name(for: sopClass)) }
+        let syntax = TransferSyntax.forUID(ctx.transferSyntax)
+        let request = DIMSEMessage.request(moveDestination == nil ? .cGetRQ : .cMoveRQ, messageID: connection.nextMessageID(), contextID: ctx.id,
+                                           sopClass: sopClass, payload: .bytes(DICOMWriter.encode(identifier, syntax: syntax))) { ds in
+            if let moveDestination { ds.set(CommandTag.moveDestination, .AE, string: moveDestination) }
+        }
+        var result = RetrieveResult(status: DIMSEStatus.processingFailure, completed: 0, failed: 0, warning: 0)
+        for try await response in try await connection.request(request) {
+            result.status = response.status ?? DIMSEStatus.processingFailure
+            result.completed = response.command.int(CommandTag.completed) ?? result.completed
+            result.failed = response.command.int(CommandTag.failed) ?? result.failed
+            result.warning = response.command.int(CommandTag.warning) ?? result.warning
+        }
+        return result
+    }
+}

@@ -1,0 +1,103 @@
+import DICOM
+import Foundation
+
+/// Receives the data set of one message as it arrives. A C-STORE data set goes to a file this way, so a 500 MB
+/// object never sits in memory and nothing is copied into one buffer.
+public protocol DatasetSink: AnyObject, Sendable {
+    func append(_ data: Data) throws
+    /// All fragments have arrived: make the data durable and say where it is.
+    func finish() throws -> URL
+    /// The message was abandoned (abort, error): remove what was written.
+    func discard()
+}
+
+/// Writes a received data set as a Part 10 file: preamble and meta header first (from the command and the
+/// presentation context), then the fragments as they come, then fflush + fsync.
+/// Used by one association's reader at a time; the FILE pointer never crosses tasks concurrently.
+public final class PartTenFileSink: DatasetSink, @unchecked Sendable {
+    let url: URL
+    let handle: UnsafeMutablePointer<FILE>
+
+    public init(url: URL, sopClassUID: String, sopInstanceUID: String, transferSyntax: String, sourceAETitle: String) throws {
+        guard let handle = fopen(url.path, "wb") else { throw PDUError.invalid("cannot create \(url.path)") }
+        self.url = url
+        self.handle = handle
+        var stub = DataSet()
+        stub.set(.sopClassUID, .UI, string: sopClassUID)
+        stub.set(.sopInstanceUID, .UI, string: sopInstanceUID)
+        let syntax = TransferSyntax.forUID(transferSyntax)
+        let meta = DICOMWriter.metaInformation(for: stub, syntax: syntax, sourceAETitle: sourceAETitle)
+        let header = try DICOMWriter.write(DICOMFile(meta: meta, dataset: DataSet(), transferSyntax: syntax))
+        try append(header)
+    }
+
+    deinit { fclose(handle) }
+
+    public func append(_ data: Data) throws {
+        guard !data.isEmpty else { return }
+        let written = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
+        if written != data.count { throw PDUError.invalid("disk write failed for \(url.lastPathComponent)") }
+    }
+
+    public func finish() throws -> URL {
+        guard fflush(handle) == 0, fsync(fileno(handle)) == 0 else { throw PDUError.invalid("fsync failed for \(url.lastPathComponent)") }
+        return url
+    }
+
+    public func discard() { unlink(url.path) }
+}
+
+/// Reassembles P-DATA fragments into DIMSE messages (PS3.8 9.3.5, PS3.7 6.3.1). When a command announces a data
+/// set, `sinkFor` may return a sink that takes the fragments instead of memory.
+struct MessageAssembler {
+    var command = Data()
+    var dataset = Data()
+    var pendingCommand: DataSet?
+    var sink: DatasetSink?
+    var contextID: UInt8 = 0
+    /// A data set kept in memory (queries, N-SET attributes) may not exceed this.
+    var memoryLimit = 64 * 1024 * 1024
+
+    /// Adds one PDV; returns a message when it is complete.
+    mutating func add(_ pdv: PDV, sinkFor: (DIMSEMessage) throws -> DatasetSink? = { _ in nil }) throws -> DIMSEMessage? {
+        if pdv.isCommand {
+            guard pendingCommand == nil else { throw PDUError.invalid("command fragment while a data set was expected") }
+            command.append(pdv.data)
+            contextID = pdv.contextID
+            guard command.count <= 1 << 20 else { throw PDUError.invalid("command set larger than 1 MiB") }
+            guard pdv.isLast else { return nil }
+            let parsed = try DICOMReader.readDataSet(command, syntax: .implicitVRLittleEndian)
+            command = Data()
+            let message = DIMSEMessage(contextID: pdv.contextID, command: parsed)
+            if !message.hasDataset { return message }
+            pendingCommand = parsed
+            sink = try sinkFor(message)
+            return nil
+        }
+        guard let pending = pendingCommand, pdv.contextID == contextID else {
+            throw PDUError.invalid("data set fragment without its command, or on another presentation context")
+        }
+        if let sink {
+            try sink.append(pdv.data)
+        } else {
+            dataset.append(pdv.data)
+            guard dataset.count <= memoryLimit else { throw PDUError.invalid("data set larger than \(memoryLimit) bytes") }
+        }
+        guard pdv.isLast else { return nil }
+        defer {
+            dataset = Data()
+            pendingCommand = nil
+            sink = nil
+        }
+        if let sink { return DIMSEMessage(contextID: contextID, command: pending, payload: .file(try sink.finish())) }
+        return DIMSEMessage(contextID: contextID, command: pending, dataset: dataset)
+    }
+
+    /// The association ended mid-message: drop the partial file.
+    mutating func abandon() {
+        sink?.discard()
+        sink = nil
+        pendingCommand = nil
+        dataset = Data()
+    }
+}
