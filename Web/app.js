@@ -16,6 +16,7 @@ import { renderDictionaries } from './views/dict.js';
 import { renderSecurity } from './views/security.js';
 import { renderAudit } from './views/audit.js';
 import { renderTokens } from './views/tokens.js';
+import { renderDicom } from './views/dicom.js';
 
 /** @typedef {import('./types/models').Me} Me */
 /** @typedef {import('./types/models').ViewContext} ViewContext */
@@ -28,6 +29,7 @@ const VIEWS = {
   dict: renderDictionaries,
   security: renderSecurity,
   audit: renderAudit,
+  dicom: renderDicom,
   password: renderPasswordPage,
   tokens: renderTokens,
 };

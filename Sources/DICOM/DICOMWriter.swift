@@ -43,6 +43,21 @@ public enum DICOMWriter {
         return out
     }
 
+    /// Preamble, "DICM" and the meta group with its group length: what precedes the data set in a Part 10 file.
+    /// For a network receiver that appends the data set bytes as they arrive (deflated ones included).
+    public static func partTenHeader(meta input: DataSet) -> Data {
+        var meta = input
+        meta.remove(.fileMetaInformationGroupLength)
+        let metaBody = encode(meta, syntax: .explicitVRLittleEndian)
+        var out = Data(count: 128)
+        out.append(contentsOf: Array("DICM".utf8))
+        var groupLength = DataSet()
+        groupLength.set(.fileMetaInformationGroupLength, .UL, ints: [metaBody.count])
+        out.append(encode(groupLength, syntax: .explicitVRLittleEndian))
+        out.append(metaBody)
+        return out
+    }
+
     /// Writes a Part 10 file straight to disk: large values (pixel data) go from memory to the file without being
     /// copied into one buffer first. The file is written to a temporary name, flushed with fsync, then renamed, so a
     /// reader never sees half a file.

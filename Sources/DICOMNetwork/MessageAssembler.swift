@@ -27,8 +27,7 @@ public final class PartTenFileSink: DatasetSink, @unchecked Sendable {
         stub.set(.sopInstanceUID, .UI, string: sopInstanceUID)
         let syntax = TransferSyntax.forUID(transferSyntax)
         let meta = DICOMWriter.metaInformation(for: stub, syntax: syntax, sourceAETitle: sourceAETitle)
-        let header = try DICOMWriter.write(DICOMFile(meta: meta, dataset: DataSet(), transferSyntax: syntax))
-        try append(header)
+        try append(DICOMWriter.partTenHeader(meta: meta))
     }
 
     deinit { fclose(handle) }

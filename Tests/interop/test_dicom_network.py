@@ -46,15 +46,15 @@ def test_dcmtk_echoscu(server):
 
 def test_pynetdicom_echo_and_rejected_context(server):
     pynetdicom = pytest.importorskip("pynetdicom")
-    from pynetdicom.sop_class import CTImageStorage, Verification
+    from pynetdicom.sop_class import BasicGrayscalePrintManagementMeta, Verification
 
     ae = pynetdicom.AE(ae_title="WS01")
     ae.add_requested_context(Verification)
-    ae.add_requested_context(CTImageStorage)
+    ae.add_requested_context(BasicGrayscalePrintManagementMeta)
     assoc = ae.associate("127.0.0.1", server, ae_title="YUNYING")
     assert assoc.is_established
     contexts = {cx.abstract_syntax: cx.result for cx in assoc.rejected_contexts}
-    assert contexts.get(CTImageStorage) == 0x03, "storage is not offered yet: the context is rejected, not the association"
+    assert contexts.get(BasicGrayscalePrintManagementMeta) == 0x03, "no print service: the context is rejected, not the association"
     status = assoc.send_c_echo()
     assert status.Status == 0x0000
     assoc.release()

@@ -41,6 +41,10 @@ const PATHS = {
   check: ['M5 12l5 5 9-10'],
   hospital: ['M4 21V7l8-4 8 4v14', 'M2 21h20', 'M9 21v-5h6v5', 'M12 7v5', 'M9.5 9.5h5'],
   arrowRight: ['M5 12h14', 'M13 6l6 6-6 6'],
+  // Three linked boxes: DICOM nodes talking to each other.
+  network: ['M9 3h6a1 1 0 0 1 1 1v4a1 1 0 0 1-1 1H9a1 1 0 0 1-1-1V4a1 1 0 0 1 1-1z', 'M3 15h6a1 1 0 0 1 1 1v4a1 1 0 0 1-1 1H3a1 1 0 0 1-1-1v-4a1 1 0 0 1 1-1z', 'M15 15h6a1 1 0 0 1 1 1v4a1 1 0 0 1-1 1h-6a1 1 0 0 1-1-1v-4a1 1 0 0 1 1-1z', 'M12 9v3', 'M6 15v-3h12v3'],
+  server: ['M4 4h16a1 1 0 0 1 1 1v5H3V5a1 1 0 0 1 1-1z', 'M3 10h18v5a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1z', 'M7 7h.01', 'M7 13h.01', 'M12 16v4', 'M8 20h8'],
+  zap: ['M13 3L5 13h6l-1 8 8-10h-6z'],
 };
 
 /**

@@ -6,7 +6,8 @@
  * @property {string} id
  * @property {string} path hash path without '#', e.g. "/users"
  * @property {string} labelKey i18n key of the menu text
- * @property {string | null} permission required permission; null = every signed-in user
+ * @property {string | string[] | null} permission required permission; a list = any one of them (a page whose
+ *   parts need different permissions); null = every signed-in user
  * @property {string} icon icon name (lib/icons.js)
  * @property {boolean} [planned] module not built yet: shows the "not yet available" page
  * @property {string} [descKey] one sentence on what the module does (home shortcuts, planned page)
@@ -49,6 +50,8 @@ export const NAV = [
       { id: 'users', path: '/users', labelKey: 'nav.users', permission: 'users.view', icon: 'users', descKey: 'desc.users' },
       { id: 'roles', path: '/roles', labelKey: 'nav.roles', permission: 'roles.view', icon: 'key', descKey: 'desc.roles' },
       { id: 'dict', path: '/dict', labelKey: 'nav.dict', permission: 'dict.view', icon: 'book', descKey: 'desc.dict' },
+      // 节点管理 needs dicom.nodes.manage; 当前连接 and 传输记录 need monitor.view (technologists have only that one).
+      { id: 'dicom', path: '/dicom', labelKey: 'nav.dicom', permission: ['dicom.nodes.manage', 'monitor.view'], icon: 'network', descKey: 'desc.dicom' },
       { id: 'security', path: '/security', labelKey: 'nav.security', permission: 'security.view', icon: 'shield', descKey: 'desc.security' },
       { id: 'audit', path: '/audit', labelKey: 'nav.audit', permission: 'audit.view', icon: 'clipboard', descKey: 'desc.audit' },
     ],
@@ -63,12 +66,13 @@ export const EXTRA_ROUTES = [
 ];
 
 /**
- * @param {string | null} permission
+ * @param {string | string[] | null} permission one permission, or a list of which any one will do
  * @param {Iterable<string>} granted
  */
 export function hasPermission(permission, granted) {
   if (!permission) return true;
-  for (const p of granted) if (p === permission) return true;
+  const wanted = Array.isArray(permission) ? permission : [permission];
+  for (const p of granted) if (wanted.includes(p)) return true;
   return false;
 }
 
@@ -79,9 +83,8 @@ export function hasPermission(permission, granted) {
  * @returns {NavGroup[]}
  */
 export function visibleNav(permissions, nav = NAV) {
-  const granted = new Set(permissions);
   return nav
-    .map((group) => ({ ...group, items: group.items.filter((item) => !item.permission || granted.has(item.permission)) }))
+    .map((group) => ({ ...group, items: group.items.filter((item) => hasPermission(item.permission, permissions)) }))
     .filter((group) => group.items.length > 0);
 }
 

@@ -134,6 +134,74 @@ export interface AuditRecord {
   detail: unknown;
 }
 
+/** GET /api/dicom/status: our own DICOM node. */
+export interface DicomStatus {
+  aeTitle: string;
+  port: number;
+  acceptAnyCallingAE: boolean;
+  /** keep-first, replace or reject */
+  duplicatePolicy: string;
+  maxAssociations: number;
+  services: string[];
+}
+
+/** A remote DICOM node (GET /api/dicom/application-entities). */
+export interface ApplicationEntity {
+  id: number;
+  aeTitle: string;
+  host: string;
+  port: number;
+  description?: string | null;
+  institutionId?: number | null;
+  /** What the node may ask of us when it calls: store, find, move, get, worklist, mpps, commitment. */
+  services: string[];
+  active: boolean;
+  updatedAt?: string;
+}
+
+/** POST /api/dicom/application-entities/:id/echo. `message` is Chinese, `messageEn` English. */
+export interface EchoResult {
+  ok: boolean;
+  status?: number | null;
+  milliseconds: number;
+  message: string;
+  messageEn?: string;
+}
+
+/** A live association (GET /api/dicom/associations). */
+export interface DicomAssociation {
+  id: string;
+  callingAETitle: string;
+  calledAETitle: string;
+  peerHost: string;
+  /** "in": the peer called us; "out": we called the peer. */
+  direction: string;
+  startedAt: string;
+  messages: number;
+  lastOperation?: string | null;
+}
+
+/** One DIMSE exchange (GET /api/dicom/activity). */
+export interface DimseActivity {
+  id: number;
+  at: string;
+  associationId?: string;
+  direction: string;
+  operation: string;
+  callingAETitle: string;
+  calledAETitle: string;
+  peerHost: string;
+  sopClassUID?: string;
+  sopClassName?: string;
+  status: number;
+  statusHex: string;
+  /** success, warning, failure, cancel or pending */
+  statusKind: string;
+  /** Plain Chinese text of the status. */
+  statusText: string;
+  detail?: string;
+}
+
 export interface ViewContext {
   api: ApiClient;
   me: Me;

@@ -1,0 +1,498 @@
+"""Interop: Yunying's DICOM services against real peers over loopback.
+
+DCMTK (storescu with every proposal, findscu at every level of both roots and the worklist, movescu to a storescp
+the test starts, getscu) and pynetdicom (as SCU for store/find/move/get/MPPS/storage commitment, and as SCP for our
+SCU side: C-ECHO from the admin API, MOVE sub-operations with transcoding, storage commitment reports).
+The killed-server test sends objects, SIGKILLs the server, restarts it, and checks every acknowledged object.
+"""
+import json
+import os
+import pathlib
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+
+pydicom = pytest.importorskip("pydicom")
+pynetdicom = pytest.importorskip("pynetdicom")
+requests = pytest.importorskip("requests")
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("YUNYING_BIN", str(ROOT / ".build/debug/yunying"))
+DICOMTOOL = str(pathlib.Path(BIN).with_name("dicomtool"))
+MAKE_DATASET = ROOT.parent / "shared/testdata/make_dataset.py"
+DCMTK = {name: f"/usr/bin/{name}" for name in ["storescu", "storescp", "findscu", "movescu", "getscu", "echoscu", "dcmcjpeg", "dcmcjpls", "dcmcrle"]}
+ADMIN_PASSWORD = "Net#Yunying2026"
+DEMO_PASSWORD = "Demo#2026pwA"
+
+pytestmark = pytest.mark.skipif(not all(os.path.exists(p) for p in DCMTK.values()), reason="DCMTK not installed")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"port {port} not listening")
+
+
+class Server:
+    def __init__(self, data, peers, duplicates="keep-first"):
+        self.data = data
+        self.http, self.dicom = free_port(), free_port()
+        self.env = dict(os.environ, YUNYING_DATA_DIR=data, YUNYING_HTTP_PORT=str(self.http), YUNYING_DICOM_PORT=str(self.dicom),
+                        YUNYING_ADMIN_PASSWORD=ADMIN_PASSWORD, YUNYING_AE_TITLE="YUNYING", YUNYING_BCRYPT_COST="4",
+                        YUNYING_DICOM_PEERS=peers, YUNYING_DICOM_DUPLICATES=duplicates)
+        self.proc = None
+
+    def start(self):
+        self.log = open(os.path.join(self.data, "server.log"), "a")
+        self.proc = subprocess.Popen([BIN, "serve"], env=self.env, stdout=self.log, stderr=self.log)
+        wait_port(self.dicom)
+        wait_port(self.http)
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        self.proc.wait(timeout=20)
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.http}/{path}"
+
+    def session(self, username="admin", password=ADMIN_PASSWORD, new_password=None):
+        s = requests.Session()
+        r = s.post(self.url("api/auth/login"), json={"username": username, "password": password})
+        assert r.status_code == 200, r.text
+        s.headers["X-CSRF-Token"] = r.json()["csrfToken"]
+        if r.json()["user"].get("passwordChangeRequired") and new_password:
+            c = s.post(self.url("api/me/password"), json={"currentPassword": password, "newPassword": new_password})
+            assert c.status_code in (200, 204), c.text
+        return s
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    out = pathlib.Path(tempfile.mkdtemp(prefix="yy-ds-"))
+    subprocess.run(["python3", str(MAKE_DATASET), "--out", str(out / "plain"), "--patients", "1", "--ct-slices", "12", "--mr-slices", "4",
+                    "--jobs", "2"], check=True, capture_output=True)
+    files = sorted((out / "plain").rglob("*.dcm"))
+    ct = [f for f in files if pydicom.dcmread(f, stop_before_pixels=True).Modality == "CT" and "LOCALIZER" not in
+          pydicom.dcmread(f, stop_before_pixels=True).get("ImageType", [])]
+    rgb = next(f for f in files if pydicom.dcmread(f, stop_before_pixels=True).get("SamplesPerPixel", 1) == 3)
+    comp = out / "compressed"
+    comp.mkdir()
+    # One object per compressed syntax, made by DCMTK and by our own toolkit (JPEG 2000).
+    made = {
+        "jpeg-lossless": ([DCMTK["dcmcjpeg"], "+e1", str(ct[0]), str(comp / "sv1.dcm")], "-xs", comp / "sv1.dcm"),
+        "jpeg-baseline": ([DCMTK["dcmcjpeg"], "+eb", str(rgb), str(comp / "baseline.dcm")], "-xy", comp / "baseline.dcm"),
+        "jpeg-ls": ([DCMTK["dcmcjpls"], str(ct[1]), str(comp / "jls.dcm")], "-xt", comp / "jls.dcm"),
+        "rle": ([DCMTK["dcmcrle"], str(ct[2]), str(comp / "rle.dcm")], "-xr", comp / "rle.dcm"),
+        "j2k": ([DICOMTOOL, "transcode", "--to", "j2k", str(ct[3]), str(comp / "j2k.dcm")], "-xv", comp / "j2k.dcm"),
+    }
+    for name, (cmd, _, path) in made.items():
+        subprocess.run(cmd, check=True, capture_output=True)
+        ds = pydicom.dcmread(path)  # a new identity, so the archive files it as a new object
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = pydicom.uid.generate_uid()
+        ds.save_as(path)
+    yield {"root": out, "files": files, "ct": ct, "compressed": {k: (flag, path) for k, (_, flag, path) in made.items()}}
+    shutil.rmtree(out, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def peers():
+    return {"DEST": free_port(), "PYSCP": free_port(), "SCU1": free_port()}
+
+
+@pytest.fixture(scope="module")
+def server(peers):
+    data = tempfile.mkdtemp(prefix="yy-dicom-")
+    env = dict(os.environ, YUNYING_DATA_DIR=data, YUNYING_BCRYPT_COST="4", YUNYING_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    subprocess.run([BIN, "demo", "--password", DEMO_PASSWORD], env=env, check=True, capture_output=True)
+    peer_list = ",".join(f"{ae}@127.0.0.1:{port}" for ae, port in peers.items())
+    s = Server(data, peer_list).start()
+    yield s
+    s.stop()
+    shutil.rmtree(data, ignore_errors=True)
+
+
+def storescu(server, files, *flags, aet="CT01"):
+    return subprocess.run([DCMTK["storescu"], "-aet", aet, "-aec", "YUNYING", *flags, "127.0.0.1", str(server.dicom), *map(str, files)],
+                          capture_output=True, text=True)
+
+
+def findscu(server, model, keys, extra=()):
+    out = tempfile.mkdtemp(prefix="yy-find-")
+    args = [DCMTK["findscu"], "-aet", "WS01", "-aec", "YUNYING", model, "-X", "-od", out, *extra]
+    for k in keys:
+        args += ["-k", k]
+    r = subprocess.run(args + ["127.0.0.1", str(server.dicom)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    found = [pydicom.dcmread(f) for f in sorted(pathlib.Path(out).glob("rsp*.dcm"))]
+    shutil.rmtree(out, ignore_errors=True)
+    return found
+
+
+@pytest.fixture(scope="module")
+def stored(server, dataset):
+    r = storescu(server, dataset["files"], "+sd")
+    assert r.returncode == 0, r.stderr
+    return dataset
+
+
+def test_storescu_every_uncompressed_proposal(server, dataset, stored):
+    for flags in ([], ["-xi"], ["-xe"], ["-xb"], ["-xd"]):
+        r = storescu(server, dataset["ct"][:2], *flags, "-v")
+        assert r.returncode == 0 and r.stderr.count("Received Store Response (Success)") == 2, (flags, r.stderr)
+
+
+def test_compressed_objects_are_kept_as_sent(server, dataset, tmp_path):
+    for name, (flag, path) in dataset["compressed"].items():
+        r = storescu(server, [path], flag, "-v")
+        assert "Received Store Response (Success)" in r.stderr, (name, r.stderr)
+        original = pydicom.dcmread(path)
+        out = tmp_path / name
+        out.mkdir()
+        g = subprocess.run([DCMTK["getscu"], "-aet", "WS01", "-aec", "YUNYING", "-S", "-od", str(out), "-k", "QueryRetrieveLevel=IMAGE",
+                            "-k", f"StudyInstanceUID={original.StudyInstanceUID}", "-k", f"SeriesInstanceUID={original.SeriesInstanceUID}",
+                            "-k", f"SOPInstanceUID={original.SOPInstanceUID}", "+" + flag[1:], "127.0.0.1", str(server.dicom)],
+                           capture_output=True, text=True)
+        got = list(out.iterdir())
+        assert len(got) == 1, (name, g.stderr)
+        back = pydicom.dcmread(got[0])
+        assert back.file_meta.TransferSyntaxUID == original.file_meta.TransferSyntaxUID, name
+        assert back.PixelData == original.PixelData, f"{name}: compressed pixel data must come back byte for byte"
+
+
+def test_findscu_every_level_both_roots(server, stored):
+    ct = pydicom.dcmread(stored["ct"][0], stop_before_pixels=True)
+    # Patient root, PATIENT level, Chinese wildcard
+    patients = findscu(server, "-P", ["QueryRetrieveLevel=PATIENT", "PatientName=张*", "PatientID", "NumberOfPatientRelatedStudies"])
+    assert [p.PatientID for p in patients] == [ct.PatientID]
+    assert int(patients[0].NumberOfPatientRelatedStudies) >= 3
+    assert "张" in str(patients[0].PatientName)
+    assert findscu(server, "-P", ["QueryRetrieveLevel=PATIENT", "PatientName=李*"]) == []
+    # Patient root, STUDY level under the patient; date range
+    studies = findscu(server, "-P", ["QueryRetrieveLevel=STUDY", f"PatientID={ct.PatientID}", f"StudyDate={ct.StudyDate}-",
+                                     "StudyInstanceUID", "ModalitiesInStudy", "StudyDescription"])
+    assert ct.StudyInstanceUID in [s.StudyInstanceUID for s in studies]
+    assert all(s.StudyDate >= ct.StudyDate for s in findscu(server, "-S", ["QueryRetrieveLevel=STUDY", f"StudyDate={ct.StudyDate}-"]))
+    assert findscu(server, "-S", ["QueryRetrieveLevel=STUDY", "StudyDate=19000101-19001231"]) == []
+    # Study root SERIES level with modality, IMAGE level with a UID list
+    series = findscu(server, "-S", ["QueryRetrieveLevel=SERIES", f"StudyInstanceUID={ct.StudyInstanceUID}", "Modality=CT",
+                                    "SeriesInstanceUID", "NumberOfSeriesRelatedInstances"])
+    assert ct.SeriesInstanceUID in [s.SeriesInstanceUID for s in series] and all(s.Modality == "CT" for s in series)
+    two = [pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID for f in stored["ct"][:2]]
+    images = findscu(server, "-S", ["QueryRetrieveLevel=IMAGE", f"StudyInstanceUID={ct.StudyInstanceUID}",
+                                    f"SeriesInstanceUID={ct.SeriesInstanceUID}", "SOPInstanceUID=" + "\\".join(two), "InstanceNumber"])
+    assert sorted(i.SOPInstanceUID for i in images) == sorted(two)
+    # Case-insensitive description match with a wildcard, and a non-indexed key returned from the stored object
+    described = findscu(server, "-S", ["QueryRetrieveLevel=STUDY", "StudyDescription=*chest*", "PatientBirthDate", "StudyInstanceUID"])
+    assert ct.StudyInstanceUID in [s.StudyInstanceUID for s in described]
+    assert described[0].PatientBirthDate == ct.PatientBirthDate
+    # Patient root IMAGE level
+    in_series = findscu(server, "-P", ["QueryRetrieveLevel=IMAGE", f"PatientID={ct.PatientID}", f"StudyInstanceUID={ct.StudyInstanceUID}",
+                                       f"SeriesInstanceUID={ct.SeriesInstanceUID}", "SOPInstanceUID"])
+    ct_uids = {pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID for f in stored["ct"]}
+    assert ct_uids <= {i.SOPInstanceUID for i in in_series}
+    assert len(in_series) == len({i.SOPInstanceUID for i in in_series}), "no duplicates"
+
+
+def test_findscu_in_gb18030(server, stored):
+    found = findscu(server, "-S", ["SpecificCharacterSet=GB18030", "QueryRetrieveLevel=STUDY", "PatientName=张*", "PatientName"])
+    assert found and all(f.SpecificCharacterSet == "GB18030" and "张" in str(f.PatientName) for f in found)
+
+
+def test_movescu_and_getscu(server, stored, peers, tmp_path):
+    ct = pydicom.dcmread(stored["ct"][0], stop_before_pixels=True)
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    scp = subprocess.Popen([DCMTK["storescp"], "-aet", "DEST", "-od", str(dest), str(peers["DEST"])], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(peers["DEST"])
+        r = subprocess.run([DCMTK["movescu"], "-aet", "WS01", "-aec", "YUNYING", "-aem", "DEST", "-S", "-k", "QueryRetrieveLevel=SERIES",
+                            "-k", f"StudyInstanceUID={ct.StudyInstanceUID}", "-k", f"SeriesInstanceUID={ct.SeriesInstanceUID}",
+                            "127.0.0.1", str(server.dicom)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        moved = {pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID for f in dest.iterdir()}
+        assert moved >= {pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID for f in stored["ct"]}
+        assert len(moved) == len(list(dest.iterdir())), "each object once"
+        # storescp accepts only uncompressed syntaxes: the compressed objects in the series were decompressed for it
+        assert all(pydicom.dcmread(f, stop_before_pixels=True).file_meta.TransferSyntaxUID in ("1.2.840.10008.1.2.1", "1.2.840.10008.1.2")
+                   for f in dest.iterdir())
+        unknown = subprocess.run([DCMTK["movescu"], "-aet", "WS01", "-aec", "YUNYING", "-aem", "NOBODY", "-S", "-k", "QueryRetrieveLevel=STUDY",
+                                  "-k", f"StudyInstanceUID={ct.StudyInstanceUID}", "127.0.0.1", str(server.dicom)], capture_output=True, text=True)
+        assert "MoveDestinationUnknown" in unknown.stdout + unknown.stderr
+    finally:
+        scp.terminate()
+    got = tmp_path / "get"
+    got.mkdir()
+    r = subprocess.run([DCMTK["getscu"], "-aet", "WS01", "-aec", "YUNYING", "-S", "-od", str(got), "-k", "QueryRetrieveLevel=STUDY",
+                        "-k", f"StudyInstanceUID={ct.StudyInstanceUID}", "127.0.0.1", str(server.dicom)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    sent = {pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID for f in stored["files"]
+            if pydicom.dcmread(f, stop_before_pixels=True).StudyInstanceUID == ct.StudyInstanceUID}
+    assert {pydicom.dcmread(f, stop_before_pixels=True).SOPInstanceUID for f in got.iterdir()} >= sent
+
+
+def test_worklist_from_the_api_to_findscu(server):
+    s = server.session("registrar", DEMO_PASSWORD, new_password="Reg#Yunying2026x")
+    today = time.strftime("%Y%m%d")
+    r = s.post(server.url("api/worklist/items"), json={
+        "accessionNumber": "ACC0001", "patientId": "P9001", "patientName": "Wang^Wu=王^五", "sex": "M", "birthDate": "19800101",
+        "modality": "CT", "stationAETitle": "CT01", "scheduledDate": today, "scheduledTime": "093000",
+        "procedureDescription": "胸部CT平扫", "stepDescription": "胸部平扫"})
+    assert r.status_code == 201, r.text
+    bad = s.post(server.url("api/worklist/items"), json={"patientName": "x"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"]
+    found = findscu(server, "-W", ["PatientName=王*", "PatientID", "AccessionNumber", "RequestedProcedureDescription",
+                                   "ScheduledProcedureStepSequence[0].Modality=CT", f"ScheduledProcedureStepSequence[0].ScheduledProcedureStepStartDate={today}",
+                                   "ScheduledProcedureStepSequence[0].ScheduledStationAETitle"])
+    assert [f.AccessionNumber for f in found] == ["ACC0001"]
+    assert found[0].ScheduledProcedureStepSequence[0].ScheduledStationAETitle == "CT01"
+    assert findscu(server, "-W", ["PatientName=王*", "ScheduledProcedureStepSequence[0].Modality=MR"]) == []
+    # MPPS from pynetdicom moves the item to IN PROGRESS, then COMPLETED; a completed step cannot change again.
+    from pydicom.dataset import Dataset
+    from pynetdicom.sop_class import ModalityPerformedProcedureStep
+    ae = pynetdicom.AE(ae_title="CT01")
+    ae.add_requested_context(ModalityPerformedProcedureStep)
+    assoc = ae.associate("127.0.0.1", server.dicom, ae_title="YUNYING")
+    assert assoc.is_established
+    create = Dataset()
+    create.PerformedProcedureStepStatus = "IN PROGRESS"
+    create.Modality = "CT"
+    item = Dataset()
+    item.AccessionNumber = "ACC0001"
+    item.StudyInstanceUID = pydicom.uid.generate_uid()
+    create.ScheduledStepAttributesSequence = [item]
+    uid = pydicom.uid.generate_uid()
+    status, _ = assoc.send_n_create(create, ModalityPerformedProcedureStep, uid)
+    assert status.Status == 0x0000
+    assert s.get(server.url("api/worklist/items")).json()["items"][0]["status"] == "IN PROGRESS"
+    done = Dataset()
+    done.PerformedProcedureStepStatus = "COMPLETED"
+    status, _ = assoc.send_n_set(done, ModalityPerformedProcedureStep, uid)
+    assert status.Status == 0x0000
+    again, _ = assoc.send_n_set(done, ModalityPerformedProcedureStep, uid)
+    assert again.Status != 0x0000
+    missing, _ = assoc.send_n_set(done, ModalityPerformedProcedureStep, pydicom.uid.generate_uid())
+    assert missing.Status == 0x0112
+    assoc.release()
+    assert s.get(server.url("api/worklist/items")).json()["items"][0]["status"] == "COMPLETED"
+    assert findscu(server, "-W", ["PatientName=王*"]) == [], "a completed step leaves the worklist"
+
+
+def test_pynetdicom_store_find_and_storage_commitment(server, stored, peers):
+    from pydicom.dataset import Dataset
+    from pynetdicom import evt
+    from pynetdicom.sop_class import CTImageStorage, StorageCommitmentPushModel, StudyRootQueryRetrieveInformationModelFind
+    reports = []
+
+    def on_report(event):
+        reports.append(event.event_information)
+        return 0x0000, None
+
+    # The SCU1 AE is registered at peers["SCU1"]: the report comes back on a new association.
+    listener_ae = pynetdicom.AE(ae_title="SCU1")
+    listener_ae.add_supported_context(StorageCommitmentPushModel, scp_role=True, scu_role=False)
+    scp = listener_ae.start_server(("127.0.0.1", peers["SCU1"]), block=False, evt_handlers=[(evt.EVT_N_EVENT_REPORT, on_report)])
+    try:
+        ae = pynetdicom.AE(ae_title="SCU1")
+        ae.add_requested_context(CTImageStorage)
+        ae.add_requested_context(StudyRootQueryRetrieveInformationModelFind)
+        ae.add_requested_context(StorageCommitmentPushModel)
+        assoc = ae.associate("127.0.0.1", server.dicom, ae_title="YUNYING")
+        assert assoc.is_established
+        ds = pydicom.dcmread(stored["ct"][0])
+        ds.SOPInstanceUID = pydicom.uid.generate_uid()
+        assert assoc.send_c_store(ds).Status == 0x0000
+        q = Dataset()
+        q.QueryRetrieveLevel = "IMAGE"
+        q.StudyInstanceUID = ds.StudyInstanceUID
+        q.SeriesInstanceUID = ds.SeriesInstanceUID
+        q.SOPInstanceUID = ds.SOPInstanceUID
+        responses = list(assoc.send_c_find(q, StudyRootQueryRetrieveInformationModelFind))
+        assert [r[0].Status for r in responses] == [0xFF00, 0x0000]
+        request = Dataset()
+        request.TransactionUID = pydicom.uid.generate_uid()
+        good = Dataset()
+        good.ReferencedSOPClassUID = CTImageStorage
+        good.ReferencedSOPInstanceUID = ds.SOPInstanceUID
+        bad = Dataset()
+        bad.ReferencedSOPClassUID = CTImageStorage
+        bad.ReferencedSOPInstanceUID = pydicom.uid.generate_uid()
+        request.ReferencedSOPSequence = [good, bad]
+        status, _ = assoc.send_n_action(request, 1, StorageCommitmentPushModel, "1.2.840.10008.1.20.1.1")
+        assert status.Status == 0x0000
+        assoc.release()
+        for _ in range(100):
+            if reports:
+                break
+            time.sleep(0.1)
+        assert reports, "no N-EVENT-REPORT arrived"
+        report = reports[0]
+        assert report.TransactionUID == request.TransactionUID
+        assert [i.ReferencedSOPInstanceUID for i in report.ReferencedSOPSequence] == [ds.SOPInstanceUID]
+        assert [i.ReferencedSOPInstanceUID for i in report.FailedSOPSequence] == [bad.ReferencedSOPInstanceUID]
+    finally:
+        scp.shutdown()
+
+
+def test_move_to_a_peer_that_only_takes_uncompressed(server, dataset, peers):
+    """Our SCU side: the stored JPEG-LS object is transcoded for a destination that accepts only explicit VR little endian."""
+    from pynetdicom import evt
+    from pynetdicom.sop_class import CTImageStorage, StudyRootQueryRetrieveInformationModelMove
+    received = []
+
+    def on_store(event):
+        received.append((event.context.transfer_syntax, event.dataset))
+        return 0x0000
+
+    scp_ae = pynetdicom.AE(ae_title="PYSCP")
+    scp_ae.add_supported_context(CTImageStorage, ["1.2.840.10008.1.2.1"])
+    scp = scp_ae.start_server(("127.0.0.1", peers["PYSCP"]), block=False, evt_handlers=[(evt.EVT_C_STORE, on_store)])
+    try:
+        flag, path = dataset["compressed"]["jpeg-ls"]
+        storescu(server, [path], flag)
+        original = pydicom.dcmread(path)
+        ae = pynetdicom.AE(ae_title="WS01")
+        ae.add_requested_context(StudyRootQueryRetrieveInformationModelMove)
+        assoc = ae.associate("127.0.0.1", server.dicom, ae_title="YUNYING")
+        q = pydicom.Dataset()
+        q.QueryRetrieveLevel = "IMAGE"
+        q.StudyInstanceUID = original.StudyInstanceUID
+        q.SeriesInstanceUID = original.SeriesInstanceUID
+        q.SOPInstanceUID = original.SOPInstanceUID
+        final = list(assoc.send_c_move(q, "PYSCP", StudyRootQueryRetrieveInformationModelMove))[-1][0]
+        assoc.release()
+        assert final.Status == 0x0000 and final.NumberOfCompletedSuboperations == 1
+        syntax, ds = received[0]
+        assert syntax == "1.2.840.10008.1.2.1"
+        ds.file_meta = pydicom.dataset.FileMetaDataset()
+        ds.file_meta.TransferSyntaxUID = syntax
+        assert (ds.pixel_array == original.pixel_array).all(), "lossless transcoding keeps every pixel"
+    finally:
+        scp.shutdown()
+
+
+def test_c_cancel_stops_a_move(server, stored, peers, tmp_path):
+    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelMove
+    ct = pydicom.dcmread(stored["ct"][0], stop_before_pixels=True)
+    scp = subprocess.Popen([DCMTK["storescp"], "-aet", "DEST", "-od", str(tmp_path), str(peers["DEST"])], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(peers["DEST"])
+        ae = pynetdicom.AE(ae_title="WS01")
+        ae.add_requested_context(StudyRootQueryRetrieveInformationModelMove)
+        assoc = ae.associate("127.0.0.1", server.dicom, ae_title="YUNYING")
+        q = pydicom.Dataset()
+        q.QueryRetrieveLevel = "STUDY"
+        q.StudyInstanceUID = ct.StudyInstanceUID
+        statuses = []
+        for status, _ in assoc.send_c_move(q, "DEST", StudyRootQueryRetrieveInformationModelMove, msg_id=77):
+            statuses.append(status)
+            if len(statuses) == 1:
+                assoc.send_c_cancel(77, query_model=StudyRootQueryRetrieveInformationModelMove)
+        assoc.release()
+        assert statuses[-1].Status == 0xFE00, [hex(s.Status) for s in statuses]
+        assert statuses[-1].NumberOfRemainingSuboperations > 0
+    finally:
+        scp.terminate()
+
+
+def test_admin_api_echo_activity_and_nodes(server, peers):
+    from pynetdicom.sop_class import Verification
+    s = server.session()
+    listed = s.get(server.url("api/dicom/application-entities")).json()
+    assert {e["aeTitle"] for e in listed["items"]} >= {"DEST", "PYSCP", "SCU1"}, "configured peers are filed"
+    echo_ae = pynetdicom.AE(ae_title="ECHOSCP")
+    echo_ae.add_supported_context(Verification)
+    port = free_port()
+    scp = echo_ae.start_server(("127.0.0.1", port), block=False)
+    try:
+        created = s.post(server.url("api/dicom/application-entities"),
+                         json={"aeTitle": "ECHOSCP", "host": "127.0.0.1", "port": port, "description": "测试节点", "services": ["store", "find"]})
+        assert created.status_code == 201, created.text
+        node = created.json()
+        ok = s.post(server.url(f"api/dicom/application-entities/{node['id']}/echo")).json()
+        assert ok["ok"] and ok["status"] == 0
+    finally:
+        scp.shutdown()
+    down = s.post(server.url(f"api/dicom/application-entities/{node['id']}/echo")).json()
+    assert not down["ok"] and "无法连接" in down["message"]
+    assert s.post(server.url("api/dicom/application-entities"), json={"aeTitle": "ECHOSCP", "host": "h", "port": 1}).status_code == 409
+    invalid = s.post(server.url("api/dicom/application-entities"), json={"aeTitle": "BAD\\AE", "host": "", "port": 70000})
+    assert invalid.status_code == 422 and {f["field"] for f in invalid.json()["error"]["fields"]} >= {"aeTitle", "host", "port"}
+    assert s.put(server.url(f"api/dicom/application-entities/{node['id']}"), json={"port": port + 1}).json()["port"] == port + 1
+    assert s.delete(server.url(f"api/dicom/application-entities/{node['id']}")).status_code == 204
+    activity = s.get(server.url("api/dicom/activity")).json()
+    assert activity["total"] > 0 and any(a["operation"] == "C-STORE" for a in activity["items"])
+    failures = s.get(server.url("api/dicom/activity?failures=true")).json()["items"]
+    assert any(a["statusHex"] == "0xA801" and "未知" in a["statusText"] for a in failures)
+    assert "items" in s.get(server.url("api/dicom/associations")).json()
+    # Anonymous and unprivileged callers are refused.
+    assert requests.get(server.url("api/dicom/activity")).status_code == 401
+
+
+def test_calling_ae_service_permissions(server, stored):
+    s = server.session()
+    created = s.post(server.url("api/dicom/application-entities"),
+                     json={"aeTitle": "VIEWONLY", "host": "127.0.0.1", "port": 1, "services": ["find"]}).json()
+    r = storescu(server, stored["ct"][:1], "-v", aet="VIEWONLY")
+    assert "Received Store Response" in r.stderr and "Success" not in r.stderr.split("Received Store Response")[1][:80]
+    assert findscu(server, "-S", ["QueryRetrieveLevel=STUDY", "StudyInstanceUID"], extra=["-aet", "VIEWONLY"]) != []
+    s.delete(server.url(f"api/dicom/application-entities/{created['id']}"))
+
+
+def test_duplicates_policy_reject_and_killed_server_keeps_every_acknowledged_object(dataset, peers):
+    data = tempfile.mkdtemp(prefix="yy-kill-")
+    srv = Server(data, "", duplicates="reject").start()
+    try:
+        first = storescu(srv, dataset["ct"][:1], "-v")
+        assert "Received Store Response (Success)" in first.stderr
+        dup = storescu(srv, dataset["ct"][:1], "-v")
+        assert "Success" not in dup.stderr.split("Received Store Response")[1][:80], "reject policy refuses the second copy"
+        # Send many objects (fresh UIDs) and kill -9 the server in the middle.
+        batch = pathlib.Path(data) / "batch"
+        batch.mkdir()
+        for n in range(60):
+            ds = pydicom.dcmread(dataset["ct"][n % len(dataset["ct"])])
+            ds.SOPInstanceUID = pydicom.uid.generate_uid()
+            ds.save_as(batch / f"{n:03d}.dcm")
+        proc = subprocess.Popen([DCMTK["storescu"], "-aet", "CT01", "-aec", "YUNYING", "-v", "127.0.0.1", str(srv.dicom),
+                                 *sorted(map(str, batch.iterdir()))], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        acknowledged = []
+        current = None
+        for line in proc.stdout:
+            m = re.search(r"Sending Store Request.*?(\d{3})\.dcm|Sending file: .*?(\d{3})\.dcm", line)
+            if m:
+                current = m.group(1) or m.group(2)
+            if "Received Store Response (Success)" in line and current is not None:
+                acknowledged.append(current)
+                if len(acknowledged) == 15:
+                    srv.proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        srv.proc.wait()
+        assert len(acknowledged) >= 15
+        srv.start()
+        for n in acknowledged:
+            uid = pydicom.dcmread(batch / f"{n}.dcm", stop_before_pixels=True).SOPInstanceUID
+            found = findscu(srv, "-S", ["QueryRetrieveLevel=IMAGE", f"SOPInstanceUID={uid}", "StudyInstanceUID", "SeriesInstanceUID"])
+            assert len(found) == 1, f"acknowledged object {n} lost after SIGKILL"
+        assert not list((pathlib.Path(data) / "archive/incoming").iterdir()), "half-received files are swept at start"
+    finally:
+        srv.stop()
+        shutil.rmtree(data, ignore_errors=True)
