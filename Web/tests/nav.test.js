@@ -20,21 +20,21 @@ test('a user without permissions still has the workbench', () => {
 });
 
 test('the system administrator sees every module in the required order', () => {
-  assert.deepEqual(ids(visibleNav(ALL)), ['home', 'registration', 'worklist', 'reports', 'consult', 'qc', 'stats', 'cloudfilm', 'archive', 'monitor', 'users', 'roles', 'dict', 'security', 'audit']);
+  assert.deepEqual(ids(visibleNav(ALL)), ['home', 'registration', 'worklist', 'reports', 'consult', 'qc', 'stats', 'cloudfilm', 'archive', 'monitor', 'users', 'roles', 'dict', 'dicom', 'security', 'audit']);
 });
 
 test('each module is guarded by the permission the mission names', () => {
   const expected = {
     home: null, registration: 'registration.manage', worklist: 'study.view', reports: 'report.write', consult: 'report.write',
     qc: 'qc.manage', stats: 'stats.view', cloudfilm: 'cloudfilm.manage', archive: 'archive.manage', monitor: 'monitor.view',
-    users: 'users.view', roles: 'roles.view', dict: 'dict.view', security: 'security.view', audit: 'audit.view',
+    users: 'users.view', roles: 'roles.view', dict: 'dict.view', dicom: ['dicom.nodes.manage', 'monitor.view'], security: 'security.view', audit: 'audit.view',
   };
-  /** @type {Record<string, string | null>} */
+  /** @type {Record<string, string | string[] | null>} */
   const actual = {};
   for (const g of NAV) for (const i of g.items) actual[i.id] = i.permission;
   assert.deepEqual(actual, expected);
   const system = NAV.find((g) => g.id === 'system');
-  assert.deepEqual(system?.items.map((i) => i.id), ['users', 'roles', 'dict', 'security', 'audit']);
+  assert.deepEqual(system?.items.map((i) => i.id), ['users', 'roles', 'dict', 'dicom', 'security', 'audit']);
 });
 
 test('an auditor sees the audit log but no user administration', () => {
@@ -42,6 +42,16 @@ test('an auditor sees the audit log but no user administration', () => {
   assert.ok(got.includes('audit'));
   assert.ok(!got.includes('users'));
   assert.ok(!got.includes('roles'));
+});
+
+test('DICOM 节点 opens with either of its permissions: node administrators and technologists (monitor.view)', () => {
+  const technologist = ['exam.perform', 'study.view', 'qc.manage', 'dict.view', 'monitor.view'];
+  assert.ok(ids(visibleNav(technologist)).includes('dicom'));
+  assert.ok(ids(visibleNav(['dicom.nodes.manage'])).includes('dicom'));
+  assert.ok(!ids(visibleNav(['registration.manage'])).includes('dicom'));
+  assert.equal(resolveRoute('/dicom/activity', technologist).status, 'ok');
+  assert.equal(resolveRoute('/dicom/nodes', ['dicom.nodes.manage']).status, 'ok');
+  assert.equal(resolveRoute('/dicom', ['registration.manage']).status, 'forbidden');
 });
 
 test('parseHash splits path, segments and query', () => {
@@ -84,4 +94,7 @@ test('hasPermission', () => {
   assert.equal(hasPermission('users.view', ['users.view']), true);
   assert.equal(hasPermission('users.view', ['users.manage']), false);
   assert.equal(hasPermission('users.view', new Set(['users.view'])), true);
+  assert.equal(hasPermission(['dicom.nodes.manage', 'monitor.view'], ['monitor.view']), true, 'a list: any one will do');
+  assert.equal(hasPermission(['dicom.nodes.manage', 'monitor.view'], ['users.view']), false);
+  assert.equal(hasPermission([], ['users.view']), false, 'an empty list opens nothing');
 });
