@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Yunying needs from Debian (and, for the test suite, PyPI), skipping what is present.
 #   scripts/install-deps.sh run    → what the server needs to build and run
-#   scripts/install-deps.sh test   → that, plus PostgreSQL, Chromium, chromedriver, TypeScript, selenium
+#   scripts/install-deps.sh test   → that, plus PostgreSQL, Chromium, chromedriver, TypeScript, DCMTK, Orthanc, selenium
 set -euo pipefail
 mode=${1:-run}
 run_pkgs=(libxlsxwriter-dev libsqlite3-dev zlib1g-dev pkg-config libcharls-dev libopenjp2-7-dev libturbojpeg0-dev libgdcm-dev curl ca-certificates)
-test_pkgs=(postgresql chromium chromium-driver node-typescript nodejs python3-pip fonts-noto-cjk dcmtk dicom3tools openjph-tools)
+test_pkgs=(postgresql chromium chromium-driver node-typescript nodejs python3-pip python3-requests fonts-noto-cjk dcmtk dicom3tools openjph-tools orthanc)
 want=("${run_pkgs[@]}")
 [ "$mode" = test ] && want+=("${test_pkgs[@]}")
 

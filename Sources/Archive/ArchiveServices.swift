@@ -15,6 +15,7 @@ public struct ArchiveServices: Sendable {
     public let worklist: WorklistStore
     public let query: ArchiveQueryService
     public let associations: AssociationRegistry
+    public let remote: RemoteQueryService
 
     public init(config: YunyingConfig, database: Database, logger: Logger = Logger(label: "yunying.archive")) {
         self.config = config
@@ -26,6 +27,7 @@ public struct ArchiveServices: Sendable {
         worklist = WorklistStore(database: database, applicationEntities: applicationEntities)
         query = ArchiveQueryService(database: database, storage: storage, aeTitle: config.aeTitle, applicationEntities: applicationEntities)
         associations = AssociationRegistry()
+        remote = RemoteQueryService(applicationEntities: applicationEntities, activity: activity)
     }
 
     /// Every DICOM service backed by the archive.

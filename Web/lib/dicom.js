@@ -121,12 +121,13 @@ export function activityStatus(t, entry, lang) {
 }
 
 /**
- * Short name of a DIMSE operation (C-STORE → 存储), or null for operations without one.
+ * Short name of a DIMSE operation (C-STORE → 存储; the live associations name messages, C-ECHO-RQ → 连接测试),
+ * or null for operations without one.
  * @param {Translate} t
  * @param {string} operation
  */
 export function operationLabel(t, operation) {
-  return lookup(t, 'dicom.op', operation);
+  return lookup(t, 'dicom.op', operation.replace(/-(RQ|RSP)$/, ''));
 }
 
 /**
@@ -187,16 +188,6 @@ export function durationText(t, ms) {
   if (hours > 0) return t('dicom.duration.hm', { h: hours, m: two(minutes) });
   if (minutes > 0) return t('dicom.duration.ms', { m: minutes, s: two(seconds) });
   return t('dicom.duration.s', { s: seconds });
-}
-
-/**
- * Whether an AE title is one the server accepts: 1–16 printable ASCII characters without backslash, after
- * trimming spaces (PS3.5).
- * @param {string} text
- */
-export function isValidAeTitle(text) {
-  const ae = text.trim();
-  return ae.length >= 1 && ae.length <= AE_TITLE_MAX && /^[\x20-\x7e]+$/.test(ae) && !ae.includes('\\');
 }
 
 /**

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   SERVICES, STATUS_KINDS, DUPLICATE_POLICIES, OPERATIONS, serviceLabel, serviceCode, summariseServices, statusTone,
   statusRowClass, activityStatus, operationLabel, directionLabel, directionHint, duplicatePolicyText, echoSummary,
-  durationText, isValidAeTitle, checkNodeForm, allowedTabs,
+  durationText, checkNodeForm, allowedTabs,
 } from '../lib/dicom.js';
 import { createTranslator, CATALOGS } from '../lib/i18n.js';
 import zhCN from '../lib/i18n/zh-CN.js';
@@ -73,6 +73,8 @@ test('operations, directions and the duplicate policy in words', () => {
   assert.equal(operationLabel(enT, 'C-FIND'), 'Query');
   assert.equal(operationLabel(zh, 'N-EVENT-REPORT'), '存储确认结果');
   assert.equal(operationLabel(zh, 'C-CANCEL'), null);
+  assert.equal(operationLabel(zh, 'C-ECHO-RQ'), '连接测试', 'message names of live associations');
+  assert.equal(operationLabel(zh, 'N-EVENT-REPORT-RSP'), '存储确认结果');
   assert.equal(directionLabel(zh, 'in'), '入站');
   assert.equal(directionLabel(zh, 'out'), '出站');
   assert.equal(directionLabel(zh, 'sideways'), 'sideways');
@@ -102,17 +104,6 @@ test('durationText', () => {
   assert.equal(durationText(enT, 125_000), '2 min 05 s');
   assert.equal(durationText(zh, -5_000), '0 秒', 'a clock a little ahead of the server does not go negative');
   assert.equal(durationText(zh, NaN), '0 秒');
-});
-
-test('isValidAeTitle follows PS3.5 as the server does', () => {
-  assert.equal(isValidAeTitle('CT01'), true);
-  assert.equal(isValidAeTitle(' STORESCP '), true, 'spaces around are trimmed');
-  assert.equal(isValidAeTitle('ABCDEFGHIJKLMNOP'), true);
-  assert.equal(isValidAeTitle('ABCDEFGHIJKLMNOPQ'), false, '17 characters');
-  assert.equal(isValidAeTitle(''), false);
-  assert.equal(isValidAeTitle('   '), false);
-  assert.equal(isValidAeTitle('CT\\01'), false, 'backslash');
-  assert.equal(isValidAeTitle('影像科'), false, 'not ASCII');
 });
 
 test('checkNodeForm: required fields and a whole-number port; the rest is for the server', () => {

@@ -450,7 +450,7 @@ function operationCell(operation) {
 function activityTab(ctx) {
   const { api } = ctx;
   const lang = getLanguage();
-  const ae = h('input', { class: 'input input-narrow mono', name: 'ae', value: ctx.query.get('ae') || '', placeholder: t('dicom.act.aePlaceholder'), testid: 'activity-ae', 'aria-label': t('dicom.act.aePlaceholder'), spellcheck: 'false' });
+  const ae = h('input', { class: 'input input-ae mono', name: 'ae', value: ctx.query.get('ae') || '', placeholder: t('dicom.act.aePlaceholder'), testid: 'activity-ae', 'aria-label': t('dicom.act.aePlaceholder'), spellcheck: 'false' });
   const failures = h('input', { type: 'checkbox', checked: ctx.query.get('failures') === 'true', testid: 'activity-failures' });
 
   /** @type {{ae: string, failures: boolean}} */
@@ -461,8 +461,8 @@ function activityTab(ctx) {
     const s = activityStatus(t, r, lang);
     return h(
       'span',
-      { class: 'stack-cell' },
-      h('span', null, badge(s.main, s.tone, { title: t('dicom.act.statusCode', { code: s.code }), testid: 'activity-status' })),
+      { class: `status-cell status-${s.tone}`, title: t('dicom.act.statusCode', { code: s.code }), testid: 'activity-status' },
+      h('span', { class: 'status-main' }, icon(s.tone === 'green' ? 'checkCircle' : s.tone === 'red' || s.tone === 'orange' ? 'alert' : 'info'), h('span', null, s.main)),
       h('span', { class: 'sub mono' }, s.code),
     );
   };
@@ -476,9 +476,18 @@ function activityTab(ctx) {
       title: t('dicom.act.nodes'),
       render: (r) => h('span', { class: 'stack-cell' }, h('span', { class: 'ae-pair' }, h('code', { class: 'ae' }, r.callingAETitle), h('span', { class: 'arrow' }, '→'), h('code', { class: 'ae' }, r.calledAETitle)), h('span', { class: 'sub mono' }, r.peerHost)),
     },
-    { title: t('dicom.act.sopClass'), render: (r) => h('span', { class: 'clip sop', title: r.sopClassUID || '' }, r.sopClassName || r.sopClassUID || '') },
-    { title: t('dicom.act.result'), render: resultCell },
-    { title: t('dicom.act.detail'), render: (r) => h('span', { class: 'clip', title: r.detail || '' }, r.detail || '') },
+    { title: t('dicom.act.result'), render: resultCell, className: 'result-col' },
+    {
+      // The SOP class, and under it what the server noted (the image's UID, "0 matches", why it failed).
+      title: t('dicom.act.sopDetail'),
+      render: (r) =>
+        h(
+          'span',
+          { class: 'stack-cell sop-cell' },
+          h('span', { class: 'clip sop', title: r.sopClassUID || '' }, r.sopClassName || r.sopClassUID || ''),
+          r.detail ? h('span', { class: 'sub clip detail', title: r.detail }, r.detail) : null,
+        ),
+    },
   ];
   const table = dataTable({
     columns,

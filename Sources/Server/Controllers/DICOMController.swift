@@ -67,6 +67,21 @@ enum DICOMController {
             context.auditNote.set(detail: result.ok ? "C-ECHO 成功" : result.message)
             return JSONResponse(result)
         }
+        r.post("api/dicom/application-entities/:id/query", .permission(.studyView), audit: "dicom.remote.query", object: "application_entity") {
+            request, context in
+            let input = try await request.json(RemoteQueryService.StudyQuery.self, context: context)
+            let studies = try await archive.remote.findStudies(on: try context.intParameter("id"), input)
+            context.auditNote.set(
+                patientID: input.patientId, detail: "查询远程节点：\(studies.count) 个检查" + (input.patientName.map { "，姓名 \($0)" } ?? ""))
+            return JSONResponse(["items": studies])
+        }
+        r.post("api/dicom/application-entities/:id/retrieve", .permission(.studyView), audit: "dicom.remote.retrieve", object: "application_entity") {
+            request, context in
+            let input = try await request.json(RemoteQueryService.RetrieveRequest.self, context: context)
+            let outcome = try await archive.remote.retrieve(from: try context.intParameter("id"), input)
+            context.auditNote.set(detail: "获取检查 \(input.studyInstanceUID ?? "")：\(outcome.message)")
+            return JSONResponse(outcome)
+        }
         r.get("api/dicom/associations", .permission(.monitorView)) { _, _ in
             let items = archive.associations.all.map {
                 Association(id: $0.info.id, callingAETitle: $0.info.callingAETitle, calledAETitle: $0.info.calledAETitle, peerHost: $0.info.peerHost,
