@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -50,6 +51,8 @@ public struct DICOMListener: Service {
     public let artimSeconds: Double
     /// How long an established association may stay silent.
     public let idleSeconds: Double
+    /// DICOM TLS (PS3.15 B.1): when set, every connection on this port starts with a TLS handshake.
+    public let tls: NIOSSLContext?
     let logger: Logger
     let active = Counter()
 
@@ -59,7 +62,8 @@ public struct DICOMListener: Service {
     }
 
     public init(host: String, port: Int, policy: AcceptorPolicy, services: DIMSEServiceProvider? = nil, registry: AssociationRegistry = AssociationRegistry(),
-                maxAssociations: Int = 64, artimSeconds: Double = 30, idleSeconds: Double = 300, logger: Logger) {
+                maxAssociations: Int = 64, artimSeconds: Double = 30, idleSeconds: Double = 300, tls: NIOSSLContext? = nil, logger: Logger) {
+        self.tls = tls
         self.host = host
         self.port = port
         self.services = services ?? DIMSEServiceProvider(aeTitle: policy.aeTitle, logger: logger)
@@ -74,13 +78,17 @@ public struct DICOMListener: Service {
     }
 
     public func run() async throws {
+        let tls = tls
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { channel in
-                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
             }
-        logger.info("DICOM listener \(policy.aeTitle) on \(host):\(port)")
+        logger.info("DICOM listener \(policy.aeTitle) on \(host):\(port)\(tls == nil ? "" : " (TLS)")")
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { inbound in
@@ -205,5 +213,16 @@ public struct DICOMListener: Service {
         } catch {
             logger.debug("association with \(peerHost) ended: \(error)")
         }
+    }
+}
+
+extension DICOMListener {
+    /// A server TLS context from PEM certificate (chain) and private key files, TLS 1.2 or later (PS3.15 B.9 profile).
+    public static func tlsContext(certificateFile: String, keyFile: String) throws -> NIOSSLContext {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem)))
+        configuration.minimumTLSVersion = .tlsv12
+        return try NIOSSLContext(configuration: configuration)
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import DICOMCommands
 import DICOMNetwork
+import NIOSSL
+import ServiceLifecycle
 import Foundation
 import Logging
 import Platform
@@ -105,17 +107,26 @@ struct Serve: AsyncParsableCommand {
         let config = try options.load()
         let logger = makeLogger(config)
         let database = try await prepare(config, logger: logger)
-        let services = AppServices(config: config, database: database)
-        try await services.archive.prepare()
-        let dicom = DICOMListener(
-            host: config.httpHost, port: config.dicomPort, policy: services.archive.acceptorPolicy(),
-            services: services.archive.serviceProvider(logger: logger), registry: services.archive.associations,
-            maxAssociations: config.dicomMaxAssociations, logger: logger)
-        let app = buildApplication(services: services, extraServices: [dicom], logger: logger)
-        logger.info("Yunying listening on http://\(config.httpHost):\(config.httpPort)/")
         do {
+            let services = AppServices(config: config, database: database)
+            try await services.archive.prepare()
+            // The TLS context first: a bad certificate or key stops the start with a clear message.
+            let tls = try config.dicomTLSPort.map { _ in
+                try DICOMListener.tlsContext(certificateFile: config.dicomTLSCertificate ?? "", keyFile: config.dicomTLSKey ?? "")
+            }
+            func listener(port: Int, tls: NIOSSLContext?) -> DICOMListener {
+                DICOMListener(
+                    host: config.httpHost, port: port, policy: services.archive.acceptorPolicy(),
+                    services: services.archive.serviceProvider(logger: logger), registry: services.archive.associations,
+                    maxAssociations: config.dicomMaxAssociations, tls: tls, logger: logger)
+            }
+            var listeners: [any Service] = [listener(port: config.dicomPort, tls: nil)]
+            if let port = config.dicomTLSPort, let tls { listeners.append(listener(port: port, tls: tls)) }
+            let app = buildApplication(services: services, extraServices: listeners, logger: logger)
+            logger.info("Yunying listening on http://\(config.httpHost):\(config.httpPort)/")
             try await app.runService()
         } catch {
+            logger.critical("\(error)")
             await database.close()
             throw error
         }

@@ -494,3 +494,30 @@ def test_duplicates_policy_reject_and_killed_server_keeps_every_acknowledged_obj
     finally:
         srv.stop()
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_dicom_tls(dataset, tmp_path):
+    """DICOM TLS (PS3.15 B.1): a second port behind TLS; DCMTK verifies our certificate and stores over it."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not installed")
+    key, cert = tmp_path / "server.key", tmp_path / "server.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2",
+                    "-subj", "/CN=localhost"], check=True, capture_output=True)
+    data = tempfile.mkdtemp(prefix="yy-tls-")
+    srv = Server(data, "")
+    tls_port = free_port()
+    srv.env.update(YUNYING_DICOM_TLS_PORT=str(tls_port), YUNYING_DICOM_TLS_CERT=str(cert), YUNYING_DICOM_TLS_KEY=str(key))
+    srv.start()
+    try:
+        wait_port(tls_port)
+        tls = ["+tls", str(key), str(cert), "+cf", str(cert)]
+        echo = subprocess.run([DCMTK["echoscu"], "-aet", "CT01", "-aec", "YUNYING", *tls, "127.0.0.1", str(tls_port)], capture_output=True, text=True)
+        assert echo.returncode == 0, echo.stderr
+        store = subprocess.run([DCMTK["storescu"], "-aet", "CT01", "-aec", "YUNYING", "-v", *tls, "127.0.0.1", str(tls_port), str(dataset["ct"][0])],
+                               capture_output=True, text=True)
+        assert "Received Store Response (Success)" in store.stderr, store.stderr
+        plain = subprocess.run([DCMTK["echoscu"], "-aet", "CT01", "-aec", "YUNYING", "127.0.0.1", str(tls_port)], capture_output=True, text=True)
+        assert plain.returncode != 0, "a plain association is not accepted on the TLS port"
+    finally:
+        srv.stop()
+        shutil.rmtree(data, ignore_errors=True)

@@ -24,6 +24,10 @@ public struct YunyingConfig: Sendable {
     public var dicomDuplicates: String
     /// Concurrent DICOM associations accepted; more are rejected with "local limit exceeded".
     public var dicomMaxAssociations: Int
+    /// DICOM TLS: a second port that speaks TLS, with the server certificate and key (PEM files).
+    public var dicomTLSPort: Int?
+    public var dicomTLSCertificate: String?
+    public var dicomTLSKey: String?
 
     public struct DICOMPeer: Sendable, Equatable {
         public var aeTitle: String
@@ -60,6 +64,9 @@ public struct YunyingConfig: Sendable {
         ("YUNYING_DICOM_ACCEPT_ANY", "true", "Accept associations from unknown calling AE titles (set false in production)"),
         ("YUNYING_DICOM_DUPLICATES", "keep-first", "A second object with an archived SOP Instance UID: keep-first, replace or reject"),
         ("YUNYING_DICOM_MAX_ASSOCIATIONS", "64", "Concurrent DICOM associations; more are rejected (local limit exceeded)"),
+        ("YUNYING_DICOM_TLS_PORT", "(off)", "DICOM TLS port (e.g. 2762); needs the certificate and key below"),
+        ("YUNYING_DICOM_TLS_CERT", "(none)", "PEM certificate (chain) for DICOM TLS"),
+        ("YUNYING_DICOM_TLS_KEY", "(none)", "PEM private key for DICOM TLS"),
     ]
 
     public init(
@@ -137,6 +144,12 @@ public struct YunyingConfig: Sendable {
             dicomAcceptAnyAE: !["0", "false", "no"].contains(values["YUNYING_DICOM_ACCEPT_ANY"]?.lowercased() ?? ""),
             dicomDuplicates: nonEmpty("YUNYING_DICOM_DUPLICATES") ?? "keep-first",
             dicomMaxAssociations: try int("YUNYING_DICOM_MAX_ASSOCIATIONS", 64))
+        dicomTLSPort = nonEmpty("YUNYING_DICOM_TLS_PORT") == nil ? nil : try int("YUNYING_DICOM_TLS_PORT", 2762)
+        dicomTLSCertificate = nonEmpty("YUNYING_DICOM_TLS_CERT")
+        dicomTLSKey = nonEmpty("YUNYING_DICOM_TLS_KEY")
+        if dicomTLSPort != nil, dicomTLSCertificate == nil || dicomTLSKey == nil {
+            throw ConfigError.invalid("YUNYING_DICOM_TLS_PORT", "needs YUNYING_DICOM_TLS_CERT and YUNYING_DICOM_TLS_KEY")
+        }
         guard ["keep-first", "replace", "reject"].contains(dicomDuplicates) else {
             throw ConfigError.invalid("YUNYING_DICOM_DUPLICATES", dicomDuplicates)
         }
