@@ -13,7 +13,7 @@ import {
 } from '../lib/dicom.js';
 import {
   pageHeader, button, badge, dataTable, pager, pagedList, field, formModal, confirmDialog, toast, toastError,
-  showProblems, errorText,
+  showProblems, errorText, emptyState,
 } from '../components/ui.js';
 
 /** @typedef {import('../types/models').ViewContext} ViewContext */
@@ -40,9 +40,14 @@ const address = (n) => `${n.host}:${n.port}`;
  */
 export async function renderDicom(main, ctx) {
   const tabs = allowedTabs(ctx.can);
+  if (tabs.length === 0) {
+    // The route already needs one of the two permissions; this only guards against a redirect loop.
+    replace(main, pageHeader(t('dicom.pageTitle'), null), h('div', { class: 'card' }, emptyState({ icon: 'lock', title: t('status.forbidden.title') })));
+    return;
+  }
   const tab = /** @type {'nodes' | 'associations' | 'activity'} */ (ctx.params[0]);
   if (!tabs.includes(tab)) {
-    ctx.replaceRoute(`/dicom/${tabs[0] || 'associations'}`);
+    ctx.replaceRoute(`/dicom/${tabs[0]}`);
     return;
   }
 
@@ -65,7 +70,9 @@ export async function renderDicom(main, ctx) {
   );
 
   const view = tab === 'nodes' ? nodesTab(ctx) : tab === 'associations' ? associationsTab(ctx) : activityTab(ctx);
-  replace(main, pageHeader(t('dicom.pageTitle'), t('desc.dicom'), view.actions), local, tabBar, h('div', { class: 'card card-tabbed', testid: `dicom-panel-${tab}` }, view.body));
+  // Without 节点管理 the page only watches; its description says so.
+  const description = tabs.includes('nodes') ? t('desc.dicom') : t('dicom.descMonitor');
+  replace(main, pageHeader(t('dicom.pageTitle'), description, view.actions), local, tabBar, h('div', { class: 'card card-tabbed', testid: `dicom-panel-${tab}` }, view.body));
   view.start();
 }
 

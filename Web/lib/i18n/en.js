@@ -468,6 +468,7 @@ const messages = {
 
   // DICOM nodes
   'dicom.pageTitle': 'DICOM nodes',
+  'dicom.descMonitor': 'Live associations and the transfer log of our DICOM service, for finding out why a device cannot send or query.',
   'dicom.tab.nodes': 'Nodes',
   'dicom.tab.associations': 'Live associations',
   'dicom.tab.activity': 'Transfer log',

@@ -480,6 +480,7 @@ const messages = {
 
   // DICOM 节点
   'dicom.pageTitle': 'DICOM 节点',
+  'dicom.descMonitor': '查看本机 DICOM 服务的当前连接和传输记录，排查设备传图、查询失败等问题。',
   'dicom.tab.nodes': '节点管理',
   'dicom.tab.associations': '当前连接',
   'dicom.tab.activity': '传输记录',
