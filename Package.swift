@@ -96,11 +96,14 @@ let package = Package(
         .testTarget(name: "DICOMTests", dependencies: ["DICOM"]),
         .testTarget(name: "DICOMNetworkTests", dependencies: ["DICOMNetwork", "DICOM"]),
         .testTarget(name: "DICOMImagingTests", dependencies: ["DICOMImaging", "DICOM"]),
-        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "DICOM", "DICOMNetwork", "Platform"]),
+        .target(
+            name: "TestSupport", dependencies: ["Platform", .product(name: "PostgresKit", package: "postgres-kit")],
+            path: "Tests/Support"),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "DICOM", "DICOMNetwork", "Platform", "TestSupport"]),
         .testTarget(
             name: "PlatformTests",
             dependencies: [
-                "Platform", "Spreadsheet",
+                "Platform", "Spreadsheet", "TestSupport",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
             ]),

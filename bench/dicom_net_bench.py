@@ -30,20 +30,10 @@ import numpy as np  # noqa: E402
 import pydicom  # noqa: E402
 from pydicom.uid import generate_uid  # noqa: E402
 
-from orthanc import Orthanc, free_port  # noqa: E402
+from netutil import free_port, wait_port  # noqa: E402
+from orthanc import Orthanc  # noqa: E402
 
 STORESCU, FINDSCU, MOVESCU, STORESCP = "/usr/bin/storescu", "/usr/bin/findscu", "/usr/bin/movescu", "/usr/bin/storescp"
-
-
-def wait_port(port):
-    import socket
-    for _ in range(300):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"port {port} not listening")
 
 
 def make_series(out, slices):

@@ -26,7 +26,7 @@ public struct AcceptorPolicy: Sendable {
     public init(aeTitle: String, acceptAnyCallingAE: Bool = true, knownCallingAETitles: Set<String> = [],
                 abstractSyntaxes: Set<String> = [verificationSOPClass], storageSOPClasses: Set<String> = [],
                 transferSyntaxes: [String] = nativeSyntaxes,
-                storageTransferSyntaxes: Set<String> = Set(TransferSyntax.known.map(\.uid)),
+                storageTransferSyntaxes: Set<String> = Set(TransferSyntax.known.map(\.uid)).union(UIDDictionary.transferSyntaxes),
                 maxPDULength: UInt32 = 262_144) {
         self.aeTitle = aeTitle
         self.acceptAnyCallingAE = acceptAnyCallingAE

@@ -122,6 +122,16 @@ public enum DICOMClient {
         }
     }
 
+    /// Streams incoming C-STORE data sets (C-GET sub-operations) into Part 10 files in `folder`.
+    public static func fileSink(in folder: URL, callingAETitle: String) -> @Sendable (DIMSEMessage, AcceptedContext) throws -> DatasetSink? {
+        { message, context in
+            guard message.field == .cStoreRQ, let sop = message.affectedSOPInstanceUID else { return nil }
+            return try PartTenFileSink(url: folder.appendingPathComponent(UUID().uuidString.lowercased() + ".dcm"),
+                                       sopClassUID: message.affectedSOPClassUID ?? "", sopInstanceUID: sop,
+                                       transferSyntax: context.transferSyntax, sourceAETitle: callingAETitle)
+        }
+    }
+
     /// Presentation contexts for sending objects of the given SOP classes and syntaxes: for each pair, one context
     /// with the stored syntax alone (so the peer can keep it) and one with the native syntaxes as a fallback.
     public static func storageContexts(for items: [(sopClassUID: String, transferSyntax: String)]) -> [PresentationContextRQ] {
@@ -215,27 +225,9 @@ public final class ClientAssociation: Sendable {
         return response.status ?? DIMSEStatus.processingFailure
     }
 
-    /// Sends one stored object. Uses a context that accepted the object's syntax; otherwise one with a native syntax,
-    /// transcoding (decompressing) the object for it.
-    public func store(_ item: RetrieveItem, moveOriginator: (aeTitle: String, messageID: Int)? = nil, asSCP: Bool? = nil) async throws -> UInt16 {
-        guard let ctx = connection.context(for: item.sopClassUID, syntax: item.transferSyntax, requestorIsSCP: asSCP) else {
-            throw DIMSEError.noContext(UIDDictionary.name(for: item.sopClassUID))
-        }
-        let payload: DIMSEPayload
-        if ctx.transferSyntax == item.transferSyntax {
-            payload = .file(item.file)
-        } else {
-            payload = .bytes(try Self.transcoded(item, to: ctx.transferSyntax))
-        }
-        let request = DIMSEMessage.request(.cStoreRQ, messageID: connection.nextMessageID(), contextID: ctx.id, sopClass: item.sopClassUID,
-                                           payload: payload) { ds in
-            ds.set(CommandTag.affectedSOPInstanceUID, .UI, string: item.sopInstanceUID)
-            if let origin = moveOriginator {
-                ds.set(CommandTag.moveOriginatorAETitle, .AE, string: origin.aeTitle)
-                ds.set(CommandTag.moveOriginatorMessageID, .US, ints: [origin.messageID])
-            }
-        }
-        return try await connection.requestFinal(request).status ?? DIMSEStatus.processingFailure
+    /// Sends one stored object (see `DIMSEConnection.store`).
+    public func store(_ item: RetrieveItem, moveOriginator: (aeTitle: String, messageID: Int)? = nil) async throws -> UInt16 {
+        try await connection.store(item, requestorIsSCP: nil, moveOriginator: moveOriginator)
     }
 
     /// The object's data set in another syntax, for a peer that did not accept the stored one.
@@ -261,6 +253,31 @@ public final class ClientAssociation: Sendable {
             }
         }
         return (matches, status)
+    }
+
+    /// Storage Commitment request (push model, N-ACTION type 1). The result arrives later as an N-EVENT-REPORT: on
+    /// this association through the `incoming` handler, or on a new association to our listener.
+    public func requestStorageCommitment(_ references: [(sopClassUID: String, sopInstanceUID: String)]) async throws
+        -> (transactionUID: String, status: UInt16)
+    {
+        guard let ctx = connection.context(for: SOPClass.storageCommitmentPush) else { throw DIMSEError.noContext("Storage Commitment") }
+        let transaction = UIDGenerator.make()
+        var request = DataSet()
+        request.set(Tag(0x0008, 0x1195), .UI, string: transaction)
+        let items = references.map { ref -> DataSet in
+            var item = DataSet()
+            item.set(Tag(0x0008, 0x1150), .UI, string: ref.sopClassUID)
+            item.set(Tag(0x0008, 0x1155), .UI, string: ref.sopInstanceUID)
+            return item
+        }
+        request.set(Element(tag: Tag(0x0008, 0x1199), vr: .SQ, value: .sequence(items)))
+        let message = DIMSEMessage.request(.nActionRQ, messageID: connection.nextMessageID(), contextID: ctx.id, sopClass: SOPClass.storageCommitmentPush,
+                                           payload: .bytes(DICOMWriter.encode(request, syntax: TransferSyntax.forUID(ctx.transferSyntax)))) { ds in
+            ds.set(CommandTag.requestedSOPInstanceUID, .UI, string: SOPClass.storageCommitmentPushInstance)
+            ds.set(CommandTag.actionTypeID, .US, ints: [1])
+        }
+        let response = try await connection.requestFinal(message)
+        return (transaction, response.status ?? DIMSEStatus.processingFailure)
     }
 
     /// Sub-operation counts of a C-MOVE or C-GET.

@@ -226,7 +226,7 @@ public enum DIMSEStatus {
         case 0x0211: "对方不支持该操作"
         case 0x0106, 0x0120, 0x0105, 0x0117: "数据缺少必需字段或字段取值无效"
         case 0x0110: "对方处理失败"
-        case 0x0124: "无权限：对方拒绝了本节点的请求"
+        case 0x0124: "无权限：该节点未被授权使用此服务"
         default: "失败（状态码 0x\(String(status, radix: 16, uppercase: true))）"
         }
     }

@@ -65,7 +65,7 @@ struct RetrieveOperation {
                 return try await final(DIMSEStatus.moveOutOfResourcesSubOps, counts, comment: "\(destination.aeTitle): \(error.chineseText)")
             }
         } else {
-            counts = try await send(items, counts: counts) { item in try await connection.store(item) }
+            counts = try await send(items, counts: counts) { item in try await connection.store(item, requestorIsSCP: true) }
         }
         if counts.remaining > 0 { return try await final(DIMSEStatus.cancel, counts) }
         try await final(counts.failed + counts.warning > 0 ? DIMSEStatus.subOperationsWarning : DIMSEStatus.success, counts)
@@ -129,19 +129,21 @@ struct RetrieveOperation {
 }
 
 extension DIMSEConnection {
-    /// A C-STORE sub-operation of a C-GET, on this association (the requestor accepted the SCP role).
-    func store(_ item: RetrieveItem) async throws -> UInt16 {
-        guard let ctx = context(for: item.sopClassUID, syntax: item.transferSyntax, requestorIsSCP: true) else {
+    /// A C-STORE of one stored object on this association: on a context that accepted the object's syntax when there
+    /// is one, otherwise on one with a native syntax, transcoding (decompressing) the object for it.
+    /// `requestorIsSCP: true` picks the contexts of a C-GET requestor (it receives our sub-operations).
+    func store(_ item: RetrieveItem, requestorIsSCP: Bool?, moveOriginator: (aeTitle: String, messageID: Int)? = nil) async throws -> UInt16 {
+        guard let ctx = context(for: item.sopClassUID, syntax: item.transferSyntax, requestorIsSCP: requestorIsSCP) else {
             throw DIMSEError.noContext(UIDDictionary.name(for: item.sopClassUID))
         }
-        let payload: DIMSEPayload
-        if ctx.transferSyntax == item.transferSyntax {
-            payload = .file(item.file)
-        } else {
-            payload = .bytes(try ClientAssociation.transcoded(item, to: ctx.transferSyntax))
-        }
-        let message = DIMSEMessage.request(.cStoreRQ, messageID: nextMessageID(), contextID: ctx.id, sopClass: item.sopClassUID, payload: payload) {
-            $0.set(CommandTag.affectedSOPInstanceUID, .UI, string: item.sopInstanceUID)
+        let payload: DIMSEPayload =
+            ctx.transferSyntax == item.transferSyntax ? .file(item.file) : .bytes(try ClientAssociation.transcoded(item, to: ctx.transferSyntax))
+        let message = DIMSEMessage.request(.cStoreRQ, messageID: nextMessageID(), contextID: ctx.id, sopClass: item.sopClassUID, payload: payload) { ds in
+            ds.set(CommandTag.affectedSOPInstanceUID, .UI, string: item.sopInstanceUID)
+            if let origin = moveOriginator {
+                ds.set(CommandTag.moveOriginatorAETitle, .AE, string: origin.aeTitle)
+                ds.set(CommandTag.moveOriginatorMessageID, .US, ints: [origin.messageID])
+            }
         }
         return try await requestFinal(message).status ?? DIMSEStatus.processingFailure
     }

@@ -30,7 +30,8 @@ public struct DIMSEServiceProvider: Sendable {
         }
         if worklist != nil { out.insert(SOPClass.modalityWorklistFind) }
         if mpps != nil { out.insert(SOPClass.mpps) }
-        if commitment != nil { out.insert(SOPClass.storageCommitmentPush) }
+        // Storage commitment as SCP, and as SCU receiving reports for the commitments we request.
+        out.insert(SOPClass.storageCommitmentPush)
         return out
     }
 
@@ -46,6 +47,7 @@ public struct DIMSEServiceProvider: Sendable {
         switch message.field {
         case .cEchoRQ:
             try await connection.send(.response(to: message, status: DIMSEStatus.success))
+            await record(association, "in", "C-ECHO", SOPClass.verification, DIMSEStatus.success, "")
         case .cStoreRQ where storage != nil:
             try await store(message, association: association, connection: connection)
         case .cFindRQ where message.affectedSOPClassUID == SOPClass.modalityWorklistFind && worklist != nil:
@@ -64,6 +66,8 @@ public struct DIMSEServiceProvider: Sendable {
             try await performedProcedureStep(message, context: context, association: association, connection: connection)
         case .nActionRQ where commitment != nil:
             try await storageCommitment(message, context: context, association: association, connection: connection)
+        case .nEventReportRQ where message.affectedSOPClassUID == SOPClass.storageCommitmentPush:
+            try await commitmentReport(message, context: context, association: association, connection: connection)
         default:
             try await refuse(message, connection)
         }
@@ -136,16 +140,13 @@ public struct DIMSEServiceProvider: Sendable {
                 await record(association, "in", "C-FIND", sopClass, DIMSEStatus.cancel, "cancelled after \(sent) matches")
                 return
             }
-            let status = identifierHasUnsupportedKeys(identifier) ? DIMSEStatus.pendingWarning : DIMSEStatus.pending
-            try await connection.send(.response(to: message, status: status, dataset: DICOMWriter.encode(result, syntax: syntax)))
+            // Every key of the identifier is answered (empty when unknown), so pending is never "with warning" (0xFF01).
+            try await connection.send(.response(to: message, status: DIMSEStatus.pending, dataset: DICOMWriter.encode(result, syntax: syntax)))
             sent += 1
         }
         try await connection.send(.response(to: message, status: DIMSEStatus.success))
         await record(association, "in", "C-FIND", sopClass, DIMSEStatus.success, "\(sent) matches")
     }
-
-    /// Optional keys we do not support would give 0xFF01; every key we receive is answered (empty when unknown).
-    func identifierHasUnsupportedKeys(_ identifier: DataSet) -> Bool { false }
 
     // MARK: MPPS
 
@@ -175,6 +176,19 @@ public struct DIMSEServiceProvider: Sendable {
     }
 
     // MARK: Storage commitment (push model)
+
+    /// A report for a commitment we requested as SCU, arriving on a new association: acknowledged and logged.
+    func commitmentReport(_ message: DIMSEMessage, context: AcceptedContext?, association: AssociationInfo, connection: DIMSEConnection) async throws {
+        let syntax = TransferSyntax.forUID(context?.transferSyntax ?? TransferSyntax.implicitVRLittleEndian.uid)
+        let report = (try? DICOMReader.readDataSet(message.dataset ?? Data(), syntax: syntax)) ?? DataSet()
+        let committed = report.sequence(Tag(0x0008, 0x1199))?.count ?? 0
+        let failed = report.sequence(Tag(0x0008, 0x1198))?.count ?? 0
+        try await connection.send(.response(to: message, status: DIMSEStatus.success) { ds in
+            if let type = message.command.int(CommandTag.eventTypeID) { ds.set(CommandTag.eventTypeID, .US, ints: [type]) }
+        })
+        await record(association, "in", "N-EVENT-REPORT", SOPClass.storageCommitmentPush, failed == 0 ? 0 : DIMSEStatus.subOperationsWarning,
+                     "commitment \(report.string(Tag(0x0008, 0x1195)) ?? "?"): \(committed) committed, \(failed) failed")
+    }
 
     func storageCommitment(_ message: DIMSEMessage, context: AcceptedContext?, association: AssociationInfo, connection: DIMSEConnection)
         async throws

@@ -2,6 +2,7 @@ import DICOM
 import DICOMNetwork
 import Foundation
 import Platform
+import TestSupport
 import Testing
 
 @testable import Archive
@@ -14,10 +15,9 @@ struct IngestTests {
         let storage: LocalFileStorage
         let entities: ApplicationEntityService
 
-        static func make() async throws -> Fixture {
+        static func make(_ database: Database) async throws -> Fixture {
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("yy-archive-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            let database = try await Database.openSQLite(path: root.appendingPathComponent("db.sqlite").path)
             try await Migrations.run(on: database)
             let storage = LocalFileStorage(root: root.appendingPathComponent("archive"))
             return Fixture(root: root, database: database, storage: storage, entities: ApplicationEntityService(database: database, localAETitle: "YUNYING"))
@@ -52,9 +52,13 @@ struct IngestTests {
 
     let info = AssociationInfo(callingAETitle: "CT01", calledAETitle: "YUNYING", peerHost: "127.0.0.1")
 
-    @Test("stored objects are indexed and found by Chinese name, date range and level; duplicates follow the policy")
-    func ingestAndQuery() async throws {
-        let f = try await Fixture.make()
+    @Test("stored objects are indexed and found by Chinese name, date range and level; duplicates follow the policy",
+          arguments: TestEngine.available)
+    func ingestAndQuery(engine: TestEngine) async throws {
+        try await withDatabase(engine, seed: false) { try await ingestAndQuery(try await Fixture.make($0)) }
+    }
+
+    func ingestAndQuery(_ f: Fixture) async throws {
         let ingest = f.ingest()
         let first = try await ingest.ingest(try f.incoming(sop: "1.2.826.1.1.1.1"), source: IngestSource(route: "dicom", aeTitle: "CT01"))
         #expect(first.outcome == .stored)
@@ -126,12 +130,14 @@ struct IngestTests {
         move.set(.seriesInstanceUID, .UI, string: "1.2.826.1.1.1")
         let items = try await f.query.instances(model: .studyRoot, identifier: move, association: info)
         #expect(items.count == 2 && items.allSatisfy { FileManager.default.fileExists(atPath: $0.file.path) })
-        await f.database.close()
     }
 
     @Test("objects without their place in the hierarchy, or not matching the C-STORE command, are refused with the DICOM status")
     func refusals() async throws {
-        let f = try await Fixture.make()
+        try await withDatabase(.sqlite, seed: false) { try await refusals(try await Fixture.make($0)) }
+    }
+
+    func refusals(_ f: Fixture) async throws {
         let url = try f.storage.incomingFile()
         try Data("not dicom at all, just text".utf8).write(to: url)
         await #expect(throws: IngestError.self) { try await f.ingest().ingest(url, source: IngestSource(route: "dicom")) }
@@ -142,6 +148,5 @@ struct IngestTests {
         } catch let error as IngestError {
             #expect(error.status == 0xA900)
         }
-        await f.database.close()
     }
 }

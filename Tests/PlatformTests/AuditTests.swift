@@ -1,6 +1,7 @@
 import Foundation
 import Platform
 import SQLKit
+import TestSupport
 import Testing
 
 @Suite("Audit trail")

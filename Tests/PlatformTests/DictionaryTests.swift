@@ -1,6 +1,7 @@
 import Foundation
 import Platform
 import Spreadsheet
+import TestSupport
 import Testing
 
 @Suite("Dictionaries")

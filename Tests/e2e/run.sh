@@ -9,7 +9,10 @@ bin=${YUNYING_BIN:-$top/.build/debug/yunying}
 
 data=$(mktemp -d)
 port=${YUNYING_E2E_PORT:-18089}
-export YUNYING_DATA_DIR=$data YUNYING_HTTP_PORT=$port YUNYING_WEB_DIR=$top/Web
+# Its own DICOM port too, so that a server already running on the default 11112 does not get in the way
+# (test_dicom_nodes.py reads the port from /api/dicom/status and sends C-FIND / C-MOVE to it).
+dicom_port=${YUNYING_E2E_DICOM_PORT:-11189}
+export YUNYING_DATA_DIR=$data YUNYING_HTTP_PORT=$port YUNYING_DICOM_PORT=$dicom_port YUNYING_WEB_DIR=$top/Web
 # The bootstrap password must pass the default policy (and must not contain the user name "admin").
 export YUNYING_ADMIN_PASSWORD=${YUNYING_E2E_ADMIN_PASSWORD:-E2e#Yunying2026}
 export YUNYING_E2E_ADMIN_PASSWORD=$YUNYING_ADMIN_PASSWORD

@@ -2,18 +2,12 @@
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
+
+from netutil import free_port, wait_port
 
 ORTHANC = "/usr/sbin/Orthanc"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Orthanc:
@@ -37,14 +31,8 @@ class Orthanc:
     def start(self):
         self.log = open(os.path.join(self.dir, "orthanc.log"), "w")
         self.proc = subprocess.Popen([ORTHANC, self.config], stdout=self.log, stderr=self.log)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.dicom), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("Orthanc did not start: " + open(os.path.join(self.dir, "orthanc.log")).read()[-2000:])
+        wait_port(self.dicom)
+        return self
 
     def stop(self):
         if self.proc:

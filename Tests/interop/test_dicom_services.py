@@ -5,21 +5,19 @@ the test starts, getscu) and pynetdicom (as SCU for store/find/move/get/MPPS/sto
 SCU side: C-ECHO from the admin API, MOVE sub-operations with transcoding, storage commitment reports).
 The killed-server test sends objects, SIGKILLs the server, restarts it, and checks every acknowledged object.
 """
-import json
 import os
 import pathlib
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import threading
 import time
 
 import pytest
 
 import synthetic
+from netutil import free_port, wait_port
 
 pydicom = pytest.importorskip("pydicom")
 pynetdicom = pytest.importorskip("pynetdicom")
@@ -33,23 +31,6 @@ ADMIN_PASSWORD = "Net#Yunying2026"
 DEMO_PASSWORD = "Demo#2026pwA"
 
 pytestmark = pytest.mark.skipif(not all(os.path.exists(p) for p in DCMTK.values()), reason="DCMTK not installed")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"port {port} not listening")
 
 
 class Server:
@@ -107,8 +88,33 @@ def dataset():
         ds = pydicom.dcmread(path)  # a new identity, so the archive files it as a new object
         ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = pydicom.uid.generate_uid()
         ds.save_as(path)
-    yield {"root": out, "files": files, "ct": ct, "compressed": {k: (flag, path) for k, (_, flag, path) in made.items()}}
+    compressed = {k: (flag, path) for k, (_, flag, path) in made.items()}
+    compressed["mpeg4-bd"] = ("-xl", video(comp / "video.dcm", ct[0]))
+    yield {"root": out, "files": files, "ct": ct, "compressed": compressed}
     shutil.rmtree(out, ignore_errors=True)
+
+
+def video(path, template):
+    """An ultrasound cine in MPEG-4 AVC BD (in the CT's study): the archive keeps video syntaxes as received."""
+    from pydicom.encaps import encapsulate
+    ds = pydicom.dcmread(template, stop_before_pixels=True)
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.3.1"
+    ds.SOPInstanceUID = pydicom.uid.generate_uid()
+    ds.Modality = "US"
+    ds.SeriesInstanceUID = pydicom.uid.generate_uid()
+    ds.Rows, ds.Columns, ds.NumberOfFrames = 64, 64, 10
+    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.PlanarConfiguration = 3, "YBR_PARTIAL_420", 0
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    for keyword in ("RescaleIntercept", "RescaleSlope", "WindowCenter", "WindowWidth"):
+        if keyword in ds:
+            delattr(ds, keyword)
+    ds.PixelData = encapsulate([bytes([0, 0, 0, 1, 0x67]) + bytes(range(256)) * 8])
+    ds["PixelData"].VR = "OB"
+    ds.file_meta = pydicom.dataset.FileMetaDataset()
+    ds.file_meta.MediaStorageSOPClassUID, ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPClassUID, ds.SOPInstanceUID
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.103"
+    ds.save_as(path, enforce_file_format=True)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -518,6 +524,34 @@ def test_dicom_tls(dataset, tmp_path):
         assert "Received Store Response (Success)" in store.stderr, store.stderr
         plain = subprocess.run([DCMTK["echoscu"], "-aet", "CT01", "-aec", "YUNYING", "127.0.0.1", str(tls_port)], capture_output=True, text=True)
         assert plain.returncode != 0, "a plain association is not accepted on the TLS port"
+    finally:
+        srv.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def test_association_limit_and_concurrent_stores(dataset):
+    """Associations beyond YUNYING_DICOM_MAX_ASSOCIATIONS are rejected (transient, local limit exceeded); the ones
+    inside the limit store concurrently."""
+    from pynetdicom.sop_class import CTImageStorage
+    data = tempfile.mkdtemp(prefix="yy-limit-")
+    srv = Server(data, "")
+    srv.env["YUNYING_DICOM_MAX_ASSOCIATIONS"] = "2"
+    srv.start()
+    try:
+        ae = pynetdicom.AE(ae_title="CT01")
+        ae.add_requested_context(CTImageStorage)
+        first = ae.associate("127.0.0.1", srv.dicom, ae_title="YUNYING")
+        second = ae.associate("127.0.0.1", srv.dicom, ae_title="YUNYING")
+        third = ae.associate("127.0.0.1", srv.dicom, ae_title="YUNYING")
+        assert first.is_established and second.is_established
+        assert third.is_rejected
+        for assoc, path in ((first, dataset["ct"][0]), (second, dataset["ct"][1])):
+            assert assoc.send_c_store(pydicom.dcmread(path)).Status == 0x0000
+        first.release()
+        second.release()
+        again = ae.associate("127.0.0.1", srv.dicom, ae_title="YUNYING")
+        assert again.is_established, "slots free up when associations end"
+        again.release()
     finally:
         srv.stop()
         shutil.rmtree(data, ignore_errors=True)

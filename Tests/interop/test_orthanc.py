@@ -12,7 +12,8 @@ pydicom = pytest.importorskip("pydicom")
 requests = pytest.importorskip("requests")
 
 import synthetic
-from orthanc import ORTHANC, Orthanc, free_port
+from netutil import free_port
+from orthanc import ORTHANC, Orthanc
 from test_dicom_services import ADMIN_PASSWORD, DCMTK, Server, storescu
 
 pytestmark = pytest.mark.skipif(not os.path.exists(ORTHANC) or not os.path.exists(DCMTK["storescu"]), reason="Orthanc or DCMTK not installed")

@@ -182,9 +182,9 @@ function nodesTab(ctx) {
 
   /** @param {ApplicationEntity} n */
   const activeCell = (n) => {
-    const box = h('input', { type: 'checkbox', role: 'switch', checked: n.active, testid: 'node-active', 'aria-label': t('dicom.node.activeSwitch', { ae: n.aeTitle }) });
+    const box = h('input', { type: 'checkbox', role: 'switch', checked: n.active, testid: 'node-active-input', 'aria-label': t('dicom.node.activeSwitch', { ae: n.aeTitle }) });
     box.addEventListener('change', () => toggleActive(n, box));
-    return h('label', { class: 'toggle' }, box, h('span', { class: 'toggle-track', 'aria-hidden': 'true' }), h('span', { class: 'toggle-text' }, n.active ? t('status.active') : t('status.inactive')));
+    return h('label', { class: 'toggle', testid: 'node-active' }, box, h('span', { class: 'toggle-track', 'aria-hidden': 'true' }), h('span', { class: 'toggle-text' }, n.active ? t('status.active') : t('status.inactive')));
   };
 
   /** @type {import('../components/ui.js').Column<ApplicationEntity>[]} */

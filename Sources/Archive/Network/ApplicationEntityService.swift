@@ -228,29 +228,4 @@ public final class ApplicationEntityService: Sendable {
         }
         try await reload()
     }
-
-    /// C-ECHO to a known AE, for the "test connection" button: the answer in words a technician understands.
-    public func echo(_ id: Int) async throws -> EchoResult {
-        let entry = try await get(id)
-        let peer = RemoteAE(aeTitle: entry.aeTitle, host: entry.host, port: entry.port)
-        let started = ContinuousClock.now
-        func elapsed() -> Int { Int((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000) }
-        var options = DICOMClient.Options()
-        options.connectTimeout = .seconds(5)
-        options.responseTimeout = .seconds(10)
-        do {
-            let contexts = [PresentationContextRQ(id: 1, abstractSyntax: SOPClass.verification, transferSyntaxes: AcceptorPolicy.nativeSyntaxes)]
-            let status = try await DICOMClient.withAssociation(to: peer, callingAETitle: localAETitle, contexts: contexts, options: options) {
-                try await $0.echo()
-            }
-            let ok = status == 0
-            return EchoResult(ok: ok, status: Int(status), milliseconds: elapsed(),
-                              message: ok ? "连接正常（C-ECHO 成功）" : DIMSEStatus.chineseText(status),
-                              messageEn: ok ? "Connection OK (C-ECHO succeeded)" : String(format: "C-ECHO status 0x%04X", status))
-        } catch let error as DIMSEError {
-            return EchoResult(ok: false, status: nil, milliseconds: elapsed(), message: error.chineseText, messageEn: error.description)
-        } catch {
-            return EchoResult(ok: false, status: nil, milliseconds: elapsed(), message: "连接失败", messageEn: "\(error)")
-        }
-    }
 }

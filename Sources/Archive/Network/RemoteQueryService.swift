@@ -3,7 +3,8 @@ import DICOMNetwork
 import Foundation
 import Platform
 
-/// "Query remote PACS" (VIEW-01): C-FIND at study level against a known AE, and C-MOVE of a study or series from
+/// Talking to a known remote AE as SCU: the C-ECHO test of the admin page, and "query remote PACS" (VIEW-01): C-FIND
+/// at study level against a known AE, and C-MOVE of a study or series from
 /// it to us, so the images land in our archive and open in the viewer.
 public struct RemoteQueryService: Sendable {
     let applicationEntities: ApplicationEntityService
@@ -150,6 +151,36 @@ public struct RemoteQueryService: Sendable {
             await activity.record(DIMSEActivity(association: info, direction: "out", operation: "C-MOVE", sopClassUID: SOPClass.studyRootMove,
                                                 status: DIMSEStatus.processingFailure, detail: error.description))
             throw DomainError(status: 502, code: "dicom_peer_error", zh: error.chineseText, en: error.description)
+        }
+    }
+
+    /// C-ECHO to a known AE, for the "test connection" button: the answer in words a technician understands.
+    public func echo(_ id: Int) async throws -> EchoResult {
+        let entry = try await applicationEntities.get(id)
+        let peer = RemoteAE(aeTitle: entry.aeTitle, host: entry.host, port: entry.port)
+        let info = AssociationInfo(callingAETitle: applicationEntities.localAETitle, calledAETitle: peer.aeTitle, peerHost: peer.host)
+        let started = ContinuousClock.now
+        func elapsed() -> Int { Int((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000) }
+        var options = DICOMClient.Options()
+        options.connectTimeout = .seconds(5)
+        options.responseTimeout = .seconds(10)
+        do {
+            let contexts = [PresentationContextRQ(id: 1, abstractSyntax: SOPClass.verification, transferSyntaxes: AcceptorPolicy.nativeSyntaxes)]
+            let status = try await DICOMClient.withAssociation(to: peer, callingAETitle: applicationEntities.localAETitle, contexts: contexts, options: options) {
+                try await $0.echo()
+            }
+            let ok = status == 0
+            await activity.record(DIMSEActivity(association: info, direction: "out", operation: "C-ECHO", sopClassUID: SOPClass.verification,
+                                                status: status, detail: "测试连接"))
+            return EchoResult(ok: ok, status: Int(status), milliseconds: elapsed(),
+                              message: ok ? "连接正常（C-ECHO 成功）" : DIMSEStatus.chineseText(status),
+                              messageEn: ok ? "Connection OK (C-ECHO succeeded)" : String(format: "C-ECHO status 0x%04X", status))
+        } catch let error as DIMSEError {
+            await activity.record(DIMSEActivity(association: info, direction: "out", operation: "C-ECHO", sopClassUID: SOPClass.verification,
+                                                status: DIMSEStatus.processingFailure, detail: "测试连接：\(error.chineseText)"))
+            return EchoResult(ok: false, status: nil, milliseconds: elapsed(), message: error.chineseText, messageEn: error.description)
+        } catch {
+            return EchoResult(ok: false, status: nil, milliseconds: elapsed(), message: "连接失败", messageEn: "\(error)")
         }
     }
 }

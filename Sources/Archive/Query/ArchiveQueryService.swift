@@ -101,7 +101,7 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
         if level == .patient {
             select.append("(SELECT COUNT(*) FROM studies x WHERE x.patient_pk = p.id) AS n_studies")
             select.append("(SELECT COUNT(*) FROM series y JOIN studies x ON x.id = y.study_pk WHERE x.patient_pk = p.id) AS n_series")
-            select.append("(SELECT COALESCE(SUM(x.num_instances), 0) FROM studies x WHERE x.patient_pk = p.id) AS n_instances")
+            select.append("(SELECT CAST(COALESCE(SUM(x.num_instances), 0) AS BIGINT) FROM studies x WHERE x.patient_pk = p.id) AS n_instances")
         }
         let from: String =
             switch level {

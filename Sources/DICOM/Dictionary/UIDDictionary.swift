@@ -34,4 +34,8 @@ public enum UIDDictionary {
             entry.kind == "SOP Class" && entry.name.contains("Storage") && !entry.name.contains("Storage Commitment")
                 && entry.keyword != "MediaStorageDirectoryStorage"
         }.map(\.uid))
+
+    /// Every transfer syntax in the standard, current and retired (video, JPIP and old JPEG processes included): an
+    /// archive stores them as received even where it cannot decode the pixels.
+    public static let transferSyntaxes: Set<String> = Set(entries.values.filter { $0.kind == "Transfer Syntax" }.map(\.uid))
 }

@@ -63,7 +63,7 @@ enum DICOMController {
         }
         r.post("api/dicom/application-entities/:id/echo", .permission(.dicomNodesManage), audit: "dicom.echo", object: "application_entity") {
             _, context in
-            let result = try await archive.applicationEntities.echo(try context.intParameter("id"))
+            let result = try await archive.remote.echo(try context.intParameter("id"))
             context.auditNote.set(detail: result.ok ? "C-ECHO 成功" : result.message)
             return JSONResponse(result)
         }

@@ -4,19 +4,21 @@ import Platform
 import PostgresKit
 import Testing
 
+/// Shared by the test targets that touch the database.
+///
 /// The engines every repository test runs on: SQLite always, PostgreSQL when `YUNYING_TEST_POSTGRES_URL`
 /// names a server (CI starts a throwaway cluster and sets it).
-enum TestEngine: String, CaseIterable, CustomTestStringConvertible, Sendable {
+public enum TestEngine: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite, postgres
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 
-    static var available: [TestEngine] {
+    public static var available: [TestEngine] {
         ProcessInfo.processInfo.environment["YUNYING_TEST_POSTGRES_URL"] == nil ? [.sqlite] : [.sqlite, .postgres]
     }
 }
 
 /// A fresh, migrated database for one test; PostgreSQL gets a database of its own, dropped afterwards.
-func withDatabase<T: Sendable>(_ engine: TestEngine, seed: Bool = true, _ body: (Database) async throws -> T) async throws -> T {
+public func withDatabase<T: Sendable>(_ engine: TestEngine, seed: Bool = true, _ body: (Database) async throws -> T) async throws -> T {
     setenv("YUNYING_BCRYPT_COST", "4", 1)
     switch engine {
     case .sqlite:
@@ -53,12 +55,4 @@ func withDatabase<T: Sendable>(_ engine: TestEngine, seed: Bool = true, _ body: 
             throw error
         }
     }
-}
-
-/// A controllable clock for session-expiry tests.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current = Date()
-    func now() -> Date { lock.withLock { current } }
-    func advance(_ seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
