@@ -77,12 +77,16 @@ public final class DIMSEConnection: Sendable {
         }
     }
 
+    /// Writes `data` as P-DATA-TF PDUs of at most `limit` value bytes. Small PDUs (a peer may ask for 16 KB) are
+    /// gathered into one buffer of up to 256 KB per socket write, so a large object costs a few event-loop hops, not one
+    /// per PDU.
     private func write(_ data: Data, contextID: UInt8, isCommand: Bool, limit: Int) async throws {
+        let batch = 256 * 1024
+        var buffer = channel.allocator.buffer(capacity: min(data.count + 12, batch + limit + 12))
         var start = data.startIndex
         repeat {
             let end = min(data.endIndex, start + limit)
             let count = end - start
-            var buffer = channel.allocator.buffer(capacity: count + 12)
             buffer.writeInteger(UInt8(0x04))
             buffer.writeInteger(UInt8(0))
             buffer.writeInteger(UInt32(count + 6))
@@ -90,8 +94,11 @@ public final class DIMSEConnection: Sendable {
             buffer.writeInteger(contextID)
             buffer.writeInteger(UInt8((isCommand ? 1 : 0) | (end == data.endIndex ? 2 : 0)))
             data[start..<end].withUnsafeBytes { _ = buffer.writeBytes($0) }
-            try await output.write(buffer)
             start = end
+            if buffer.readableBytes >= batch || start == data.endIndex {
+                try await output.write(buffer)
+                buffer = channel.allocator.buffer(capacity: min(data.endIndex - start + 12, batch + limit + 12))
+            }
         } while start < data.endIndex
     }
 

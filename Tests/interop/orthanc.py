@@ -30,7 +30,9 @@ class Orthanc:
 
     def start(self):
         self.log = open(os.path.join(self.dir, "orthanc.log"), "w")
-        self.proc = subprocess.Popen([ORTHANC, self.config], stdout=self.log, stderr=self.log)
+        # DCMTK (inside Orthanc) leaves Nagle on unless TCP_NODELAY is set: each response would wait for a delayed ACK.
+        env = dict(os.environ, TCP_NODELAY="1")
+        self.proc = subprocess.Popen([ORTHANC, self.config], stdout=self.log, stderr=self.log, env=env)
         wait_port(self.dicom)
         return self
 
