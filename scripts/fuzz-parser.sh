@@ -28,8 +28,9 @@ swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name DICOM -emit-mo
     -emit-library -static -o "$out/libDICOM.a" -I Sources/CDICOMZlib Sources/DICOM/*.swift Sources/DICOM/Dictionary/*.swift
 swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name DICOMNetwork -I "$out" -I Sources/CDICOMZlib -L "$out" -lDICOM \
     Sources/DICOMNetwork/PDU.swift Sources/DICOMNetwork/PDUCodec.swift Sources/DICOMNetwork/DIMSE.swift \
-    Sources/DICOMNetwork/Association.swift Sources/DICOMNetwork/Verification.swift Fuzz/PDUFuzz.swift \
+    Sources/DICOMNetwork/Association.swift Sources/DICOMNetwork/UpperLayer.swift Sources/DICOMNetwork/MessageAssembler.swift Fuzz/PDUFuzz.swift \
     -lz -o "$out/fuzz-pdu" 2>&1 | grep -v "Cannot export local symbol" || true
 pducorpus="$out/pdu-corpus"
 mkdir -p "$pducorpus"
+test -x "$out/fuzz-pdu" || { echo "the PDU fuzz target did not build"; exit 1; }
 "$out/fuzz-pdu" -max_total_time="$seconds" -max_len=8192 -rss_limit_mb=2048 -artifact_prefix=Fuzz/crashes/ "$pducorpus" 2>&1 | tail -n 3

@@ -44,11 +44,12 @@ public struct ArchiveServices: Sendable {
         return provider
     }
 
-    /// Who may associate and with what: every standard storage SOP class, the services above, known AEs from the
+    /// Who may associate and with what: every standard storage SOP class and the configured private ones, the services above, known AEs from the
     /// database and the configuration.
     public func acceptorPolicy() -> AcceptorPolicy {
         var policy = AcceptorPolicy(aeTitle: config.aeTitle, acceptAnyCallingAE: config.dicomAcceptAnyAE,
-                                    knownCallingAETitles: Set(config.dicomPeers.map(\.aeTitle)), storageSOPClasses: UIDDictionary.storageSOPClasses)
+                                    knownCallingAETitles: Set(config.dicomPeers.map(\.aeTitle)),
+                                    storageSOPClasses: UIDDictionary.storageSOPClasses.union(config.dicomPrivateSOPClasses))
         let entities = applicationEntities
         policy.isKnownCallingAE = { entities.isKnown($0) }
         return policy

@@ -119,6 +119,12 @@ public struct AssociationAcceptor: Sendable {
         return abort(reason: 1)
     }
 
+    /// The TCP connection ended without A-RELEASE or A-ABORT: drop any half-received object.
+    public mutating func transportClosed() {
+        machine.close()
+        assembler.abandon()
+    }
+
     public mutating func artimExpired() -> AssociationOutput {
         _ = machine.transition(.artimExpired)
         assembler.abandon()

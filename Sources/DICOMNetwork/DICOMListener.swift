@@ -159,6 +159,7 @@ public struct DICOMListener: Service {
                     }
                 }
                 defer {
+                    acceptor.withLock { $0.transportClosed() }
                     worker.cancel()
                     dimse.closed()
                     if let id = info.withLock({ $0?.id }) { registry.close(id) }

@@ -10,6 +10,7 @@ import pathlib
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -529,13 +530,15 @@ def test_dicom_tls(dataset, tmp_path):
         shutil.rmtree(data, ignore_errors=True)
 
 
-def test_association_limit_and_concurrent_stores(dataset):
+def test_association_limit_and_private_sop_classes(dataset, server):
     """Associations beyond YUNYING_DICOM_MAX_ASSOCIATIONS are rejected (transient, local limit exceeded); the ones
-    inside the limit store concurrently."""
+    inside the limit store concurrently. A configured private storage SOP class is accepted; unconfigured, it is not."""
     from pynetdicom.sop_class import CTImageStorage
+    private = "1.2.826.0.1.3680043.9.7777.1.1"
     data = tempfile.mkdtemp(prefix="yy-limit-")
     srv = Server(data, "")
     srv.env["YUNYING_DICOM_MAX_ASSOCIATIONS"] = "2"
+    srv.env["YUNYING_DICOM_PRIVATE_SOP_CLASSES"] = private
     srv.start()
     try:
         ae = pynetdicom.AE(ae_title="CT01")
@@ -549,9 +552,68 @@ def test_association_limit_and_concurrent_stores(dataset):
             assert assoc.send_c_store(pydicom.dcmread(path)).Status == 0x0000
         first.release()
         second.release()
+        vendor = pydicom.dcmread(dataset["ct"][2])
+        vendor.SOPClassUID = vendor.file_meta.MediaStorageSOPClassUID = private
+        vendor.SOPInstanceUID = vendor.file_meta.MediaStorageSOPInstanceUID = pydicom.uid.generate_uid()
+        ae.add_requested_context(private)
         again = ae.associate("127.0.0.1", srv.dicom, ae_title="YUNYING")
         assert again.is_established, "slots free up when associations end"
+        assert again.send_c_store(vendor).Status == 0x0000
         again.release()
+        elsewhere = ae.associate("127.0.0.1", server.dicom, ae_title="YUNYING")
+        assert private in {cx.abstract_syntax for cx in elsewhere.rejected_contexts}, "not configured there"
+        elsewhere.release()
     finally:
         srv.stop()
         shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.mark.parametrize("ending", ["abort", "drop"])
+def test_peer_that_stops_mid_object_leaves_nothing(server, dataset, ending):
+    """A C-STORE whose data set never completes (A-ABORT, or the TCP connection just closes) is neither indexed
+    nor left on disk."""
+    import struct
+
+    def pdu(kind, body):
+        return struct.pack(">BBI", kind, 0, len(body)) + body
+
+    def item(kind, body):
+        return struct.pack(">BBH", kind, 0, len(body)) + body
+
+    def ae(title):
+        return title.encode().ljust(16)
+
+    sop_class, syntax = b"1.2.840.10008.5.1.4.1.1.2", b"1.2.840.10008.1.2.1"
+    context = item(0x20, bytes([1, 0, 0, 0]) + item(0x30, sop_class) + item(0x40, syntax))
+    user = item(0x50, item(0x51, struct.pack(">I", 16384)) + item(0x52, b"1.2.3.4"))
+    rq = pdu(0x01, struct.pack(">HH", 1, 0) + ae("YUNYING") + ae("BREAKER") + bytes(32) + item(0x10, b"1.2.840.10008.3.1.1.1") + context + user)
+    uid = pydicom.uid.generate_uid()
+    command = pydicom.Dataset()
+    command.AffectedSOPClassUID = sop_class.decode()
+    command.CommandField = 0x0001
+    command.MessageID = 1
+    command.Priority = 0
+    command.CommandDataSetType = 0x0001
+    command.AffectedSOPInstanceUID = uid
+    from pydicom.filebase import DicomBytesIO
+    buf = DicomBytesIO()
+    buf.is_little_endian, buf.is_implicit_VR = True, True
+    pydicom.filewriter.write_dataset(buf, command)
+    body = buf.getvalue()
+    group = struct.pack("<HHI", 0, 0, 4) + struct.pack("<I", len(body))
+    cmd_pdv = struct.pack(">I", len(group + body) + 2) + bytes([1, 0x03]) + group + body
+    half = open(dataset["ct"][0], "rb").read()[400:8400]
+    data_pdv = struct.pack(">I", len(half) + 2) + bytes([1, 0x00]) + half  # not last
+    with socket.create_connection(("127.0.0.1", server.dicom)) as s:
+        s.sendall(rq)
+        assert s.recv(1)[0] == 0x02, "association accepted"
+        time.sleep(0.1)
+        s.recv(65536)
+        s.sendall(pdu(0x04, cmd_pdv) + pdu(0x04, data_pdv))
+        time.sleep(0.3)
+        if ending == "abort":
+            s.sendall(pdu(0x07, bytes([0, 0, 0, 0])))
+    time.sleep(0.5)
+    assert findscu(server, "-S", ["QueryRetrieveLevel=IMAGE", f"SOPInstanceUID={uid}"]) == []
+    incoming = pathlib.Path(server.data) / "archive" / "incoming"
+    assert not list(incoming.iterdir()), f"half-received file left behind after {ending}"

@@ -28,6 +28,8 @@ public struct YunyingConfig: Sendable {
     public var dicomTLSPort: Int?
     public var dicomTLSCertificate: String?
     public var dicomTLSKey: String?
+    /// Storage SOP classes to accept beyond the standard ones (vendors' private classes).
+    public var dicomPrivateSOPClasses: [String] = []
 
     public struct DICOMPeer: Sendable, Equatable {
         public var aeTitle: String
@@ -67,6 +69,7 @@ public struct YunyingConfig: Sendable {
         ("YUNYING_DICOM_TLS_PORT", "(off)", "DICOM TLS port (e.g. 2762); needs the certificate and key below"),
         ("YUNYING_DICOM_TLS_CERT", "(none)", "PEM certificate (chain) for DICOM TLS"),
         ("YUNYING_DICOM_TLS_KEY", "(none)", "PEM private key for DICOM TLS"),
+        ("YUNYING_DICOM_PRIVATE_SOP_CLASSES", "(none)", "Private storage SOP class UIDs to accept as well, comma-separated"),
     ]
 
     public init(
@@ -147,6 +150,11 @@ public struct YunyingConfig: Sendable {
         dicomTLSPort = nonEmpty("YUNYING_DICOM_TLS_PORT") == nil ? nil : try int("YUNYING_DICOM_TLS_PORT", 2762)
         dicomTLSCertificate = nonEmpty("YUNYING_DICOM_TLS_CERT")
         dicomTLSKey = nonEmpty("YUNYING_DICOM_TLS_KEY")
+        dicomPrivateSOPClasses = (nonEmpty("YUNYING_DICOM_PRIVATE_SOP_CLASSES") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for uid in dicomPrivateSOPClasses where uid.count > 64 || uid.contains(where: { !$0.isNumber && $0 != "." }) {
+            throw ConfigError.invalid("YUNYING_DICOM_PRIVATE_SOP_CLASSES", uid)
+        }
         if dicomTLSPort != nil, dicomTLSCertificate == nil || dicomTLSKey == nil {
             throw ConfigError.invalid("YUNYING_DICOM_TLS_PORT", "needs YUNYING_DICOM_TLS_CERT and YUNYING_DICOM_TLS_KEY")
         }
