@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "yunying",
             dependencies: [
-                "Server", "Platform", "DICOMCommands", "DICOMNetwork",
+                "Server", "Platform", "DICOMCommands", "DICOMNetwork", "Archive",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Platform",
+                "Server", "Platform", "Archive",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]),
     ]

@@ -58,6 +58,7 @@ public struct ArchiveServices: Sendable {
     /// Start-up: file the configured peers, load the AE cache, drop half-received files from before a crash.
     public func prepare() async throws {
         try await applicationEntities.seed(config.dicomPeers)
+        try storage.prepareLayout()
         storage.sweepIncoming()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Archive
 import DICOMCommands
 import DICOMNetwork
 import NIOSSL

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Platform
 import SQLKit
+import Synchronization
 
 /// What to do when an object arrives whose SOP Instance UID is already archived. Never a second copy.
 public enum DuplicatePolicy: String, Sendable, CaseIterable {
@@ -54,6 +55,8 @@ public struct IngestService: Sendable {
     public let storage: any StorageBackend
     public let duplicates: DuplicatePolicy
     let logger: Logger
+    let commits: GroupCommit
+    let seriesCache = SeriesCache()
 
     public init(database: Database, storage: any StorageBackend, duplicates: DuplicatePolicy = .keepFirst,
                 logger: Logger = Logger(label: "yunying.ingest")) {
@@ -61,6 +64,7 @@ public struct IngestService: Sendable {
         self.storage = storage
         self.duplicates = duplicates
         self.logger = logger
+        commits = GroupCommit(database: database)
     }
 
     /// Archives a complete Part 10 file from the storage's incoming area (it is moved, or removed on failure).
@@ -70,8 +74,10 @@ public struct IngestService: Sendable {
         var committed = false
         defer { if !committed { try? FileManager.default.removeItem(at: file) } }
         let parsed: DICOMFile
+        let mapped: Data
         do {
-            parsed = try DICOMFile.read(contentsOf: file)
+            mapped = try Data(contentsOf: file, options: .alwaysMapped)  // one mapping for parsing and the checksum
+            parsed = try DICOMReader.read(mapped)
         } catch {
             throw IngestError.unreadable("\(error)")
         }
@@ -98,7 +104,6 @@ public struct IngestService: Sendable {
                 break
             }
         }
-        let mapped = try Data(contentsOf: file, options: .alwaysMapped)
         let checksum = SHA256.hash(data: mapped).map { String(format: "%02x", $0) }.joined()
         let size = mapped.count
         let key = existing ?? LocalFileStorage.key(forSOPInstanceUID: record.sopInstanceUID)
@@ -113,10 +118,35 @@ public struct IngestService: Sendable {
                             seriesUID: record.seriesUID)
     }
 
-    /// Files the record in one transaction: patient, study, series, instance, then the study's counters.
+    /// Files the record. An instance of a series the index already holds (the common case: slice 2…n of a series)
+    /// takes the short path: insert the instance and bump the counters, three statements. The first instance of a
+    /// series, a new SOP class in the study, or a replacement takes the full path: patient, study, series, instance,
+    /// counters recomputed. The series cache only learns from committed transactions.
     func index(_ r: IndexRecord, key: String, size: Int, checksum: String, syntax: String, source: IngestSource, replace: Bool) async throws {
         let now = Timestamp.string()
-        try await database.write { sql in
+        if !replace, let known = seriesCache.lookup(r.seriesUID), known.sopClasses.contains(r.sopClassUID) {
+            try await commits.run { sql in
+                guard
+                    try await sql.raw("""
+                        INSERT INTO instances (series_pk, sop_uid, sop_class_uid, instance_number, transfer_syntax, storage_path, size_bytes,
+                          sha256, source_ae, received_at, created_at, updated_at)
+                        VALUES (\(bind: known.seriesPK), \(bind: r.sopInstanceUID), \(bind: r.sopClassUID), \(bind: r.instanceNumber), \(bind: syntax),
+                                \(bind: key), \(bind: size), \(bind: checksum), \(bind: source.aeTitle), \(bind: now), \(bind: now), \(bind: now))
+                        ON CONFLICT (sop_uid) DO NOTHING RETURNING id
+                        """).first() != nil
+                else { return }  // a concurrent copy won (keep-first): nothing to count
+                try await sql.raw("""
+                    UPDATE series SET num_instances = num_instances + 1, updated_at = \(bind: now) WHERE id = \(bind: known.seriesPK)
+                    """).run()
+                try await sql.raw("""
+                    UPDATE studies SET num_instances = num_instances + 1, size_bytes = size_bytes + \(bind: size),
+                      last_received_at = \(bind: now), updated_at = \(bind: now)
+                    WHERE id = \(bind: known.studyPK)
+                    """).run()
+            }
+            return
+        }
+        let learned = try await commits.run { sql -> SeriesCache.Entry in
             try await sql.raw("""
                 INSERT INTO patients (patient_id, issuer, name, name_search, birth_date, sex, created_at, updated_at)
                 VALUES (\(bind: r.patientID), \(bind: r.issuer), \(bind: r.patientName), \(bind: QueryMatcher.nameSearchKey(r.patientName)),
@@ -158,11 +188,15 @@ public struct IngestService: Sendable {
                     ON CONFLICT (sop_uid) DO NOTHING
                     """).run()
             }
-            try await Self.refreshCounters(studyPK: studyPK, seriesPK: seriesPK, now: now, sql: sql)
+            let classes = try await Self.refreshCounters(studyPK: studyPK, seriesPK: seriesPK, now: now, sql: sql)
+            return SeriesCache.Entry(studyPK: studyPK, seriesPK: seriesPK, sopClasses: Set(classes))
         }
+        seriesCache.remember(r.seriesUID, learned)
     }
 
-    static func refreshCounters(studyPK: Int, seriesPK: Int, now: String, sql: any SQLDatabase) async throws {
+    /// Recomputes a series' and its study's counters, modalities and SOP classes; returns the study's SOP classes.
+    @discardableResult
+    static func refreshCounters(studyPK: Int, seriesPK: Int, now: String, sql: any SQLDatabase) async throws -> [String] {
         try await sql.raw("""
             UPDATE series SET num_instances = (SELECT COUNT(*) FROM instances WHERE series_pk = \(bind: seriesPK)), updated_at = \(bind: now)
             WHERE id = \(bind: seriesPK)
@@ -182,5 +216,31 @@ public struct IngestService: Sendable {
               last_received_at = \(bind: now), updated_at = \(bind: now)
             WHERE id = \(bind: studyPK)
             """).run()
+        return classes
     }
+}
+
+/// Series the index holds, with their study and the study's SOP classes, so further instances take the short path.
+/// Bounded; cleared when full. Entries come only from committed transactions.
+final class SeriesCache: Sendable {
+    struct Entry: Sendable {
+        let studyPK: Int
+        let seriesPK: Int
+        let sopClasses: Set<String>
+    }
+
+    let entries = Mutex<[String: Entry]>([:])
+    let capacity = 4096
+
+    func lookup(_ seriesUID: String) -> Entry? { entries.withLock { $0[seriesUID] } }
+
+    func remember(_ seriesUID: String, _ entry: Entry) {
+        entries.withLock {
+            if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
+            $0[seriesUID] = entry
+        }
+    }
+
+    /// For operations that move or delete series (patient merge, deletion): forget everything.
+    func clear() { entries.withLock { $0.removeAll() } }
 }

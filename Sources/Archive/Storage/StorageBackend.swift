@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 
 /// Where object bytes live. Keys are relative paths chosen by the archive; readers get a local file URL.
 public protocol StorageBackend: Sendable {
@@ -12,10 +13,13 @@ public protocol StorageBackend: Sendable {
     func remove(_ key: String) throws
 }
 
-/// Files under `<data>/archive`. Keys spread objects over 65,536 directories (`ab/cd/…`) so no directory grows
-/// large; a key is derived from the SOP Instance UID, so the same object always lands in the same place.
+/// Files under `<data>/archive`. Keys spread objects over 4,096 directories (`objects/abc/…`): ten million objects
+/// make 2,500 files per directory, and a new archive does not pay a mkdir per object. A key is derived from the SOP
+/// Instance UID, so the same object always lands in the same place.
 public struct LocalFileStorage: StorageBackend {
     public let root: URL
+    /// Directories known to exist, so committing does not ask the file system every time.
+    let made = KnownDirectories()
     var incoming: URL { root.appendingPathComponent("incoming", isDirectory: true) }
 
     public init(root: URL) {
@@ -24,7 +28,7 @@ public struct LocalFileStorage: StorageBackend {
 
     public static func key(forSOPInstanceUID uid: String) -> String {
         let hex = SHA256.hash(data: Data(uid.utf8)).map { String(format: "%02x", $0) }.joined()
-        return "objects/\(hex.prefix(2))/\(hex.dropFirst(2).prefix(2))/\(hex.prefix(32)).dcm"
+        return "objects/\(hex.prefix(3))/\(hex.prefix(32)).dcm"
     }
 
     public func incomingFile() throws -> URL {
@@ -37,7 +41,10 @@ public struct LocalFileStorage: StorageBackend {
     public func commit(_ file: URL, key: String) throws {
         let target = root.appendingPathComponent(key)
         let directory = target.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        if !made.contains(directory.path) {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            made.insert(directory.path)
+        }
         guard rename(file.path, target.path) == 0 else {
             throw ArchiveError.storage("cannot move \(file.lastPathComponent) to \(key): \(String(cString: strerror(errno)))")
         }
@@ -57,6 +64,19 @@ public struct LocalFileStorage: StorageBackend {
         try FileManager.default.removeItem(at: try url(for: key))
     }
 
+    /// Creates the 4,096 object directories once (a marker file remembers), so storing never waits on mkdir.
+    public func prepareLayout() throws {
+        let objects = root.appendingPathComponent("objects", isDirectory: true)
+        let marker = objects.appendingPathComponent(".layout-4096")
+        if FileManager.default.fileExists(atPath: marker.path) { return }
+        for n in 0..<4096 {
+            let directory = objects.appendingPathComponent(String(format: "%03x", n), isDirectory: true)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            made.insert(directory.path)
+        }
+        FileManager.default.createFile(atPath: marker.path, contents: Data())
+    }
+
     /// Incoming files left by a crash before they were committed: nothing was acknowledged for them.
     public func sweepIncoming() {
         let files = (try? FileManager.default.contentsOfDirectory(at: incoming, includingPropertiesForKeys: nil)) ?? []
@@ -74,4 +94,10 @@ public enum ArchiveError: Error, Sendable, CustomStringConvertible {
         case .invalid(let s): s
         }
     }
+}
+
+final class KnownDirectories: Sendable {
+    let paths = Mutex<Set<String>>([])
+    func contains(_ path: String) -> Bool { paths.withLock { $0.contains(path) } }
+    func insert(_ path: String) { _ = paths.withLock { $0.insert(path) } }
 }
