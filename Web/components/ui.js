@@ -1,5 +1,5 @@
 // Shared UI pieces: toasts, modal dialogs, confirm, popover menus, form fields with inline errors,
-// data tables with empty/loading/error states, and the pager.
+// the search toolbar, data tables with empty/loading/error states, and the pager.
 import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
 import { t } from '../lib/i18n.js';
@@ -562,6 +562,47 @@ export function filePicker(o) {
 }
 
 // ---------------------------------------------------------------- tables and paging
+
+/**
+ * @typedef {object} SearchToolbarOptions
+ * @property {HTMLInputElement} [query] the free-text search box, shown first with a magnifier; 重置 empties it
+ * @property {Child} [filters] further filter controls after it (selects, switches …)
+ * @property {() => void} onSearch run the search: Enter in a field, 查询, and after 重置
+ * @property {() => void} [onReset] put `filters` back to "all" (重置 then searches again)
+ * @property {string} queryTestid data-testid of the 查询 button
+ * @property {boolean} [wrap] the filters take the free width and wrap (a long row of filters)
+ */
+
+/**
+ * The search form above a paged table: filters on the left, 查询 / 重置 on the right.
+ * @param {SearchToolbarOptions} o
+ */
+export function searchToolbar(o) {
+  const { query } = o;
+  return h(
+    'form',
+    {
+      class: ['toolbar', o.wrap ? 'toolbar-wrap' : ''],
+      onsubmit: (/** @type {Event} */ e) => {
+        e.preventDefault();
+        o.onSearch();
+      },
+    },
+    h('div', { class: 'toolbar-filters' }, query ? h('span', { class: 'input-icon' }, icon('search'), query) : null, o.filters),
+    h(
+      'div',
+      { class: 'toolbar-buttons' },
+      h('button', { type: 'submit', class: 'btn btn-primary', testid: o.queryTestid }, t('common.query')),
+      button(t('common.reset'), {
+        onclick: () => {
+          if (query) query.value = '';
+          o.onReset?.();
+          o.onSearch();
+        },
+      }),
+    ),
+  );
+}
 
 /**
  * @template T

@@ -5,7 +5,7 @@ import { t, getLanguage } from '../lib/i18n.js';
 import { buildQuery } from '../lib/api.js';
 import { formatDateTime, localInputToIso } from '../lib/format.js';
 import { rolesText, objectText, detailText, actionGroups } from '../lib/audit-text.js';
-import { pageHeader, button, badge, dataTable, pager, pagedList, select, toastError } from '../components/ui.js';
+import { pageHeader, button, badge, dataTable, pager, pagedList, searchToolbar, select, toastError } from '../components/ui.js';
 
 /** @typedef {import('../types/models').ViewContext} ViewContext */
 /** @typedef {import('../types/models').AuditRecord} AuditRecord */
@@ -190,39 +190,24 @@ export function renderAudit(main, ctx) {
     list.search();
   };
 
-  const toolbar = h(
-    'form',
-    {
-      class: 'toolbar toolbar-wrap',
-      onsubmit: (/** @type {Event} */ e) => {
-        e.preventDefault();
-        apply();
-      },
-    },
-    h(
-      'div',
-      { class: 'toolbar-filters' },
+  const toolbar = searchToolbar({
+    wrap: true,
+    filters: [
       username,
       patientId,
       action,
       outcome,
       h('span', { class: 'range' }, h('span', { class: 'range-label' }, t('audit.at')), from, h('span', { class: 'range-sep' }, t('audit.toSep')), to),
       rangeError,
-    ),
-    h(
-      'div',
-      { class: 'toolbar-buttons' },
-      h('button', { type: 'submit', class: 'btn btn-primary', testid: 'audit-query' }, t('common.query')),
-      button(t('common.reset'), {
-        onclick: () => {
-          for (const input of [username, patientId, from, to]) input.value = '';
-          action.value = '';
-          outcome.value = '';
-          apply();
-        },
-      }),
-    ),
-  );
+    ],
+    queryTestid: 'audit-query',
+    onSearch: apply,
+    onReset: () => {
+      for (const input of [username, patientId, from, to]) input.value = '';
+      action.value = '';
+      outcome.value = '';
+    },
+  });
 
   replace(main, pageHeader(t('audit.pageTitle'), t('desc.audit'), h('div', { class: 'header-buttons' }, verifyButton, exportLink)), verifyResult, h('div', { class: 'card' }, toolbar, table.el, pg.el));
   apply();

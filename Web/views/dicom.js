@@ -12,7 +12,7 @@ import {
   directionLabel, directionHint, duplicatePolicyText, echoSummary, durationText, checkNodeForm, AE_TITLE_MAX,
 } from '../lib/dicom.js';
 import {
-  pageHeader, button, badge, dataTable, pager, pagedList, field, formModal, confirmDialog, toast, toastError,
+  pageHeader, button, badge, dataTable, pager, pagedList, searchToolbar, field, formModal, confirmDialog, toast, toastError,
   showProblems, errorText, emptyState,
 } from '../components/ui.js';
 
@@ -237,28 +237,7 @@ function nodesTab(ctx) {
     },
   });
 
-  const toolbar = h(
-    'form',
-    {
-      class: 'toolbar',
-      onsubmit: (/** @type {Event} */ e) => {
-        e.preventDefault();
-        list.search();
-      },
-    },
-    h('div', { class: 'toolbar-filters' }, h('span', { class: 'input-icon' }, icon('search'), q)),
-    h(
-      'div',
-      { class: 'toolbar-buttons' },
-      h('button', { type: 'submit', class: 'btn btn-primary', testid: 'nodes-query' }, t('common.query')),
-      button(t('common.reset'), {
-        onclick: () => {
-          q.value = '';
-          list.search();
-        },
-      }),
-    ),
-  );
+  const toolbar = searchToolbar({ query: q, queryTestid: 'nodes-query', onSearch: () => list.search() });
 
   // ------------------------------------------------------------ create / edit
 
@@ -513,29 +492,15 @@ function activityTab(ctx) {
     list.search();
   };
 
-  const toolbar = h(
-    'form',
-    {
-      class: 'toolbar',
-      onsubmit: (/** @type {Event} */ e) => {
-        e.preventDefault();
-        apply();
-      },
+  const toolbar = searchToolbar({
+    filters: [ae, h('label', { class: 'switch-label' }, failures, h('span', null, t('dicom.act.failuresOnly')))],
+    queryTestid: 'activity-query',
+    onSearch: apply,
+    onReset: () => {
+      ae.value = '';
+      failures.checked = false;
     },
-    h('div', { class: 'toolbar-filters' }, ae, h('label', { class: 'switch-label' }, failures, h('span', null, t('dicom.act.failuresOnly')))),
-    h(
-      'div',
-      { class: 'toolbar-buttons' },
-      h('button', { type: 'submit', class: 'btn btn-primary', testid: 'activity-query' }, t('common.query')),
-      button(t('common.reset'), {
-        onclick: () => {
-          ae.value = '';
-          failures.checked = false;
-          apply();
-        },
-      }),
-    ),
-  );
+  });
   failures.addEventListener('change', apply);
 
   return { actions: null, body: [toolbar, table.el, pg.el], start: apply };

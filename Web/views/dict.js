@@ -6,7 +6,7 @@ import { ApiError, buildQuery } from '../lib/api.js';
 import { formatDateTime } from '../lib/format.js';
 import { checkRecord, fenToYuan, toInputValue } from '../lib/validate.js';
 import {
-  pageHeader, button, badge, dataTable, pager, pagedList, select, field, formModal, openModal, confirmDialog,
+  pageHeader, button, badge, dataTable, pager, pagedList, searchToolbar, select, field, formModal, openModal, confirmDialog,
   toast, toastError, showProblems, emptyState,
 } from '../components/ui.js';
 import { fetchAllRows, rowLabel, rowOptions, refName } from '../components/refdata.js';
@@ -187,30 +187,16 @@ export async function renderDictionaries(main, ctx) {
     if (file) importFile(file);
   });
 
-  const toolbar = h(
-    'form',
-    {
-      class: 'toolbar',
-      onsubmit: (/** @type {Event} */ e) => {
-        e.preventDefault();
-        list.search();
-      },
+  const toolbar = searchToolbar({
+    query: q,
+    filters: [refFilters.map((rf) => rf.el), activeFilter],
+    queryTestid: 'dict-query',
+    onSearch: () => list.search(),
+    onReset: () => {
+      activeFilter.value = '';
+      for (const rf of refFilters) rf.el.value = '';
     },
-    h('div', { class: 'toolbar-filters' }, h('span', { class: 'input-icon' }, icon('search'), q), refFilters.map((rf) => rf.el), activeFilter),
-    h(
-      'div',
-      { class: 'toolbar-buttons' },
-      h('button', { type: 'submit', class: 'btn btn-primary', testid: 'dict-query' }, t('common.query')),
-      button(t('common.reset'), {
-        onclick: () => {
-          q.value = '';
-          activeFilter.value = '';
-          for (const rf of refFilters) rf.el.value = '';
-          list.search();
-        },
-      }),
-    ),
-  );
+  });
 
   const actions = h(
     'div',

@@ -6,7 +6,7 @@ import { t } from '../lib/i18n.js';
 import { formatDateTime } from '../lib/format.js';
 import { checkAssignments } from '../lib/validate.js';
 import {
-  pageHeader, button, badge, dataTable, pager, pagedList, select, field, formModal, openModal, confirmDialog,
+  pageHeader, button, badge, dataTable, pager, pagedList, searchToolbar, select, field, formModal, openModal, confirmDialog,
   secretDialog, openMenu, toast, toastError, showProblems, emptyState, errorText, filePicker,
 } from '../components/ui.js';
 import { fetchAllRows, rowLabel, rowOptions } from '../components/refdata.js';
@@ -90,30 +90,16 @@ export async function renderUsers(main, ctx) {
       api.request('GET', '/api/users', { query: { q: q.value.trim(), institutionId: instFilter.value, active: activeFilter.value, page, pageSize }, signal: ctx.signal }),
   });
 
-  const toolbar = h(
-    'form',
-    {
-      class: 'toolbar',
-      onsubmit: (/** @type {Event} */ e) => {
-        e.preventDefault();
-        list.search();
-      },
+  const toolbar = searchToolbar({
+    query: q,
+    filters: [institutions.length ? instFilter : null, activeFilter],
+    queryTestid: 'users-query',
+    onSearch: () => list.search(),
+    onReset: () => {
+      instFilter.value = '';
+      activeFilter.value = '';
     },
-    h('div', { class: 'toolbar-filters' }, h('span', { class: 'input-icon' }, icon('search'), q), institutions.length ? instFilter : null, activeFilter),
-    h(
-      'div',
-      { class: 'toolbar-buttons' },
-      h('button', { type: 'submit', class: 'btn btn-primary', testid: 'users-query' }, t('common.query')),
-      button(t('common.reset'), {
-        onclick: () => {
-          q.value = '';
-          instFilter.value = '';
-          activeFilter.value = '';
-          list.search();
-        },
-      }),
-    ),
-  );
+  });
 
   replace(
     main,
