@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "DICOM", "DICOMImaging", "DICOMNetwork", "Platform",
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

@@ -5,20 +5,23 @@ import Foundation
 /// object never sits in memory and nothing is copied into one buffer.
 public protocol DatasetSink: AnyObject, Sendable {
     func append(_ data: Data) throws
-    /// All fragments have arrived: make the data durable and say where it is.
+    /// All fragments have arrived: complete the file (durable too when the sink was made with `sync`) and say where it is.
     func finish() throws -> URL
     /// The message was abandoned (abort, error): remove what was written.
     func discard()
 }
 
 /// Writes a received data set as a Part 10 file: preamble and meta header first (from the command and the
-/// presentation context), then the fragments as they come, then fflush + fsync.
+/// presentation context), then the fragments as they come, then fflush — and fsync when `sync` is set. The archive's
+/// storage leaves `sync` off and flushes the file together with its directory entry when it files it.
 /// Used by one association's reader at a time; the FILE pointer never crosses tasks concurrently.
 public final class PartTenFileSink: DatasetSink, @unchecked Sendable {
     let url: URL
     let handle: UnsafeMutablePointer<FILE>
+    let sync: Bool
 
-    public init(url: URL, sopClassUID: String, sopInstanceUID: String, transferSyntax: String, sourceAETitle: String) throws {
+    public init(url: URL, sopClassUID: String, sopInstanceUID: String, transferSyntax: String, sourceAETitle: String, sync: Bool = true) throws {
+        self.sync = sync
         guard let handle = fopen(url.path, "wb") else { throw PDUError.invalid("cannot create \(url.path)") }
         self.url = url
         self.handle = handle
@@ -39,7 +42,7 @@ public final class PartTenFileSink: DatasetSink, @unchecked Sendable {
     }
 
     public func finish() throws -> URL {
-        guard fflush(handle) == 0, fsync(fileno(handle)) == 0 else { throw PDUError.invalid("fsync failed for \(url.lastPathComponent)") }
+        guard fflush(handle) == 0, !sync || fsync(fileno(handle)) == 0 else { throw PDUError.invalid("flush failed for \(url.lastPathComponent)") }
         return url
     }
 

@@ -77,7 +77,8 @@ public struct StoreOutcome: Sendable, Equatable {
 public protocol StorageService: Sendable {
     /// A new file (in the archive's incoming area, same file system as the store) for one incoming object.
     func incomingFile(sopInstanceUID: String) throws -> URL
-    /// The object is on disk (fsynced). Validate, store and index it; answer only once it is durable.
+    /// The object is complete in `file` (written, not yet flushed). Validate, store durably and index it; answer only
+    /// once it is durable.
     func store(_ file: URL, sopClassUID: String, sopInstanceUID: String, association: AssociationInfo) async -> StoreOutcome
 }
 

@@ -39,7 +39,8 @@ public struct DIMSEServiceProvider: Sendable {
     func sink(for message: DIMSEMessage, context: AcceptedContext, association: AssociationInfo) throws -> DatasetSink? {
         guard message.field == .cStoreRQ, let storage, let sop = message.affectedSOPInstanceUID else { return nil }
         return try PartTenFileSink(url: try storage.incomingFile(sopInstanceUID: sop), sopClassUID: message.affectedSOPClassUID ?? "",
-                                   sopInstanceUID: sop, transferSyntax: context.transferSyntax, sourceAETitle: association.callingAETitle)
+                                   sopInstanceUID: sop, transferSyntax: context.transferSyntax, sourceAETitle: association.callingAETitle,
+                                   sync: false)
     }
 
     public func handle(_ message: DIMSEMessage, association: AssociationInfo, connection: DIMSEConnection) async throws {

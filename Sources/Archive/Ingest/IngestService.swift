@@ -108,7 +108,7 @@ public struct IngestService: Sendable {
         let size = mapped.count
         let key = existing ?? LocalFileStorage.key(forSOPInstanceUID: record.sopInstanceUID)
         do {
-            try storage.commit(file, key: key)
+            try await storage.commit(file, key: key)
         } catch {
             throw IngestError.storage("\(error)")
         }

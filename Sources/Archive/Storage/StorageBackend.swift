@@ -1,13 +1,14 @@
 import Crypto
 import Foundation
+import NIOPosix
 import Synchronization
 
 /// Where object bytes live. Keys are relative paths chosen by the archive; readers get a local file URL.
 public protocol StorageBackend: Sendable {
     /// A fresh file in the incoming area (same file system as the store, so committing is a rename).
     func incomingFile() throws -> URL
-    /// Moves a complete, fsynced incoming file to `key`, replacing what is there, durably.
-    func commit(_ incoming: URL, key: String) throws
+    /// Moves a complete incoming file to `key`, replacing what is there, and returns once file and name are durable.
+    func commit(_ incoming: URL, key: String) async throws
     /// A readable local file for `key`.
     func url(for key: String) throws -> URL
     func remove(_ key: String) throws
@@ -38,21 +39,39 @@ public struct LocalFileStorage: StorageBackend {
         return incoming.appendingPathComponent(UUID().uuidString.lowercased() + ".part")
     }
 
-    public func commit(_ file: URL, key: String) throws {
+    /// A new object (nothing at `key`): rename first, then flush the file's data and the directory entry at the same
+    /// time on NIO's blocking-I/O pool. A crash before both flushes end leaves at most an unindexed file at `key`, which
+    /// the sender's retry overwrites (nothing was acknowledged). A replacement flushes the new file before the rename,
+    /// so the indexed object is never lost.
+    public func commit(_ file: URL, key: String) async throws {
         let target = root.appendingPathComponent(key)
         let directory = target.deletingLastPathComponent()
         if !made.contains(directory.path) {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             made.insert(directory.path)
         }
+        let replacing = FileManager.default.fileExists(atPath: target.path)
+        if replacing { try await Self.flush(file.path) }
         guard rename(file.path, target.path) == 0 else {
             throw ArchiveError.storage("cannot move \(file.lastPathComponent) to \(key): \(String(cString: strerror(errno)))")
         }
-        // The rename is durable only once the directory entry is on disk.
-        let fd = open(directory.path, O_RDONLY)
-        guard fd >= 0 else { throw ArchiveError.storage("cannot open \(directory.path)") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw ArchiveError.storage("fsync failed for \(directory.path)") }
+        if replacing {
+            try await Self.flush(directory.path)
+        } else {
+            async let data: Void = Self.flush(target.path)
+            async let name: Void = Self.flush(directory.path)
+            _ = try await (data, name)
+        }
+    }
+
+    /// fsync of a file or directory, off the cooperative threads (a flush can take milliseconds).
+    static func flush(_ path: String) async throws {
+        try await NIOThreadPool.singleton.runIfActive {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { throw ArchiveError.storage("cannot open \(path)") }
+            defer { close(fd) }
+            guard fsync(fd) == 0 else { throw ArchiveError.storage("fsync failed for \(path)") }
+        }
     }
 
     public func url(for key: String) throws -> URL {
