@@ -177,8 +177,10 @@ public struct AssociationAcceptor: Sendable {
         }
         var user = UserInformation(maxLength: policy.maxPDULength, implementationClassUID: DICOMWriter.implementationClassUID,
                                    implementationVersionName: DICOMWriter.implementationVersionName)
-        if let ops = rq.userInformation.asyncOperations { user.asyncOperations = (min(ops.invoked, 1), min(ops.performed, 1)) }
-        user.roleSelections = confirmedRoles
+        // One operation at a time each way (0 would mean "unlimited" in PS3.7 D.3.3.3).
+        if rq.userInformation.asyncOperations != nil { user.asyncOperations = (1, 1) }
+        var seenRoles = Set<String>()
+        user.roleSelections = confirmedRoles.filter { seenRoles.insert($0.sopClassUID).inserted }
         let ac = AssociateAC(calledAETitle: rq.calledAETitle, callingAETitle: rq.callingAETitle, presentationContexts: results,
                              userInformation: user)
         return AssociationOutput(pdus: [.associateAC(ac)])

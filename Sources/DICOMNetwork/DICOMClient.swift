@@ -94,12 +94,14 @@ public enum DICOMClient {
                         }
                     }
                 }
-                // Watchdog: no answer for `responseTimeout` while we wait for one closes the association.
+                // Watchdog: while we wait for the A-ASSOCIATE-AC or a response, `responseTimeout` of silence from the
+                // peer (counted from our last write, so a long send is not silence) closes the association.
                 group.addTask {
                     while !Task.isCancelled {
                         try await Task.sleep(for: .milliseconds(250))
-                        let quiet = ContinuousClock.now - lastActivity.withLock { $0 }
-                        if quiet > options.responseTimeout && connection.hasWaiters() || quiet > options.responseTimeout * 10 {
+                        let quiet = ContinuousClock.now - max(lastActivity.withLock { $0 }, connection.lastWrite)
+                        let waiting = !association.established.isDone || connection.hasWaiters()
+                        if waiting && quiet > options.responseTimeout || quiet > options.responseTimeout * 10 {
                             association.established.fail(DIMSEError.timeout("\(peer.aeTitle)"))
                             connection.closed(DIMSEError.timeout("a response from \(peer.aeTitle)"))
                             connection.close()
@@ -114,7 +116,7 @@ public enum DICOMClient {
                     group.cancelAll()
                     return result
                 } catch {
-                    association.abort()
+                    await association.abort()
                     group.cancelAll()
                     throw error
                 }
@@ -158,6 +160,7 @@ final class EstablishedSignal: Sendable {
     let state = Mutex<(result: Result<Void, Error>?, waiters: [CheckedContinuation<Void, Error>])>((nil, []))
 
     func succeed() { complete(.success(())) }
+    var isDone: Bool { state.withLock { $0.result != nil } }
     func fail(_ error: Error) { complete(.failure(error)) }
 
     private func complete(_ result: Result<Void, Error>) {
@@ -209,10 +212,9 @@ public final class ClientAssociation: Sendable {
         timer.cancel()
     }
 
-    func abort() {
+    func abort() async {
         let out = requestor.withLock { $0.abort(reason: 0) }
-        let connection = connection
-        Task { try? await connection.send(pdus: out.pdus) }
+        try? await connection.send(pdus: out.pdus)
         connection.close()
     }
 

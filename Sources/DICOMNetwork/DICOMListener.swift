@@ -118,11 +118,13 @@ public struct DICOMListener: Service {
         // ARTIM, then the idle timer: closing the channel ends the read loop below.
         let lastActivity = Shared(ContinuousClock.now)
         let associated = Shared(false)
+        let dimseWrites = Shared<DIMSEConnection?>(nil)
         let artim = artimSeconds, idle = idleSeconds
         let watchdog = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
-                let quiet = ContinuousClock.now - lastActivity.withLock { $0 }
+                let heard = lastActivity.withLock { $0 }
+                let quiet = ContinuousClock.now - max(heard, dimseWrites.withLock { $0 }?.lastWrite ?? heard)
                 let limit = associated.withLock { $0 } ? idle : artim
                 if quiet > .milliseconds(Int(limit * 1000)) {
                     channel.close(promise: nil)
@@ -134,6 +136,8 @@ public struct DICOMListener: Service {
         do {
             try await connection.executeThenClose { input, output in
                 let dimse = DIMSEConnection(output: output, channel: channel)
+                dimseWrites.withLock { $0 = dimse }
+                let queued = Shared(0)
                 let acceptor = Shared(AssociationAcceptor(policy: policy))
                 let info = Shared<AssociationInfo?>(nil)
                 let (work, queue) = AsyncStream<Work>.makeStream()
@@ -141,6 +145,7 @@ public struct DICOMListener: Service {
                 // Requests run here, one at a time, in the order they arrived.
                 let worker = Task {
                     for await item in work {
+                        queued.withLock { $0 -= 1 }
                         guard let association = info.withLock({ $0 }) else { continue }
                         switch item {
                         case .message(let message):
@@ -198,6 +203,18 @@ public struct DICOMListener: Service {
                             } else if message.field == .cCancelRQ {
                                 dimse.cancel(message)
                             } else {
+                                // We grant no asynchronous operations window: a peer that keeps sending requests
+                                // without waiting for the answers is stopped before it can fill memory.
+                                let depth = queued.withLock { q -> Int in
+                                    q += 1
+                                    return q
+                                }
+                                if depth > 8 {
+                                    logger.warning("\(peerHost) sent \(depth) requests without waiting for responses; aborting")
+                                    let abort = acceptor.withLock { $0.abort(reason: 0) }
+                                    try? await dimse.send(pdus: abort.pdus)
+                                    return
+                                }
                                 queue.yield(.message(message))
                             }
                         }
@@ -208,7 +225,9 @@ public struct DICOMListener: Service {
                         if result.close { return }
                     }
                 }
+                // The peer is gone: nobody will answer our requests any more (C-GET sub-operations, reports).
                 queue.finish()
+                dimse.closed()
                 await worker.value
             }
         } catch {

@@ -70,6 +70,8 @@ public enum DIMSEPayload: Sendable {
     case none
     case bytes(Data)
     case file(URL)
+    /// The data set arrived but could not be kept (disk full, cannot create the file): answer with an error status.
+    case failed(String)
 }
 
 /// A DIMSE message: its command set and, when present, its data set in the presentation context's syntax.
@@ -97,6 +99,13 @@ public struct DIMSEMessage: Sendable {
     public var affectedSOPInstanceUID: String? { command.string(CommandTag.affectedSOPInstanceUID) }
     public var status: UInt16? { command.int(CommandTag.status).map { UInt16(truncatingIfNeeded: $0) } }
     public var hasDataset: Bool { command.int(CommandTag.commandDataSetType) != 0x0101 }
+
+    /// Error Comment (0000,0902): the command set uses the default repertoire, so ASCII only, at most 64 characters.
+    public static func errorComment(_ text: String) -> String {
+        var ascii = String.UnicodeScalarView()
+        ascii.append(contentsOf: text.unicodeScalars.filter { $0.isASCII && $0.value >= 0x20 })
+        return String(String(ascii).prefix(64))
+    }
 
     /// A command set, always Implicit VR Little Endian with its group length first (PS3.7 6.3.1).
     public static func command(_ elements: (inout DataSet) -> Void) -> DataSet {

@@ -18,7 +18,11 @@ public final class DIMSEConnection: Sendable {
         var waiters: [Int: AsyncThrowingStream<DIMSEMessage, Error>.Continuation] = [:]
         var cancelled: Set<Int> = []
         var closed = false
+        var lastWrite = ContinuousClock.now
     }
+
+    /// When we last wrote to the peer: a long C-MOVE is busy, not idle, while it sends sub-operations.
+    var lastWrite: ContinuousClock.Instant { state.withLock { $0.lastWrite } }
 
     init(output: NIOAsyncChannelOutboundWriter<ByteBuffer>, channel: any Channel) {
         self.output = output
@@ -67,13 +71,17 @@ public final class DIMSEConnection: Sendable {
         let commandBytes = DICOMWriter.encode(message.command, syntax: .implicitVRLittleEndian)
         var dataset: Data?
         switch message.payload {
-        case .none: dataset = nil
+        case .none, .failed: dataset = nil
         case .bytes(let d): dataset = d
         case .file(let url): dataset = try PartTenLayout.dataset(of: url)
         }
         try await writeLock.withLock {
             try await write(commandBytes, contextID: message.contextID, isCommand: true, limit: limit)
             if let dataset { try await write(dataset, contextID: message.contextID, isCommand: false, limit: limit) }
+        }
+        // A final response ends the operation: a C-CANCEL for its message ID no longer applies.
+        if message.field?.isResponse == true, DIMSEStatus.kind(message.status ?? 0) != .pending, let id = message.respondedMessageID {
+            _ = state.withLock { $0.cancelled.remove(id) }
         }
     }
 
@@ -97,6 +105,7 @@ public final class DIMSEConnection: Sendable {
             start = end
             if buffer.readableBytes >= batch || start == data.endIndex {
                 try await output.write(buffer)
+                state.withLock { $0.lastWrite = .now }
                 buffer = channel.allocator.buffer(capacity: min(data.endIndex - start + 12, batch + limit + 12))
             }
         } while start < data.endIndex
@@ -122,10 +131,18 @@ public final class DIMSEConnection: Sendable {
         return stream
     }
 
-    /// Sends a request and waits for its single (final) response.
-    public func requestFinal(_ message: DIMSEMessage) async throws -> DIMSEMessage {
+    /// Sends a request and waits for its single (final) response, no longer than `timeout` once it is sent.
+    public func requestFinal(_ message: DIMSEMessage, timeout: Duration = .seconds(120)) async throws -> DIMSEMessage {
+        let responses = try await request(message)
+        let id = message.messageID ?? 0
+        let timer = Task { [weak self] in
+            try await Task.sleep(for: timeout)
+            let waiter = self?.state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.finish(throwing: DIMSEError.timeout("the response to message \(id)"))
+        }
+        defer { timer.cancel() }
         var last: DIMSEMessage?
-        for try await response in try await request(message) { last = response }
+        for try await response in responses { last = response }
         guard let last else { throw DIMSEError.associationClosed }
         return last
     }

@@ -56,6 +56,8 @@ struct MessageAssembler {
     var dataset = Data()
     var pendingCommand: DataSet?
     var sink: DatasetSink?
+    /// Why the data set of the message in progress cannot be kept; its fragments are then read and dropped.
+    var sinkFailure: String?
     var contextID: UInt8 = 0
     /// A data set kept in memory (queries, N-SET attributes) may not exceed this.
     var memoryLimit = 64 * 1024 * 1024
@@ -73,14 +75,26 @@ struct MessageAssembler {
             let message = DIMSEMessage(contextID: pdv.contextID, command: parsed)
             if !message.hasDataset { return message }
             pendingCommand = parsed
-            sink = try sinkFor(message)
+            do {
+                sink = try sinkFor(message)
+            } catch {
+                sinkFailure = "\(error)"
+            }
             return nil
         }
         guard let pending = pendingCommand, pdv.contextID == contextID else {
             throw PDUError.invalid("data set fragment without its command, or on another presentation context")
         }
-        if let sink {
-            try sink.append(pdv.data)
+        if sinkFailure != nil {
+            // keep reading the fragments so the association stays in step; nothing is kept
+        } else if let sink {
+            do {
+                try sink.append(pdv.data)
+            } catch {
+                sink.discard()
+                self.sink = nil
+                sinkFailure = "\(error)"
+            }
         } else {
             dataset.append(pdv.data)
             guard dataset.count <= memoryLimit else { throw PDUError.invalid("data set larger than \(memoryLimit) bytes") }
@@ -90,8 +104,17 @@ struct MessageAssembler {
             dataset = Data()
             pendingCommand = nil
             sink = nil
+            sinkFailure = nil
         }
-        if let sink { return DIMSEMessage(contextID: contextID, command: pending, payload: .file(try sink.finish())) }
+        if let failure = sinkFailure { return DIMSEMessage(contextID: contextID, command: pending, payload: .failed(failure)) }
+        if let sink {
+            do {
+                return DIMSEMessage(contextID: contextID, command: pending, payload: .file(try sink.finish()))
+            } catch {
+                sink.discard()
+                return DIMSEMessage(contextID: contextID, command: pending, payload: .failed("\(error)"))
+            }
+        }
         return DIMSEMessage(contextID: contextID, command: pending, dataset: dataset)
     }
 
@@ -99,6 +122,7 @@ struct MessageAssembler {
     mutating func abandon() {
         sink?.discard()
         sink = nil
+        sinkFailure = nil
         pendingCommand = nil
         dataset = Data()
     }

@@ -30,6 +30,9 @@ struct RetrieveOperation {
         else {
             return try await final(DIMSEStatus.cannotUnderstand, nil, comment: "identifier unreadable")
         }
+        guard provider.retrieve!.permits(isMove ? "move" : "get", association: association) else {
+            return try await final(DIMSEStatus.notAuthorized, nil, comment: "\(association.callingAETitle) may not \(isMove ? "move" : "get")")
+        }
         var destination: RemoteAE?
         if isMove {
             let title = request.command.string(CommandTag.moveDestination) ?? ""
@@ -62,7 +65,7 @@ struct RetrieveOperation {
                 counts.failed += counts.remaining
                 counts.failedUIDs = items.map(\.sopInstanceUID)
                 counts.remaining = 0
-                return try await final(DIMSEStatus.moveOutOfResourcesSubOps, counts, comment: "\(destination.aeTitle): \(error.chineseText)")
+                return try await final(DIMSEStatus.moveOutOfResourcesSubOps, counts, comment: "\(destination.aeTitle): \(error.description)")
             }
         } else {
             counts = try await send(items, counts: counts) { item in try await connection.store(item, requestorIsSCP: true) }
@@ -121,7 +124,7 @@ struct RetrieveOperation {
                     ds.set(CommandTag.failed, .US, ints: [counts.failed])
                     ds.set(CommandTag.warning, .US, ints: [counts.warning])
                 }
-                if let comment, DIMSEStatus.kind(status) == .failure { ds.set(CommandTag.errorComment, .LO, string: String(comment.prefix(64))) }
+                if let comment, DIMSEStatus.kind(status) == .failure { ds.set(CommandTag.errorComment, .LO, string: DIMSEMessage.errorComment(comment)) }
             })
         let detail = counts.map { "\($0.completed) sent, \($0.failed) failed, \($0.warning) warnings" } ?? ""
         await provider.record(association, "in", operation, sopClass, status, [detail, comment ?? ""].filter { !$0.isEmpty }.joined(separator: "; "))

@@ -108,6 +108,12 @@ public protocol RetrieveService: Sendable {
     func instances(model: QueryModel, identifier: DataSet, association: AssociationInfo) async throws -> [RetrieveItem]
     /// The address of a known AE (C-MOVE destination, storage commitment report target).
     func remoteAE(_ aeTitle: String) async -> RemoteAE?
+    /// Whether the calling AE may use this operation ("move" or "get").
+    func permits(_ operation: String, association: AssociationInfo) -> Bool
+}
+
+extension RetrieveService {
+    public func permits(_ operation: String, association: AssociationInfo) -> Bool { true }
 }
 
 /// Modality Worklist FIND.

@@ -91,15 +91,18 @@ public struct DIMSEServiceProvider: Sendable {
         let sopClass = message.affectedSOPClassUID ?? ""
         let sop = message.affectedSOPInstanceUID ?? ""
         let outcome: StoreOutcome
-        if case .file(let url) = message.payload {
+        switch message.payload {
+        case .file(let url):
             outcome = await storage!.store(url, sopClassUID: sopClass, sopInstanceUID: sop, association: association)
-        } else {
+        case .failed(let why):
+            outcome = StoreOutcome(status: DIMSEStatus.refusedOutOfResources, comment: "cannot keep the object: \(why)")
+        default:
             outcome = StoreOutcome(status: DIMSEStatus.processingFailure, comment: "data set not received")
         }
         try await connection.send(
             .response(to: message, status: outcome.status) { ds in
                 if let comment = outcome.comment, DIMSEStatus.kind(outcome.status) != .success {
-                    ds.set(CommandTag.errorComment, .LO, string: String(comment.prefix(64)))
+                    ds.set(CommandTag.errorComment, .LO, string: DIMSEMessage.errorComment(comment))
                 }
             })
         await record(association, "in", "C-STORE", sopClass, outcome.status, outcome.comment ?? sop)
@@ -125,7 +128,7 @@ public struct DIMSEServiceProvider: Sendable {
             results = try await matches(identifier)
         } catch let DIMSEError.status(status, comment) {
             try await connection.send(
-                .response(to: message, status: status) { $0.set(CommandTag.errorComment, .LO, string: String(comment.prefix(64))) })
+                .response(to: message, status: status) { $0.set(CommandTag.errorComment, .LO, string: DIMSEMessage.errorComment(comment)) })
             await record(association, "in", "C-FIND", sopClass, status, comment)
             return
         } catch {
@@ -170,7 +173,7 @@ public struct DIMSEServiceProvider: Sendable {
             ds.set(CommandTag.commandDataSetType, .US, ints: [0x0101])
             ds.set(CommandTag.status, .US, ints: [Int(outcome.status)])
             ds.set(CommandTag.affectedSOPInstanceUID, .UI, string: uid)
-            if let comment = outcome.comment, outcome.status != 0 { ds.set(CommandTag.errorComment, .LO, string: String(comment.prefix(64))) }
+            if let comment = outcome.comment, outcome.status != 0 { ds.set(CommandTag.errorComment, .LO, string: DIMSEMessage.errorComment(comment)) }
         }
         try await connection.send(DIMSEMessage(contextID: message.contextID, command: command))
         await record(association, "in", isCreate ? "N-CREATE" : "N-SET", SOPClass.mpps, outcome.status, outcome.comment ?? uid)
@@ -240,7 +243,9 @@ public struct DIMSEServiceProvider: Sendable {
         guard let destination = await retrieve?.remoteAE(association.callingAETitle) else {
             let status: UInt16
             do {
-                let response = try await connection.requestFinal(reportMessage(message.contextID, connection.nextMessageID(), syntax))
+                // The requestor may release right after the N-ACTION response: do not hold its release for long.
+                let response = try await connection.requestFinal(reportMessage(message.contextID, connection.nextMessageID(), syntax),
+                                                                 timeout: .seconds(15))
                 status = response.status ?? DIMSEStatus.processingFailure
             } catch {
                 status = DIMSEStatus.processingFailure

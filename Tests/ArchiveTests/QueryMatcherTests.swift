@@ -43,6 +43,8 @@ struct QueryMatcherTests {
         #expect(QueryMatcher.matchesValue("-1200", ["120059"], vr: .TM), "an upper bound includes its whole minute")
         #expect(QueryMatcher.matchesValue("CT\\MR", ["MR"], vr: .CS))
         #expect(QueryMatcher.matchesValue("ct", ["CT"], vr: .CS))
+        #expect(!QueryMatcher.matchesValue("ab123", ["AB123"], vr: .LO, tag: .patientID), "identifiers match exactly")
+        #expect(QueryMatcher.matchesValue("*chest*", ["CHEST PA"], vr: .LO, tag: Tag(0x0008, 0x1030)), "descriptions ignore case")
     }
 
     @Test("UID lists match whole UIDs only")

@@ -617,3 +617,40 @@ def test_peer_that_stops_mid_object_leaves_nothing(server, dataset, ending):
     assert findscu(server, "-S", ["QueryRetrieveLevel=IMAGE", f"SOPInstanceUID={uid}"]) == []
     incoming = pathlib.Path(server.data) / "archive" / "incoming"
     assert not list(incoming.iterdir()), f"half-received file left behind after {ending}"
+
+
+def test_two_copies_of_one_object_at_once_leave_one_consistent_copy(server, dataset, tmp_path):
+    """A modality and a router send the same SOP Instance UID at the same moment, in different transfer syntaxes:
+    one copy is archived, and the index (syntax, size, checksum) describes exactly the file on disk."""
+    import hashlib
+    import sqlite3
+    jls = pydicom.dcmread(dataset["compressed"]["jpeg-ls"][1])
+    plain = pydicom.dcmread(dataset["ct"][1])
+    uids = []
+    for n in range(8):
+        uid = pydicom.uid.generate_uid()
+        uids.append(uid)
+        for ds, name in ((jls, f"a{n}.dcm"), (plain, f"b{n}.dcm")):
+            ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = uid
+            ds.save_as(tmp_path / name)
+    procs = [subprocess.Popen([DCMTK["storescu"], "-aet", ae, "-aec", "YUNYING", flag, "127.0.0.1", str(server.dicom),
+                               *[str(tmp_path / f"{prefix}{n}.dcm") for n in range(8)]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for ae, flag, prefix in (("CT01", "-xt", "a"), ("ROUTER", "-xe", "b"))]
+    for p in procs:
+        p.wait()
+    db = sqlite3.connect(os.path.join(server.data, "yunying.sqlite"))
+    for uid in uids:
+        rows = db.execute("SELECT storage_path, sha256, size_bytes, transfer_syntax FROM instances WHERE sop_uid = ?", (uid,)).fetchall()
+        assert len(rows) == 1, uid
+        path, digest, size, syntax = rows[0]
+        data = open(os.path.join(server.data, "archive", path), "rb").read()
+        assert hashlib.sha256(data).hexdigest() == digest and len(data) == size
+        assert pydicom.dcmread(os.path.join(server.data, "archive", path), stop_before_pixels=True).file_meta.TransferSyntaxUID == syntax
+    db.close()
+
+
+def test_identifiers_match_exactly_names_and_descriptions_ignore_case(server, stored):
+    ct = pydicom.dcmread(stored["ct"][0], stop_before_pixels=True)
+    assert findscu(server, "-S", ["QueryRetrieveLevel=STUDY", f"PatientID={ct.PatientID.lower()}"]) == [], "p0000001 is not P0000001"
+    assert findscu(server, "-S", ["QueryRetrieveLevel=STUDY", f"PatientID={ct.PatientID}"]) != []
+    assert findscu(server, "-S", ["QueryRetrieveLevel=STUDY", "PatientName=zhang*"]) != []

@@ -57,6 +57,7 @@ public struct IngestService: Sendable {
     let logger: Logger
     let commits: GroupCommit
     let seriesCache = SeriesCache()
+    let uidLocks = KeyedLocks()
 
     public init(database: Database, storage: any StorageBackend, duplicates: DuplicatePolicy = .keepFirst,
                 logger: Logger = Logger(label: "yunying.ingest")) {
@@ -90,6 +91,9 @@ public struct IngestService: Sendable {
         if let expected = expectedSOPClassUID, expected != record.sopClassUID {
             throw IngestError.mismatch("SOP Class UID \(record.sopClassUID) differs from the command's \(expected)")
         }
+        // Two copies of one object arriving at once (a modality and a router) are filed one after the other.
+        await uidLocks.lock(record.sopInstanceUID)
+        defer { uidLocks.unlock(record.sopInstanceUID) }
         let existing = try await database.read { sql in
             try await sql.raw("SELECT storage_path FROM instances WHERE sop_uid = \(bind: record.sopInstanceUID)").first()?.string("storage_path")
         }
@@ -106,14 +110,25 @@ public struct IngestService: Sendable {
         }
         let checksum = SHA256.hash(data: mapped).map { String(format: "%02x", $0) }.joined()
         let size = mapped.count
-        let key = existing ?? LocalFileStorage.key(forSOPInstanceUID: record.sopInstanceUID)
+        // A replacement goes to a key of its own: the acknowledged copy stays until the index points at the new one.
+        let key =
+            existing == nil
+            ? LocalFileStorage.key(forSOPInstanceUID: record.sopInstanceUID)
+            : LocalFileStorage.key(forSOPInstanceUID: record.sopInstanceUID, variant: UUID().uuidString.prefix(8).lowercased())
         do {
             try await storage.commit(file, key: key)
         } catch {
             throw IngestError.storage("\(error)")
         }
         committed = true
-        try await index(record, key: key, size: size, checksum: checksum, syntax: parsed.transferSyntax.uid, source: source, replace: existing != nil)
+        do {
+            try await index(record, key: key, size: size, checksum: checksum, syntax: parsed.transferSyntax.uid, source: source,
+                            replace: existing != nil)
+        } catch {
+            if existing != nil { try? storage.remove(key) }
+            throw error
+        }
+        if let old = existing, old != key { try? storage.remove(old) }
         return IngestResult(outcome: existing == nil ? .stored : .replaced, sopInstanceUID: record.sopInstanceUID, studyUID: record.studyUID,
                             seriesUID: record.seriesUID)
     }
@@ -174,7 +189,7 @@ public struct IngestService: Sendable {
             let seriesPK = try await sql.raw("SELECT id FROM series WHERE series_uid = \(bind: r.seriesUID)").first()!.int("id")
             if replace {
                 try await sql.raw("""
-                    UPDATE instances SET series_pk = \(bind: seriesPK), sop_class_uid = \(bind: r.sopClassUID),
+                    UPDATE instances SET series_pk = \(bind: seriesPK), sop_class_uid = \(bind: r.sopClassUID), storage_path = \(bind: key),
                       instance_number = \(bind: r.instanceNumber), transfer_syntax = \(bind: syntax), size_bytes = \(bind: size),
                       sha256 = \(bind: checksum), source_ae = \(bind: source.aeTitle), received_at = \(bind: now), updated_at = \(bind: now)
                     WHERE sop_uid = \(bind: r.sopInstanceUID)
@@ -243,4 +258,38 @@ final class SeriesCache: Sendable {
 
     /// For operations that move or delete series (patient merge, deletion): forget everything.
     func clear() { entries.withLock { $0.removeAll() } }
+}
+
+/// One holder at a time per key (a SOP Instance UID); other keys are not held up.
+final class KeyedLocks: Sendable {
+    let state = Mutex<[String: [CheckedContinuation<Void, Never>]]>([:])
+
+    func lock(_ key: String) async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { s -> Bool in
+                if var waiters = s[key] {
+                    waiters.append(c)
+                    s[key] = waiters
+                    return false
+                }
+                s[key] = []
+                return true
+            }
+            if acquired { c.resume() }
+        }
+    }
+
+    func unlock(_ key: String) {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            guard var waiters = s[key] else { return nil }
+            if waiters.isEmpty {
+                s[key] = nil
+                return nil
+            }
+            let first = waiters.removeFirst()
+            s[key] = waiters
+            return first
+        }
+        next?.resume()
+    }
 }

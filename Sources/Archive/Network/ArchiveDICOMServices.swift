@@ -53,9 +53,11 @@ public struct PermittedQueryRetrieve: QueryService, RetrieveService {
     }
 
     public func instances(model: QueryModel, identifier: DataSet, association: AssociationInfo) async throws -> [RetrieveItem] {
-        guard applicationEntities.allows(association.callingAETitle, "move") || applicationEntities.allows(association.callingAETitle, "get")
-        else { throw DIMSEError.status(DIMSEStatus.notAuthorized, "\(association.callingAETitle) may not retrieve") }
-        return try await archive.instances(model: model, identifier: identifier, association: association)
+        try await archive.instances(model: model, identifier: identifier, association: association)
+    }
+
+    public func permits(_ operation: String, association: AssociationInfo) -> Bool {
+        applicationEntities.allows(association.callingAETitle, operation)
     }
 
     public func remoteAE(_ aeTitle: String) async -> RemoteAE? { await archive.remoteAE(aeTitle) }

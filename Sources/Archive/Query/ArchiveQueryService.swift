@@ -79,6 +79,7 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
         var out: [DataSet] = []
         for candidate in candidates where QueryMatcher.matches(identifier, candidate) {
             out.append(response(identifier, candidate: candidate, level: level, charset: charset))
+            if out.count > maxMatches { throw DIMSEError.status(0xA700, "more than \(maxMatches) matches; narrow the query") }
         }
         return out
     }
@@ -112,13 +113,13 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
                 "instances i JOIN series se ON se.id = i.series_pk JOIN studies s ON s.id = se.study_pk JOIN patients p ON p.id = s.patient_pk"
             }
         let filter = Self.sqlFilter(identifier, columns: columns)
-        let limit = maxMatches + 1
+        let limit = maxMatches * 10 + 1  // candidates; the match limit applies after exact matching
         let head: String = "SELECT " + select.joined(separator: ", ") + " FROM " + from + " WHERE "
         let tail: String = " ORDER BY 1 LIMIT " + String(limit)
         let rows = try await database.read { sql in
             try await sql.raw(SQLQueryString(head) + filter + SQLQueryString(tail)).all()
         }
-        if rows.count > maxMatches { throw DIMSEError.status(0xA700, "more than \(maxMatches) matches; narrow the query") }
+        if rows.count >= limit { throw DIMSEError.status(0xA700, "more than \(maxMatches * 10) candidates; narrow the query") }
         let needed = identifier.tags.filter { tag in
             tag.group != 0x0002 && tag != .specificCharacterSet && tag != QueryMatcher.queryRetrieveLevel
                 && !columns.contains { $0.tag == tag } && !Self.patientCounts.contains { $0.0 == tag }
@@ -196,11 +197,21 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
                 } else if value.count == 8 {
                     parts.append("s.study_date = \(bind: value)")
                 }
+            case .CS where column.sql == "s.modalities":
+                // ModalitiesInStudy: studies with a series of one of the given modalities (exact codes only).
+                guard alternatives.allSatisfy({ !$0.contains("*") && !$0.contains("?") }) else { continue }
+                var clause = SQLQueryString("EXISTS (SELECT 1 FROM series mx WHERE mx.study_pk = s.id AND UPPER(mx.modality) IN (")
+                for (n, value) in alternatives.enumerated() { clause = clause + (n == 0 ? "" : ", ") + "\(bind: value.uppercased())" }
+                parts.append(clause + "))")
             case .LO, .SH, .CS:
-                guard column.sql != "s.modalities" else { continue }
+                // A superset of the exact matches: SQLite's LIKE ignores ASCII case, PostgreSQL's does not; UPPER()
+                // only where the match itself ignores case.
+                let insensitive = QueryMatcher.caseInsensitive(column.vr, column.tag)
+                let target = insensitive ? "UPPER(" + column.sql + ") LIKE " : column.sql + " LIKE "
                 var clause = SQLQueryString("(")
                 for (n, value) in alternatives.enumerated() {
-                    clause = clause + (n == 0 ? "" : " OR ") + SQLQueryString("UPPER(" + column.sql + ") LIKE ") + "\(bind: QueryMatcher.sqlWildcard(value.uppercased())) ESCAPE '\\'"
+                    let pattern = QueryMatcher.sqlWildcard(insensitive ? value.uppercased() : value)
+                    clause = clause + (n == 0 ? "" : " OR ") + SQLQueryString(target) + "\(bind: pattern) ESCAPE '\\'"
                 }
                 parts.append(clause + ")")
             default:

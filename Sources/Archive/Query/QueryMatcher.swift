@@ -19,7 +19,7 @@ public enum QueryMatcher {
             }
             guard hasValue(element), let pattern = query.string(element.tag) else { continue }
             let values = candidate.strings(element.tag) ?? []
-            if !matchesValue(pattern, values, vr: element.vr) { return false }
+            if !matchesValue(pattern, values, vr: element.vr, tag: element.tag) { return false }
         }
         return true
     }
@@ -31,8 +31,20 @@ public enum QueryMatcher {
         return (element.bytes?.contains { $0 != 0x20 && $0 != 0x00 } ?? false)
     }
 
+    /// Free-text attributes people type from memory: matched without regard to case, like person names and codes.
+    /// Identifiers (patient ID, accession number, study ID …) match exactly, as PS3.4 C.2.2.2.1 requires: `ab123`
+    /// must not find patient `AB123`.
+    public static let caseInsensitiveTags: Set<Tag> = [
+        Tag(0x0008, 0x1030), Tag(0x0008, 0x103E), Tag(0x0008, 0x0080), Tag(0x0032, 0x1060), Tag(0x0040, 0x0007), Tag(0x0040, 0x0254),
+        Tag(0x0008, 0x1010),
+    ]
+
+    static func caseInsensitive(_ vr: VR, _ tag: Tag?) -> Bool {
+        vr == .PN || vr == .CS || tag.map(caseInsensitiveTags.contains) ?? false
+    }
+
     /// One key: `pattern` as sent, `values` the candidate's values (any may match).
-    public static func matchesValue(_ pattern: String, _ values: [String], vr: VR) -> Bool {
+    public static func matchesValue(_ pattern: String, _ values: [String], vr: VR, tag: Tag? = nil) -> Bool {
         let pattern = pattern.trimmingCharacters(in: .whitespaces)
         if pattern.isEmpty || pattern == "*" { return true }
         let stored = values.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -49,7 +61,7 @@ public enum QueryMatcher {
                 stored.contains { personNameMatches(String(alternative), $0) }
             }
         default:
-            let insensitive = ![VR.AE].contains(vr)
+            let insensitive = caseInsensitive(vr, tag)
             return pattern.split(separator: "\\").contains { alternative in
                 let p = insensitive ? alternative.uppercased() : String(alternative)
                 return stored.contains { wildcard(p, insensitive ? $0.uppercased() : $0) }

@@ -27,9 +27,10 @@ public struct LocalFileStorage: StorageBackend {
         self.root = root
     }
 
-    public static func key(forSOPInstanceUID uid: String) -> String {
+    /// `variant` names a second file for the same object (a replacement written beside the copy it replaces).
+    public static func key(forSOPInstanceUID uid: String, variant: String = "") -> String {
         let hex = SHA256.hash(data: Data(uid.utf8)).map { String(format: "%02x", $0) }.joined()
-        return "objects/\(hex.prefix(3))/\(hex.prefix(32)).dcm"
+        return "objects/\(hex.prefix(3))/\(hex.prefix(32))\(variant.isEmpty ? "" : "-")\(variant).dcm"
     }
 
     public func incomingFile() throws -> URL {
