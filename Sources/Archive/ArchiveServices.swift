@@ -2,6 +2,7 @@ import DICOM
 import DICOMNetwork
 import Foundation
 import Logging
+import NIOSSL
 import Platform
 
 /// The archive's services wired together from the configuration: storage, ingest, index queries, known
@@ -16,6 +17,8 @@ public struct ArchiveServices: Sendable {
     public let query: ArchiveQueryService
     public let associations: AssociationRegistry
     public let remote: RemoteQueryService
+    /// Client TLS for peers marked `tls`; nil when it is not configured (or the files are wrong: `prepare` says why).
+    public let clientTLS: NIOSSLContext?
 
     public init(config: YunyingConfig, database: Database, logger: Logger = Logger(label: "yunying.archive")) {
         self.config = config
@@ -27,7 +30,8 @@ public struct ArchiveServices: Sendable {
         worklist = WorklistStore(database: database, applicationEntities: applicationEntities)
         query = ArchiveQueryService(database: database, storage: storage, aeTitle: config.aeTitle, applicationEntities: applicationEntities)
         associations = AssociationRegistry()
-        remote = RemoteQueryService(applicationEntities: applicationEntities, activity: activity)
+        clientTLS = try? Self.makeClientTLS(config)
+        remote = RemoteQueryService(applicationEntities: applicationEntities, activity: activity, clientTLS: clientTLS)
     }
 
     /// Every DICOM service backed by the archive.
@@ -41,6 +45,7 @@ public struct ArchiveServices: Sendable {
         provider.mpps = worklist
         provider.commitment = ArchiveCommitment(database: ingest.database, storage: storage)
         provider.activity = activity
+        provider.clientTLS = clientTLS
         return provider
     }
 
@@ -55,8 +60,15 @@ public struct ArchiveServices: Sendable {
         return policy
     }
 
+    /// Client TLS from `YUNYING_DICOM_TLS_CA` (trust roots) and, for mutual TLS, our certificate and key.
+    static func makeClientTLS(_ config: YunyingConfig) throws -> NIOSSLContext? {
+        guard config.dicomTLSCA != nil || config.dicomTLSCertificate != nil else { return nil }
+        return try DICOMClient.tlsContext(caFile: config.dicomTLSCA, certificateFile: config.dicomTLSCertificate, keyFile: config.dicomTLSKey)
+    }
+
     /// Start-up: file the configured peers, load the AE cache, drop half-received files from before a crash.
     public func prepare() async throws {
+        _ = try Self.makeClientTLS(config)  // a wrong TLS file stops the start with the reason
         try await applicationEntities.seed(config.dicomPeers)
         try storage.prepareLayout()
         storage.sweepIncoming()

@@ -3,6 +3,7 @@ import DICOMImaging
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// The SCU side: opens an association, runs the caller's operations on it, releases it.
@@ -19,7 +20,23 @@ public enum DICOMClient {
         /// How long we wait for the A-ASSOCIATE-AC, then for each response.
         public var responseTimeout: Duration = .seconds(60)
         public var maxPDULength: UInt32 = 262_144
+        /// Client TLS for peers marked `tls` (trust roots, and our certificate when the peer asks for one).
+        public var tls: NIOSSLContext?
         public init() {}
+    }
+
+    /// A client TLS context: peers verified against `caFile` (the system roots without it), without host name checks
+    /// (DICOM peers are usually addressed by IP); our certificate and key when given (mutual TLS). TLS 1.2 or later.
+    public static func tlsContext(caFile: String?, certificateFile: String?, keyFile: String?) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        configuration.certificateVerification = .noHostnameVerification
+        if let caFile { configuration.trustRoots = .file(caFile) }
+        if let certificateFile, let keyFile {
+            configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { .certificate($0) }
+            configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
+        }
+        return try NIOSSLContext(configuration: configuration)
     }
 
     public static func withAssociation<T: Sendable>(
@@ -28,12 +45,19 @@ public enum DICOMClient {
         incoming: IncomingHandler? = nil, _ body: @Sendable (ClientAssociation) async throws -> T
     ) async throws -> T {
         let channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        if peer.tls && options.tls == nil {
+            throw DIMSEError.connectionFailed("\(peer.aeTitle) needs TLS, and no client TLS is configured")
+        }
+        let tls = peer.tls ? options.tls : nil
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.milliseconds(Int64(options.connectTimeout.components.seconds * 1000)))
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: peer.host, port: peer.port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                    channel.eventLoop.makeCompletedFuture {
+                        if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil)) }
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
                 }
         } catch {
             throw DIMSEError.connectionFailed("\(peer.host):\(peer.port): \(error)")

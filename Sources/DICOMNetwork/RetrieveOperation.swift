@@ -55,7 +55,8 @@ struct RetrieveOperation {
             do {
                 let contexts = DICOMClient.storageContexts(for: items.map { ($0.sopClassUID, $0.transferSyntax) })
                 let start = counts
-                let outcome = try await DICOMClient.withAssociation(to: destination, callingAETitle: provider.aeTitle, contexts: contexts) { peer in
+                let outcome = try await DICOMClient.withAssociation(to: destination, callingAETitle: provider.aeTitle, contexts: contexts,
+                                                                  options: provider.clientOptions) { peer in
                     try await send(items, counts: start) { item in
                         try await peer.store(item, moveOriginator: (association.callingAETitle, request.messageID ?? 0))
                     }

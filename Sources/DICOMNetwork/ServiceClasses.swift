@@ -56,10 +56,13 @@ public struct RemoteAE: Sendable, Equatable, Codable {
     public var aeTitle: String
     public var host: String
     public var port: Int
-    public init(aeTitle: String, host: String, port: Int) {
+    /// Reached over DICOM TLS (the client context comes from `DICOMClient.Options.tls`).
+    public var tls: Bool
+    public init(aeTitle: String, host: String, port: Int, tls: Bool = false) {
         self.aeTitle = aeTitle
         self.host = host
         self.port = port
+        self.tls = tls
     }
 }
 

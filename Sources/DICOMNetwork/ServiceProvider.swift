@@ -1,6 +1,7 @@
 import DICOM
 import Foundation
 import Logging
+import NIOSSL
 
 /// The SCP side of every service class: takes a request off an association, calls the domain service behind it,
 /// and answers with the right DIMSE responses. Services that are not configured answer 0x0211 (unrecognised).
@@ -14,6 +15,14 @@ public struct DIMSEServiceProvider: Sendable {
     public var activity: (any DIMSEActivitySink)?
     /// Our AE title, used when we open associations for MOVE sub-operations and commitment reports.
     public var aeTitle: String
+    /// Client TLS for destinations marked `tls`.
+    public var clientTLS: NIOSSLContext?
+    /// Options for the associations we open (MOVE sub-operations, commitment reports).
+    var clientOptions: DICOMClient.Options {
+        var options = DICOMClient.Options()
+        options.tls = clientTLS
+        return options
+    }
     public var logger: Logger
 
     public init(aeTitle: String, logger: Logger = Logger(label: "yunying.dicom")) {
@@ -259,7 +268,8 @@ public struct DIMSEServiceProvider: Sendable {
             do {
                     let contexts = [PresentationContextRQ(id: 1, abstractSyntax: SOPClass.storageCommitmentPush, transferSyntaxes: AcceptorPolicy.nativeSyntaxes)]
                     status = try await DICOMClient.withAssociation(to: destination, callingAETitle: aeTitle, contexts: contexts,
-                                                                   roles: [RoleSelection(sopClassUID: SOPClass.storageCommitmentPush, scuRole: false, scpRole: true)]) {
+                                                                   roles: [RoleSelection(sopClassUID: SOPClass.storageCommitmentPush, scuRole: false, scpRole: true)],
+                                                                   options: clientOptions) {
                         peer in
                         guard let ctx = peer.connection.context(for: SOPClass.storageCommitmentPush) else {
                             throw DIMSEError.noContext("storage commitment")

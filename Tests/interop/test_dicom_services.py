@@ -513,7 +513,8 @@ def test_dicom_tls(dataset, tmp_path):
     data = tempfile.mkdtemp(prefix="yy-tls-")
     srv = Server(data, "")
     tls_port = free_port()
-    srv.env.update(YUNYING_DICOM_TLS_PORT=str(tls_port), YUNYING_DICOM_TLS_CERT=str(cert), YUNYING_DICOM_TLS_KEY=str(key))
+    srv.env.update(YUNYING_DICOM_TLS_PORT=str(tls_port), YUNYING_DICOM_TLS_CERT=str(cert), YUNYING_DICOM_TLS_KEY=str(key),
+                   YUNYING_DICOM_TLS_CA=str(cert))
     srv.start()
     try:
         wait_port(tls_port)
@@ -525,6 +526,21 @@ def test_dicom_tls(dataset, tmp_path):
         assert "Received Store Response (Success)" in store.stderr, store.stderr
         plain = subprocess.run([DCMTK["echoscu"], "-aet", "CT01", "-aec", "YUNYING", "127.0.0.1", str(tls_port)], capture_output=True, text=True)
         assert plain.returncode != 0, "a plain association is not accepted on the TLS port"
+        # Our SCU side over TLS: a node marked tls (ourselves, YUNYING on the TLS port) answers the echo test and takes a C-MOVE.
+        s = srv.session()
+        node = s.post(srv.url("api/dicom/application-entities"),
+                      json={"aeTitle": "YUNYING", "host": "127.0.0.1", "port": tls_port, "tls": True}).json()
+        assert node["tls"] is True
+        assert s.post(srv.url(f"api/dicom/application-entities/{node['id']}/echo")).json()["ok"]
+        ds = pydicom.dcmread(dataset["ct"][0], stop_before_pixels=True)
+        moved = subprocess.run([DCMTK["movescu"], "-aet", "WS01", "-aec", "YUNYING", "-aem", "YUNYING", "-S", "-k", "QueryRetrieveLevel=IMAGE",
+                                "-k", f"StudyInstanceUID={ds.StudyInstanceUID}", "-k", f"SeriesInstanceUID={ds.SeriesInstanceUID}",
+                                "-k", f"SOPInstanceUID={ds.SOPInstanceUID}", "127.0.0.1", str(srv.dicom)], capture_output=True, text=True)
+        assert moved.returncode == 0 and "Failed" not in moved.stdout + moved.stderr, moved.stderr
+        activity = s.get(srv.url("api/dicom/activity?ae=YUNYING")).json()["items"]
+        assert any(a["operation"] == "C-STORE" and a["status"] == 0 for a in activity), "the sub-operation arrived over TLS"
+        plain_node = s.put(srv.url(f"api/dicom/application-entities/{node['id']}"), json={"tls": False}).json()
+        assert not s.post(srv.url(f"api/dicom/application-entities/{plain_node['id']}/echo")).json()["ok"], "plain to a TLS port fails"
     finally:
         srv.stop()
         shutil.rmtree(data, ignore_errors=True)

@@ -194,8 +194,8 @@ export function durationText(t, ms) {
  * Check the node form and build the body of POST / PUT /api/dicom/application-entities. Only what the form can
  * tell by itself is checked here (required fields, a whole-number port); the AE title's format, the port range
  * and duplicates are the server's to judge, and its messages are shown under the fields.
- * @param {{aeTitle: string, host: string, port: string, description: string, services: string[], active: boolean}} values
- * @returns {{payload: {aeTitle: string, host: string, port: number, description: string, services: string[], active: boolean} | null, problems: Record<string, Problem>}}
+ * @param {{aeTitle: string, host: string, port: string, description: string, services: string[], active: boolean, tls?: boolean}} values
+ * @returns {{payload: {aeTitle: string, host: string, port: number, description: string, services: string[], active: boolean, tls: boolean} | null, problems: Record<string, Problem>}}
  */
 export function checkNodeForm(values) {
   /** @type {Record<string, Problem>} */
@@ -211,7 +211,7 @@ export function checkNodeForm(values) {
   else port = Number(portText);
   if (Object.keys(problems).length) return { payload: null, problems };
   const services = SERVICES.filter((s) => values.services.includes(s));
-  return { payload: { aeTitle, host, port, description: values.description.trim(), services, active: values.active }, problems };
+  return { payload: { aeTitle, host, port, description: values.description.trim(), services, active: values.active, tls: !!values.tls }, problems };
 }
 
 /**

@@ -109,7 +109,7 @@ test('durationText', () => {
 test('checkNodeForm: required fields and a whole-number port; the rest is for the server', () => {
   const values = { aeTitle: ' CT01 ', host: ' 192.168.10.21 ', port: ' 104 ', description: ' CT 室 ', services: ['find', 'store', 'print'], active: true };
   assert.deepEqual(checkNodeForm(values), {
-    payload: { aeTitle: 'CT01', host: '192.168.10.21', port: 104, description: 'CT 室', services: ['store', 'find'], active: true },
+    payload: { aeTitle: 'CT01', host: '192.168.10.21', port: 104, description: 'CT 室', services: ['store', 'find'], active: true, tls: false },
     problems: {},
   });
   const empty = checkNodeForm({ aeTitle: '', host: ' ', port: '', description: '', services: [], active: false });
@@ -122,6 +122,7 @@ test('checkNodeForm: required fields and a whole-number port; the rest is for th
   assert.equal(checkNodeForm({ ...values, port: '70000' }).payload?.port, 70000);
   assert.equal(checkNodeForm({ ...values, aeTitle: 'TOO-LONG-AE-TITLE-X' }).payload?.aeTitle, 'TOO-LONG-AE-TITLE-X');
   assert.deepEqual(checkNodeForm({ ...values, services: [] }).payload?.services, [], 'a destination-only node');
+  assert.equal(checkNodeForm({ ...values, tls: true }).payload?.tls, true, 'a node we call over DICOM TLS');
 });
 
 test('allowedTabs: 节点管理 for node administrators, the monitoring tabs for monitor.view', () => {

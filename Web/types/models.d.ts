@@ -156,6 +156,8 @@ export interface ApplicationEntity {
   /** What the node may ask of us when it calls: store, find, move, get, worklist, mpps, commitment. */
   services: string[];
   active: boolean;
+  /** We call it over DICOM TLS. */
+  tls?: boolean;
   updatedAt?: string;
 }
 

@@ -193,7 +193,11 @@ function nodesTab(ctx) {
       title: t('dicom.node.aeDescription'),
       render: (n) => h('span', { class: 'stack-cell' }, h('code', { class: 'ae strong', testid: 'node-ae' }, n.aeTitle), n.description ? h('span', { class: 'sub' }, n.description) : null),
     },
-    { title: t('dicom.node.address'), render: (n) => h('code', { class: 'addr' }, address(n)), className: 'nowrap' },
+    {
+      title: t('dicom.node.address'),
+      render: (n) => h('span', null, h('code', { class: 'addr' }, address(n)), n.tls ? h('span', { class: 'badge badge-blue tls-badge', title: t('dicom.node.tlsLabel'), testid: 'node-tls' }, 'TLS') : null),
+      className: 'nowrap',
+    },
     { title: t('dicom.node.services'), render: servicesCell, className: 'services-col' },
     { title: t('common.status'), render: activeCell, className: 'nowrap' },
     {
@@ -254,6 +258,7 @@ function nodesTab(ctx) {
       SERVICES.map((s) => h('label', { class: 'check-chip' }, h('input', { type: 'checkbox', value: s, checked: chosen.has(s), testid: `node-form-service-${s}` }), h('span', null, serviceLabel(t, s, true)))),
     );
     const active = h('input', { type: 'checkbox', name: 'active', checked: node ? node.active : true, testid: 'node-form-active' });
+    const tls = h('input', { type: 'checkbox', name: 'tls', checked: node ? !!node.tls : false, testid: 'node-form-tls' });
 
     const body = h(
       'div',
@@ -263,6 +268,7 @@ function nodesTab(ctx) {
       field({ label: t('dicom.node.host'), name: 'host', control: host, required: true }),
       field({ label: t('dicom.node.port'), name: 'port', control: port, required: true, hint: t('dicom.node.portHint') }),
       field({ label: t('dicom.node.services'), name: 'services', control: services, hint: t('dicom.node.servicesHint'), wide: true }),
+      field({ label: t('dicom.node.tls'), name: 'tls', control: h('label', { class: 'switch-label' }, tls, h('span', null, t('dicom.node.tlsLabel'))), hint: t('dicom.node.tlsHint'), wide: true }),
       field({ label: t('common.status'), name: 'active', control: h('label', { class: 'switch-label' }, active, h('span', null, t('dicom.node.activeLabel'))), hint: t('dicom.node.activeHint'), wide: true }),
     );
 
@@ -274,7 +280,7 @@ function nodesTab(ctx) {
       body,
       onSubmit: async (form) => {
         const picked = [...services.querySelectorAll('input[type=checkbox]')].filter((b) => /** @type {HTMLInputElement} */ (b).checked).map((b) => /** @type {HTMLInputElement} */ (b).value);
-        const { payload, problems } = checkNodeForm({ aeTitle: aeTitle.value, host: host.value, port: port.value, description: description.value, services: picked, active: active.checked });
+        const { payload, problems } = checkNodeForm({ aeTitle: aeTitle.value, host: host.value, port: port.value, description: description.value, services: picked, active: active.checked, tls: tls.checked });
         if (showProblems(form, problems) || !payload) return false;
         try {
           if (node) await api.put(`${BASE}/${node.id}`, payload);

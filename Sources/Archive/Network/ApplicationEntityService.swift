@@ -16,6 +16,8 @@ public struct ApplicationEntity: Sendable, Codable, Equatable {
     /// What this AE may ask of us when it calls (see `ApplicationEntityService.services`).
     public var services: [String]
     public var active: Bool
+    /// Reached over DICOM TLS when we call it (MOVE destination, commitment report, echo, remote query).
+    public var tls: Bool
     public var updatedAt: String
 }
 
@@ -27,8 +29,10 @@ public struct ApplicationEntityInput: Sendable, Codable, Equatable {
     public var institutionId: Int?
     public var services: [String]?
     public var active: Bool?
+    public var tls: Bool?
     public init(aeTitle: String? = nil, host: String? = nil, port: Int? = nil, description: String? = nil, institutionId: Int? = nil,
-                services: [String]? = nil, active: Bool? = nil) {
+                services: [String]? = nil, active: Bool? = nil, tls: Bool? = nil) {
+        self.tls = tls
         self.aeTitle = aeTitle
         self.host = host
         self.port = port
@@ -84,7 +88,7 @@ public final class ApplicationEntityService: Sendable {
     public func address(of aeTitle: String) async -> RemoteAE? {
         cache.withLock { entries in
             guard let e = entries[aeTitle], e.active else { return nil }
-            return RemoteAE(aeTitle: e.aeTitle, host: e.host, port: e.port)
+            return RemoteAE(aeTitle: e.aeTitle, host: e.host, port: e.port, tls: e.tls)
         }
     }
 
@@ -137,7 +141,7 @@ public final class ApplicationEntityService: Sendable {
             id: try row.int("id"), aeTitle: try row.string("ae_title"), host: try row.string("host"), port: try row.int("port"),
             description: try row.string("description"), institutionId: try row.intOrNil("institution_id"),
             services: try row.string("services").split(separator: ",").map(String.init), active: try row.bool("active"),
-            updatedAt: try row.string("updated_at"))
+            tls: try row.bool("tls"), updatedAt: try row.string("updated_at"))
     }
 
     /// AE titles are 1–16 characters of the default repertoire without backslash or control characters (PS3.5).
@@ -181,10 +185,10 @@ public final class ApplicationEntityService: Sendable {
                 throw DomainError.conflict("duplicate", "AE Title \(input.aeTitle!) 已登记", "AE title \(input.aeTitle!) already exists")
             }
             let id = try await sql.raw("""
-                INSERT INTO application_entities (ae_title, host, port, description, institution_id, services, active, created_at, updated_at)
+                INSERT INTO application_entities (ae_title, host, port, description, institution_id, services, active, tls, created_at, updated_at)
                 VALUES (\(bind: input.aeTitle!), \(bind: input.host!), \(bind: input.port!), \(bind: input.description ?? ""),
                         \(bind: input.institutionId), \(bind: (input.services ?? Self.services).joined(separator: ",")),
-                        \(bind: input.active ?? true), \(bind: stamp), \(bind: stamp)) RETURNING id
+                        \(bind: input.active ?? true), \(bind: input.tls ?? false), \(bind: stamp), \(bind: stamp)) RETURNING id
                 """).first()!.int("id")
             return try await Self.fetch(id, sql)
         }
@@ -209,10 +213,12 @@ public final class ApplicationEntityService: Sendable {
             current.institutionId = input.institutionId ?? current.institutionId
             current.services = input.services ?? current.services
             current.active = input.active ?? current.active
+            current.tls = input.tls ?? current.tls
             try await sql.raw("""
                 UPDATE application_entities SET ae_title = \(bind: current.aeTitle), host = \(bind: current.host), port = \(bind: current.port),
                   description = \(bind: current.description), institution_id = \(bind: current.institutionId),
-                  services = \(bind: current.services.joined(separator: ",")), active = \(bind: current.active), updated_at = \(bind: stamp)
+                  services = \(bind: current.services.joined(separator: ",")), active = \(bind: current.active), tls = \(bind: current.tls),
+                  updated_at = \(bind: stamp)
                 WHERE id = \(bind: id)
                 """).run()
             return try await Self.fetch(id, sql)

@@ -1,6 +1,7 @@
 import DICOM
 import DICOMNetwork
 import Foundation
+import NIOSSL
 import Platform
 
 /// Talking to a known remote AE as SCU: the C-ECHO test of the admin page, and "query remote PACS" (VIEW-01): C-FIND
@@ -9,10 +10,19 @@ import Platform
 public struct RemoteQueryService: Sendable {
     let applicationEntities: ApplicationEntityService
     let activity: DIMSEActivityLog
+    let clientTLS: NIOSSLContext?
 
-    public init(applicationEntities: ApplicationEntityService, activity: DIMSEActivityLog) {
+    public init(applicationEntities: ApplicationEntityService, activity: DIMSEActivityLog, clientTLS: NIOSSLContext? = nil) {
         self.applicationEntities = applicationEntities
         self.activity = activity
+        self.clientTLS = clientTLS
+    }
+
+    func options(responseTimeout: Duration = .seconds(60)) -> DICOMClient.Options {
+        var options = DICOMClient.Options()
+        options.responseTimeout = responseTimeout
+        options.tls = clientTLS
+        return options
     }
 
     public struct StudyQuery: Sendable, Codable, Equatable {
@@ -61,7 +71,7 @@ public struct RemoteQueryService: Sendable {
     func peer(_ id: Int) async throws -> RemoteAE {
         let entry = try await applicationEntities.get(id)
         guard entry.active else { throw DomainError.conflict("inactive", "该节点已停用", "This node is disabled") }
-        return RemoteAE(aeTitle: entry.aeTitle, host: entry.host, port: entry.port)
+        return RemoteAE(aeTitle: entry.aeTitle, host: entry.host, port: entry.port, tls: entry.tls)
     }
 
     func validate(_ q: StudyQuery) throws {
@@ -96,7 +106,7 @@ public struct RemoteQueryService: Sendable {
         let info = AssociationInfo(callingAETitle: applicationEntities.localAETitle, calledAETitle: peer.aeTitle, peerHost: peer.host)
         do {
             let (matches, status) = try await DICOMClient.withAssociation(to: peer, callingAETitle: applicationEntities.localAETitle,
-                                                                          contexts: contexts) { association in
+                                                                          contexts: contexts, options: options()) { association in
                 try await association.find(sopClass: SOPClass.studyRootFind, identifier: query)
             }
             await activity.record(DIMSEActivity(association: info, direction: "out", operation: "C-FIND", sopClassUID: SOPClass.studyRootFind,
@@ -134,10 +144,9 @@ public struct RemoteQueryService: Sendable {
         let contexts = [PresentationContextRQ(id: 1, abstractSyntax: SOPClass.studyRootMove, transferSyntaxes: AcceptorPolicy.nativeSyntaxes)]
         let local = applicationEntities.localAETitle
         let info = AssociationInfo(callingAETitle: local, calledAETitle: peer.aeTitle, peerHost: peer.host)
-        var options = DICOMClient.Options()
-        options.responseTimeout = .seconds(300)
         do {
-            let result = try await DICOMClient.withAssociation(to: peer, callingAETitle: local, contexts: contexts, options: options) {
+            let result = try await DICOMClient.withAssociation(to: peer, callingAETitle: local, contexts: contexts,
+                                                               options: options(responseTimeout: .seconds(300))) {
                 try await $0.retrieve(sopClass: SOPClass.studyRootMove, identifier: moveIdentifier, moveDestination: local)
             }
             await activity.record(DIMSEActivity(association: info, direction: "out", operation: "C-MOVE", sopClassUID: SOPClass.studyRootMove,
@@ -157,13 +166,12 @@ public struct RemoteQueryService: Sendable {
     /// C-ECHO to a known AE, for the "test connection" button: the answer in words a technician understands.
     public func echo(_ id: Int) async throws -> EchoResult {
         let entry = try await applicationEntities.get(id)
-        let peer = RemoteAE(aeTitle: entry.aeTitle, host: entry.host, port: entry.port)
+        let peer = RemoteAE(aeTitle: entry.aeTitle, host: entry.host, port: entry.port, tls: entry.tls)
         let info = AssociationInfo(callingAETitle: applicationEntities.localAETitle, calledAETitle: peer.aeTitle, peerHost: peer.host)
         let started = ContinuousClock.now
         func elapsed() -> Int { Int((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000) }
-        var options = DICOMClient.Options()
+        var options = options(responseTimeout: .seconds(10))
         options.connectTimeout = .seconds(5)
-        options.responseTimeout = .seconds(10)
         do {
             let contexts = [PresentationContextRQ(id: 1, abstractSyntax: SOPClass.verification, transferSyntaxes: AcceptorPolicy.nativeSyntaxes)]
             let status = try await DICOMClient.withAssociation(to: peer, callingAETitle: applicationEntities.localAETitle, contexts: contexts, options: options) {

@@ -28,6 +28,8 @@ public struct YunyingConfig: Sendable {
     public var dicomTLSPort: Int?
     public var dicomTLSCertificate: String?
     public var dicomTLSKey: String?
+    /// Trust roots (PEM) for peers we call over TLS.
+    public var dicomTLSCA: String?
     /// Storage SOP classes to accept beyond the standard ones (vendors' private classes).
     public var dicomPrivateSOPClasses: [String] = []
 
@@ -69,6 +71,7 @@ public struct YunyingConfig: Sendable {
         ("YUNYING_DICOM_TLS_PORT", "(off)", "DICOM TLS port (e.g. 2762); needs the certificate and key below"),
         ("YUNYING_DICOM_TLS_CERT", "(none)", "PEM certificate (chain) for DICOM TLS"),
         ("YUNYING_DICOM_TLS_KEY", "(none)", "PEM private key for DICOM TLS"),
+        ("YUNYING_DICOM_TLS_CA", "(system roots)", "PEM certificates trusted when we call peers over DICOM TLS"),
         ("YUNYING_DICOM_PRIVATE_SOP_CLASSES", "(none)", "Private storage SOP class UIDs to accept as well, comma-separated"),
     ]
 
@@ -150,6 +153,7 @@ public struct YunyingConfig: Sendable {
         dicomTLSPort = nonEmpty("YUNYING_DICOM_TLS_PORT") == nil ? nil : try int("YUNYING_DICOM_TLS_PORT", 2762)
         dicomTLSCertificate = nonEmpty("YUNYING_DICOM_TLS_CERT")
         dicomTLSKey = nonEmpty("YUNYING_DICOM_TLS_KEY")
+        dicomTLSCA = nonEmpty("YUNYING_DICOM_TLS_CA")
         dicomPrivateSOPClasses = (nonEmpty("YUNYING_DICOM_PRIVATE_SOP_CLASSES") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for uid in dicomPrivateSOPClasses where uid.count > 64 || uid.contains(where: { !$0.isNumber && $0 != "." }) {

@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive]
+    public static let all: [Migration] = [foundation, archive, dicomTLS]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -213,4 +213,9 @@ public enum Migrations {
               source_ae TEXT NOT NULL DEFAULT '', attributes TEXT NOT NULL, \(stamps))
             """,
         ])
+
+    /// Peers reached over DICOM TLS.
+    static let dicomTLS = Migration(
+        version: 3, name: "dicom_tls",
+        statements: ["ALTER TABLE application_entities ADD COLUMN tls BOOLEAN NOT NULL DEFAULT FALSE"])
 }
