@@ -89,8 +89,8 @@ public struct AssociationAcceptor: Sendable {
             return abort(reason: 2)  // unexpected PDU
         case .abortInvalid:
             return abort(reason: 1)  // unrecognised PDU
-        case .confirmAssociation, .sendReleaseRP, .sendReleaseRQ:
-            return abort(reason: 2)
+        case .confirmAssociation, .sendReleaseRP, .sendReleaseRQ, .releaseCollision:
+            return abort(reason: 2)  // requestor-side actions: never reached from the acceptor's states
         }
     }
 
@@ -237,6 +237,8 @@ public struct AssociationRequestor: Sendable {
         case .confirmRelease, .closeAfterPeerAbort, .closeOnTimeout:
             assembler.abandon()
             return AssociationOutput(close: true)
+        case .releaseCollision:
+            return AssociationOutput(pdus: [.releaseRP])
         case .indicateRelease:
             return AssociationOutput(releaseRequested: true)
         case .abortInvalid:

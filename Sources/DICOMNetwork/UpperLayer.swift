@@ -9,6 +9,7 @@ public struct AssociationStateMachine: Sendable {
         case associated = "Sta6"
         case awaitingReleaseRP = "Sta7"  // requestor: A-RELEASE-RQ sent
         case awaitingLocalReleaseResponse = "Sta8"  // acceptor: A-RELEASE-RQ received, finishing work in progress
+        case collisionAwaitingReleaseRP = "Sta11"  // requestor: both sides asked to release; our A-RELEASE-RP sent
         case closed = "Sta13"  // awaiting transport close
     }
 
@@ -26,6 +27,7 @@ public struct AssociationStateMachine: Sendable {
         case sendReleaseRP = "AR-4"
         case sendReleaseRQ = "AR-1"
         case confirmRelease = "AR-3"  // A-RELEASE-RP received: close
+        case releaseCollision = "AR-8"  // A-RELEASE-RQ while ours is pending: the requestor answers first (AR-9)
         case deliverDataWhileReleasing = "AR-7"
         case closeAfterPeerAbort = "AA-3"
         case abortUnexpected = "AA-1"  // A-ABORT for a PDU not allowed in this state
@@ -56,6 +58,15 @@ public struct AssociationStateMachine: Sendable {
         ],
         .awaitingReleaseRP: [
             .dataTF: (.deliverDataWhileReleasing, .awaitingReleaseRP),
+            .releaseRP: (.confirmRelease, .closed),
+            // PS3.8 9.2.3 release collision, requestor side (Sta9 → AR-9 → Sta11): we send our A-RELEASE-RP at once
+            // and wait for the peer's.
+            .releaseRQ: (.releaseCollision, .collisionAwaitingReleaseRP),
+            .artimExpired: (.closeOnTimeout, .closed),
+            .abort: (.closeAfterPeerAbort, .closed),
+            .invalidPDU: (.abortInvalid, .closed),
+        ],
+        .collisionAwaitingReleaseRP: [
             .releaseRP: (.confirmRelease, .closed),
             .artimExpired: (.closeOnTimeout, .closed),
             .abort: (.closeAfterPeerAbort, .closed),

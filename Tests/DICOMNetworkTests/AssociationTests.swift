@@ -1,5 +1,5 @@
+@testable import DICOMNetwork
 import DICOM
-import DICOMNetwork
 import Foundation
 import Testing
 
@@ -117,5 +117,43 @@ struct AcceptorTests {
         #expect(c.receiveInvalid().pdus == [.abort(source: 2, reason: 1)])
         #expect(AssociationStateMachine.table[.associated]?[.releaseRQ]?.0 == .indicateRelease)
         #expect(AssociationStateMachine.table[.awaitingReleaseRP]?[.dataTF]?.0 == .deliverDataWhileReleasing)
+    }
+}
+
+@Suite("Association requestor")
+struct RequestorTests {
+    func established() -> AssociationRequestor {
+        var r = AssociationRequestor(request: PDUTests.request())
+        let ac = AssociateAC(calledAETitle: "YUNYING", callingAETitle: "CT01",
+                             presentationContexts: [PresentationContextAC(id: 1, result: .acceptance, transferSyntax: TransferSyntax.explicitVRLittleEndian.uid)],
+                             userInformation: UserInformation(maxLength: 16384))
+        _ = r.receive(.associateAC(ac))
+        return r
+    }
+
+    @Test("A-ASSOCIATE-AC establishes; our A-RELEASE-RQ then the peer's RP closes (Sta6 → Sta7 → Sta13)")
+    func release() {
+        var r = established()
+        #expect(r.machine.state == .associated && r.contexts[1]?.abstractSyntax == PDUTests.request().presentationContexts[0].abstractSyntax)
+        #expect(r.releaseRequest().pdus == [.releaseRQ])
+        #expect(r.machine.state == .awaitingReleaseRP)
+        #expect(r.receive(.releaseRP).close)
+    }
+
+    @Test("release collision: the peer's A-RELEASE-RQ while ours is pending is answered, then its RP closes (PS3.8 Sta9–11)")
+    func collision() {
+        var r = established()
+        _ = r.releaseRequest()
+        let answer = r.receive(.releaseRQ)
+        #expect(answer.pdus == [.releaseRP] && !answer.close)
+        #expect(r.machine.state == .collisionAwaitingReleaseRP)
+        #expect(r.receive(.releaseRP).close)
+    }
+
+    @Test("A-ASSOCIATE-RJ is reported with its reason")
+    func rejected() {
+        var r = AssociationRequestor(request: PDUTests.request())
+        #expect(r.receive(.associateRJ(.callingAENotRecognized)).close)
+        #expect(r.rejection == .callingAENotRecognized)
     }
 }
