@@ -87,13 +87,21 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
-    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        switch backend {
-        case .sqlite(let connection):
-            return try await lock.withLock { try await Self.transaction(connection.sql(), body) }
-        case .postgres(let client, _):
-            return try await client.withConnection { try await Self.transaction($0.sql(), body) }
-        }
+    ///
+    /// The transaction runs in a task of its own, so cancelling the caller (an association that ends, a request whose
+    /// client went away) cannot stop it between BEGIN and COMMIT/ROLLBACK: a cancelled ROLLBACK would leave the one
+    /// SQLite connection inside a transaction, and every later write would fail.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let backend = backend
+        let lock = lock
+        return try await Task {
+            switch backend {
+            case .sqlite(let connection):
+                return try await lock.withLock { try await Self.transaction(connection.sql(), body) }
+            case .postgres(let client, _):
+                return try await client.withConnection { try await Self.transaction($0.sql(), body) }
+            }
+        }.value
     }
 
     private static func transaction<T: Sendable>(
