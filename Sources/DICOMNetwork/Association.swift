@@ -46,6 +46,8 @@ public struct AcceptedContext: Sendable, Equatable {
     public var transferSyntax: String
     /// From role selection: whether the requestor acts as SCP for this SOP class (C-GET's C-STORE sub-operations).
     public var requestorIsSCP: Bool = false
+
+    public var syntax: TransferSyntax { TransferSyntax.forUID(transferSyntax) }
 }
 
 /// What the association layer hands to the service side after a PDU.
@@ -95,16 +97,8 @@ public struct AssociationAcceptor: Sendable {
     }
 
     mutating func deliver(_ pdvs: [PDV], sinkFor: (DIMSEMessage, AcceptedContext) throws -> DatasetSink?) -> AssociationOutput {
-        var out = AssociationOutput()
-        for pdv in pdvs {
-            guard let context = contexts[pdv.contextID] else { return abort(reason: 6) }  // invalid PDU parameter
-            do {
-                if let message = try assembler.add(pdv, sinkFor: { try sinkFor($0, context) }) { out.messages.append(message) }
-            } catch {
-                return abort(reason: 6)
-            }
-        }
-        return out
+        guard let messages = assembler.add(pdvs, contexts: contexts, sinkFor: sinkFor) else { return abort(reason: 6) }
+        return AssociationOutput(messages: messages)
     }
 
     /// The services finished what was delivered before the A-RELEASE-RQ: answer it and close.
@@ -224,16 +218,8 @@ public struct AssociationRequestor: Sendable {
             return AssociationOutput(close: true)
         case .deliverData, .deliverDataWhileReleasing:
             guard case .dataTF(let pdvs) = pdu else { return abort(reason: 0) }
-            var out = AssociationOutput()
-            for pdv in pdvs {
-                guard let context = contexts[pdv.contextID] else { return abort(reason: 6) }
-                do {
-                    if let message = try assembler.add(pdv, sinkFor: { try sinkFor($0, context) }) { out.messages.append(message) }
-                } catch {
-                    return abort(reason: 6)
-                }
-            }
-            return out
+            guard let messages = assembler.add(pdvs, contexts: contexts, sinkFor: sinkFor) else { return abort(reason: 6) }
+            return AssociationOutput(messages: messages)
         case .confirmRelease, .closeAfterPeerAbort, .closeOnTimeout:
             assembler.abandon()
             return AssociationOutput(close: true)

@@ -91,6 +91,11 @@ public struct DIMSEMessage: Sendable {
     }
 
     public var dataset: Data? { if case .bytes(let d) = payload { d } else { nil } }
+
+    /// The in-memory data set (identifier, attribute list, event information) parsed in the context's syntax.
+    public func decodedDataset(in syntax: TransferSyntax) throws -> DataSet {
+        try DICOMReader.readDataSet(dataset ?? Data(), syntax: syntax)
+    }
     public var commandField: UInt16? { command.int(CommandTag.commandField).map { UInt16(truncatingIfNeeded: $0) } }
     public var field: CommandField? { commandField.flatMap(CommandField.init(rawValue:)) }
     public var messageID: Int? { command.int(CommandTag.messageID) }
@@ -156,18 +161,23 @@ public struct DIMSEMessage: Sendable {
 
     /// Splits an in-memory message into P-DATA-TF PDUs no larger than the peer's maximum (0 = no limit).
     public func pdus(maxPDULength: UInt32) -> [PDU] {
-        var out: [PDU] = []
-        let limit = Self.fragmentLimit(maxPDULength)
-        func fragments(_ data: Data, isCommand: Bool) {
-            var start = data.startIndex
-            repeat {
-                let end = min(data.endIndex, start + limit)
-                out.append(.dataTF([PDV(contextID: contextID, isCommand: isCommand, isLast: end == data.endIndex, data: data[start..<end])]))
-                start = end
-            } while start < data.endIndex
-        }
-        fragments(DICOMWriter.encode(command, syntax: .implicitVRLittleEndian), isCommand: true)
-        if let dataset { fragments(dataset, isCommand: false) }
+        var values = Self.fragments(of: DICOMWriter.encode(command, syntax: .implicitVRLittleEndian), contextID: contextID, isCommand: true,
+                                    maxPDULength: maxPDULength)
+        if let dataset { values += Self.fragments(of: dataset, contextID: contextID, isCommand: false, maxPDULength: maxPDULength) }
+        return values.map { .dataTF([$0]) }
+    }
+
+    /// The PDVs that carry a command or data set: slices of `data` (no copies), each small enough for the peer's
+    /// maximum PDU length, the last one flagged.
+    static func fragments(of data: Data, contextID: UInt8, isCommand: Bool, maxPDULength: UInt32) -> [PDV] {
+        let limit = fragmentLimit(maxPDULength)
+        var out: [PDV] = []
+        var start = data.startIndex
+        repeat {
+            let end = min(data.endIndex, start + limit)
+            out.append(PDV(contextID: contextID, isCommand: isCommand, isLast: end == data.endIndex, data: data[start..<end]))
+            start = end
+        } while start < data.endIndex
         return out
     }
 
@@ -181,28 +191,19 @@ public struct DIMSEMessage: Sendable {
 public enum DIMSEStatus {
     public static let success: UInt16 = 0x0000
     public static let pending: UInt16 = 0xFF00
-    public static let pendingWarning: UInt16 = 0xFF01
     public static let cancel: UInt16 = 0xFE00
     public static let subOperationsWarning: UInt16 = 0xB000
-    public static let coercion: UInt16 = 0xB000
-    public static let elementsDiscarded: UInt16 = 0xB006
     public static let refusedOutOfResources: UInt16 = 0xA700
-    public static let moveOutOfResourcesMatches: UInt16 = 0xA701
     public static let moveOutOfResourcesSubOps: UInt16 = 0xA702
     public static let moveDestinationUnknown: UInt16 = 0xA801
-    public static let identifierDoesNotMatchSOPClass: UInt16 = 0xA900
     public static let unableToProcess: UInt16 = 0xC000
     public static let cannotUnderstand: UInt16 = 0xC000
     public static let duplicateSOPInstance: UInt16 = 0x0111
-    public static let noSuchSOPClass: UInt16 = 0x0118
     public static let noSuchSOPInstance: UInt16 = 0x0112
     public static let unrecognizedOperation: UInt16 = 0x0211
     public static let invalidAttributeValue: UInt16 = 0x0106
     public static let missingAttribute: UInt16 = 0x0120
     public static let processingFailure: UInt16 = 0x0110
-    public static let classInstanceConflict: UInt16 = 0x0119
-    public static let noSuchAttribute: UInt16 = 0x0105
-    public static let invalidObjectInstance: UInt16 = 0x0117
     public static let notAuthorized: UInt16 = 0x0124
 
     public enum Kind: String, Sendable { case success, pending, cancel, warning, failure }

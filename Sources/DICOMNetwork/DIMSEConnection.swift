@@ -67,7 +67,7 @@ public final class DIMSEConnection: Sendable {
     /// Sends a message. A `.file` payload is sent from its data set offset without loading the file: the file is
     /// mapped and each fragment is written straight from the mapping.
     public func send(_ message: DIMSEMessage) async throws {
-        let limit = DIMSEMessage.fragmentLimit(peerMaxPDULength)
+        let maxPDU = peerMaxPDULength
         let commandBytes = DICOMWriter.encode(message.command, syntax: .implicitVRLittleEndian)
         var dataset: Data?
         switch message.payload {
@@ -76,8 +76,10 @@ public final class DIMSEConnection: Sendable {
         case .file(let url): dataset = try PartTenLayout.dataset(of: url)
         }
         try await writeLock.withLock {
-            try await write(commandBytes, contextID: message.contextID, isCommand: true, limit: limit)
-            if let dataset { try await write(dataset, contextID: message.contextID, isCommand: false, limit: limit) }
+            try await write(DIMSEMessage.fragments(of: commandBytes, contextID: message.contextID, isCommand: true, maxPDULength: maxPDU))
+            if let dataset {
+                try await write(DIMSEMessage.fragments(of: dataset, contextID: message.contextID, isCommand: false, maxPDULength: maxPDU))
+            }
         }
         // A final response ends the operation: a C-CANCEL for its message ID no longer applies.
         if message.field?.isResponse == true, DIMSEStatus.kind(message.status ?? 0) != .pending, let id = message.respondedMessageID {
@@ -85,30 +87,27 @@ public final class DIMSEConnection: Sendable {
         }
     }
 
-    /// Writes `data` as P-DATA-TF PDUs of at most `limit` value bytes. Small PDUs (a peer may ask for 16 KB) are
-    /// gathered into one buffer of up to 256 KB per socket write, so a large object costs a few event-loop hops, not one
-    /// per PDU.
-    private func write(_ data: Data, contextID: UInt8, isCommand: Bool, limit: Int) async throws {
+    /// Writes PDVs as P-DATA-TF PDUs, one PDV each. Small PDUs (a peer may ask for 16 KB) are gathered into one buffer
+    /// of up to 256 KB per socket write, so a large object costs a few event-loop hops, not one per PDU.
+    private func write(_ pdvs: [PDV]) async throws {
         let batch = 256 * 1024
-        var buffer = channel.allocator.buffer(capacity: min(data.count + 12, batch + limit + 12))
-        var start = data.startIndex
-        repeat {
-            let end = min(data.endIndex, start + limit)
-            let count = end - start
+        var remaining = pdvs.reduce(0) { $0 + $1.data.count + 12 }
+        var buffer = channel.allocator.buffer(capacity: min(remaining, batch + (pdvs.first?.data.count ?? 0) + 12))
+        for (n, pdv) in pdvs.enumerated() {
+            remaining -= pdv.data.count + 12
             buffer.writeInteger(UInt8(0x04))
             buffer.writeInteger(UInt8(0))
-            buffer.writeInteger(UInt32(count + 6))
-            buffer.writeInteger(UInt32(count + 2))
-            buffer.writeInteger(contextID)
-            buffer.writeInteger(UInt8((isCommand ? 1 : 0) | (end == data.endIndex ? 2 : 0)))
-            data[start..<end].withUnsafeBytes { _ = buffer.writeBytes($0) }
-            start = end
-            if buffer.readableBytes >= batch || start == data.endIndex {
+            buffer.writeInteger(UInt32(pdv.data.count + 6))
+            buffer.writeInteger(UInt32(pdv.data.count + 2))
+            buffer.writeInteger(pdv.contextID)
+            buffer.writeInteger(UInt8((pdv.isCommand ? 1 : 0) | (pdv.isLast ? 2 : 0)))
+            pdv.data.withUnsafeBytes { _ = buffer.writeBytes($0) }
+            if buffer.readableBytes >= batch || n == pdvs.count - 1 {
                 try await output.write(buffer)
                 state.withLock { $0.lastWrite = .now }
-                buffer = channel.allocator.buffer(capacity: min(data.endIndex - start + 12, batch + limit + 12))
+                if remaining > 0 { buffer = channel.allocator.buffer(capacity: min(remaining, batch + pdv.data.count + 12)) }
             }
-        } while start < data.endIndex
+        }
     }
 
     // MARK: Requests and their responses

@@ -118,6 +118,23 @@ struct MessageAssembler {
         return DIMSEMessage(contextID: contextID, command: pending, dataset: dataset)
     }
 
+    /// The PDVs of one P-DATA-TF, each on an accepted context; the messages they complete, or nil when a PDV names a
+    /// context that was not accepted or breaks the message structure (the association is then aborted, PS3.8 AA-8).
+    mutating func add(_ pdvs: [PDV], contexts: [UInt8: AcceptedContext], sinkFor: (DIMSEMessage, AcceptedContext) throws -> DatasetSink?)
+        -> [DIMSEMessage]?
+    {
+        var messages: [DIMSEMessage] = []
+        for pdv in pdvs {
+            guard let context = contexts[pdv.contextID] else { return nil }
+            do {
+                if let message = try add(pdv, sinkFor: { try sinkFor($0, context) }) { messages.append(message) }
+            } catch {
+                return nil
+            }
+        }
+        return messages
+    }
+
     /// The association ended mid-message: drop the partial file.
     mutating func abandon() {
         sink?.discard()

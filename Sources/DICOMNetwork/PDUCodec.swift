@@ -274,18 +274,6 @@ public enum PDUCodec {
         return pdvs
     }
 
-    /// Encodes one P-DATA-TF with a single PDV straight from the value's bytes.
-    public static func encodeDataTF(_ pdv: PDV) -> Data {
-        var out = Data(capacity: pdv.data.count + 12)
-        let pduLength = pdv.data.count + 6
-        out.append(contentsOf: [0x04, 0, UInt8(pduLength >> 24 & 0xFF), UInt8(pduLength >> 16 & 0xFF), UInt8(pduLength >> 8 & 0xFF), UInt8(pduLength & 0xFF)])
-        let itemLength = pdv.data.count + 2
-        out.append(contentsOf: [UInt8(itemLength >> 24 & 0xFF), UInt8(itemLength >> 16 & 0xFF), UInt8(itemLength >> 8 & 0xFF), UInt8(itemLength & 0xFF)])
-        out.append(contentsOf: [pdv.contextID, (pdv.isCommand ? 1 : 0) | (pdv.isLast ? 2 : 0)])
-        out.append(pdv.data)
-        return out
-    }
-
     static func decodeUserInformation(_ r: inout Reader) throws -> UserInformation {
         var u = UserInformation()
         while r.i < r.end {

@@ -24,9 +24,9 @@ struct RetrieveOperation {
     }
 
     func run() async throws {
-        let syntax = TransferSyntax.forUID(context?.transferSyntax ?? TransferSyntax.implicitVRLittleEndian.uid)
+        let syntax = context?.syntax ?? .implicitVRLittleEndian
         guard let model = QueryModel(sopClass: sopClass),
-            let identifier = try? DICOMReader.readDataSet(request.dataset ?? Data(), syntax: syntax)
+            let identifier = try? request.decodedDataset(in: syntax)
         else {
             return try await final(DIMSEStatus.cannotUnderstand, nil, comment: "identifier unreadable")
         }
@@ -115,7 +115,7 @@ struct RetrieveOperation {
         if let counts, !counts.failedUIDs.isEmpty {
             var failed = DataSet()
             failed.set(Tag(0x0008, 0x0058), .UI, strings: counts.failedUIDs)
-            identifier = DICOMWriter.encode(failed, syntax: TransferSyntax.forUID(context?.transferSyntax ?? TransferSyntax.implicitVRLittleEndian.uid))
+            identifier = DICOMWriter.encode(failed, syntax: context?.syntax ?? .implicitVRLittleEndian)
         }
         try await connection.send(
             .response(to: request, status: status, dataset: identifier) { ds in

@@ -123,10 +123,10 @@ public struct DIMSEServiceProvider: Sendable {
               matches: (DataSet) async throws -> [DataSet]) async throws
     {
         let sopClass = message.affectedSOPClassUID ?? ""
-        let syntax = TransferSyntax.forUID(context?.transferSyntax ?? TransferSyntax.implicitVRLittleEndian.uid)
+        let syntax = context?.syntax ?? .implicitVRLittleEndian
         let identifier: DataSet
         do {
-            identifier = try DICOMReader.readDataSet(message.dataset ?? Data(), syntax: syntax)
+            identifier = try message.decodedDataset(in: syntax)
         } catch {
             try await connection.send(.response(to: message, status: DIMSEStatus.cannotUnderstand))
             await record(association, "in", "C-FIND", sopClass, DIMSEStatus.cannotUnderstand, "identifier unreadable: \(error)")
@@ -166,8 +166,8 @@ public struct DIMSEServiceProvider: Sendable {
     func performedProcedureStep(_ message: DIMSEMessage, context: AcceptedContext?, association: AssociationInfo, connection: DIMSEConnection)
         async throws
     {
-        let syntax = TransferSyntax.forUID(context?.transferSyntax ?? TransferSyntax.implicitVRLittleEndian.uid)
-        let attributes = (try? DICOMReader.readDataSet(message.dataset ?? Data(), syntax: syntax)) ?? DataSet()
+        let syntax = context?.syntax ?? .implicitVRLittleEndian
+        let attributes = (try? message.decodedDataset(in: syntax)) ?? DataSet()
         let isCreate = message.field == .nCreateRQ
         var uid = message.affectedSOPInstanceUID ?? message.command.string(CommandTag.requestedSOPInstanceUID) ?? ""
         if isCreate && uid.isEmpty { uid = UIDGenerator.make() }
@@ -192,8 +192,8 @@ public struct DIMSEServiceProvider: Sendable {
 
     /// A report for a commitment we requested as SCU, arriving on a new association: acknowledged and logged.
     func commitmentReport(_ message: DIMSEMessage, context: AcceptedContext?, association: AssociationInfo, connection: DIMSEConnection) async throws {
-        let syntax = TransferSyntax.forUID(context?.transferSyntax ?? TransferSyntax.implicitVRLittleEndian.uid)
-        let report = (try? DICOMReader.readDataSet(message.dataset ?? Data(), syntax: syntax)) ?? DataSet()
+        let syntax = context?.syntax ?? .implicitVRLittleEndian
+        let report = (try? message.decodedDataset(in: syntax)) ?? DataSet()
         let committed = report.sequence(Tag(0x0008, 0x1199))?.count ?? 0
         let failed = report.sequence(Tag(0x0008, 0x1198))?.count ?? 0
         try await connection.send(.response(to: message, status: DIMSEStatus.success) { ds in
@@ -206,10 +206,10 @@ public struct DIMSEServiceProvider: Sendable {
     func storageCommitment(_ message: DIMSEMessage, context: AcceptedContext?, association: AssociationInfo, connection: DIMSEConnection)
         async throws
     {
-        let syntax = TransferSyntax.forUID(context?.transferSyntax ?? TransferSyntax.implicitVRLittleEndian.uid)
+        let syntax = context?.syntax ?? .implicitVRLittleEndian
         guard message.command.string(CommandTag.requestedSOPClassUID) == SOPClass.storageCommitmentPush,
             message.command.int(CommandTag.actionTypeID) == 1,
-            let request = try? DICOMReader.readDataSet(message.dataset ?? Data(), syntax: syntax),
+            let request = try? message.decodedDataset(in: syntax),
             let transactionUID = request.string(Tag(0x0008, 0x1195)), !transactionUID.isEmpty
         else {
             try await connection.send(.response(to: message, status: DIMSEStatus.invalidAttributeValue))

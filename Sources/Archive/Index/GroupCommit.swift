@@ -8,20 +8,9 @@ import Synchronization
 /// work has committed. If a shared transaction fails, its jobs are retried one by one, so one bad record fails
 /// alone.
 final class GroupCommit: Sendable {
-    typealias Work = @Sendable (any SQLDatabase) async throws -> Void
     struct Job: Sendable {
-        let work: Work
-        let done: CheckedContinuation<Void, Error>
-    }
-
-    /// Runs `work` in a (possibly shared) transaction and returns its result once that transaction has committed.
-    func run<T: Sendable>(_ work: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let result = Shared<T?>(nil)
-        try await run { sql in
-            let value = try await work(sql)
-            result.set(value)
-        }
-        return result.get()!
+        let work: @Sendable (any SQLDatabase) async throws -> any Sendable
+        let done: CheckedContinuation<any Sendable, Error>
     }
 
     let database: Database
@@ -29,8 +18,9 @@ final class GroupCommit: Sendable {
 
     init(database: Database) { self.database = database }
 
-    func run(_ work: @escaping Work) async throws {
-        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, Error>) in
+    /// Runs `work` in a (possibly shared) transaction and returns its result once that transaction has committed.
+    func run<T: Sendable>(_ work: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let result = try await withCheckedThrowingContinuation { (done: CheckedContinuation<any Sendable, Error>) in
             let start = state.withLock { s -> Bool in
                 s.jobs.append(Job(work: work, done: done))
                 if s.draining { return false }
@@ -39,6 +29,7 @@ final class GroupCommit: Sendable {
             }
             if start { Task { await self.drain() } }
         }
+        return result as! T  // the job ran `work`, which returns a T
     }
 
     private func drain() async {
@@ -51,15 +42,16 @@ final class GroupCommit: Sendable {
             }
             if jobs.isEmpty { return }
             do {
-                try await database.write { sql in
-                    for job in jobs { try await job.work(sql) }
+                let results = try await database.write { sql in
+                    var results: [any Sendable] = []
+                    for job in jobs { results.append(try await job.work(sql)) }
+                    return results
                 }
-                for job in jobs { job.done.resume() }
+                for (job, result) in zip(jobs, results) { job.done.resume(returning: result) }
             } catch {
                 for job in jobs {
                     do {
-                        try await database.write { try await job.work($0) }
-                        job.done.resume()
+                        job.done.resume(returning: try await database.write { try await job.work($0) })
                     } catch {
                         job.done.resume(throwing: error)
                     }
@@ -69,10 +61,3 @@ final class GroupCommit: Sendable {
     }
 }
 
-/// A value set by a job (possibly more than once, when a shared transaction is retried) and read after commit.
-final class Shared<T: Sendable>: Sendable {
-    let value: Mutex<T>
-    init(_ initial: T) { value = Mutex(initial) }
-    func set(_ new: T) { value.withLock { $0 = new } }
-    func get() -> T { value.withLock { $0 } }
-}

@@ -139,17 +139,19 @@ public struct IngestService: Sendable {
     /// counters recomputed. The series cache only learns from committed transactions.
     func index(_ r: IndexRecord, key: String, size: Int, checksum: String, syntax: String, source: IngestSource, replace: Bool) async throws {
         let now = Timestamp.string()
+        /// Files the instance row; false when the SOP Instance UID is already there.
+        @Sendable func insertInstance(seriesPK: Int, _ sql: any SQLDatabase) async throws -> Bool {
+            try await sql.raw("""
+                INSERT INTO instances (series_pk, sop_uid, sop_class_uid, instance_number, transfer_syntax, storage_path, size_bytes,
+                  sha256, source_ae, received_at, created_at, updated_at)
+                VALUES (\(bind: seriesPK), \(bind: r.sopInstanceUID), \(bind: r.sopClassUID), \(bind: r.instanceNumber), \(bind: syntax),
+                        \(bind: key), \(bind: size), \(bind: checksum), \(bind: source.aeTitle), \(bind: now), \(bind: now), \(bind: now))
+                ON CONFLICT (sop_uid) DO NOTHING RETURNING id
+                """).first() != nil
+        }
         if !replace, let known = seriesCache.lookup(r.seriesUID), known.sopClasses.contains(r.sopClassUID) {
             try await commits.run { sql in
-                guard
-                    try await sql.raw("""
-                        INSERT INTO instances (series_pk, sop_uid, sop_class_uid, instance_number, transfer_syntax, storage_path, size_bytes,
-                          sha256, source_ae, received_at, created_at, updated_at)
-                        VALUES (\(bind: known.seriesPK), \(bind: r.sopInstanceUID), \(bind: r.sopClassUID), \(bind: r.instanceNumber), \(bind: syntax),
-                                \(bind: key), \(bind: size), \(bind: checksum), \(bind: source.aeTitle), \(bind: now), \(bind: now), \(bind: now))
-                        ON CONFLICT (sop_uid) DO NOTHING RETURNING id
-                        """).first() != nil
-                else { return }  // a concurrent copy won (keep-first): nothing to count
+                guard try await insertInstance(seriesPK: known.seriesPK, sql) else { return }  // already filed: nothing to count
                 try await sql.raw("""
                     UPDATE series SET num_instances = num_instances + 1, updated_at = \(bind: now) WHERE id = \(bind: known.seriesPK)
                     """).run()
@@ -195,13 +197,7 @@ public struct IngestService: Sendable {
                     WHERE sop_uid = \(bind: r.sopInstanceUID)
                     """).run()
             } else {
-                try await sql.raw("""
-                    INSERT INTO instances (series_pk, sop_uid, sop_class_uid, instance_number, transfer_syntax, storage_path, size_bytes,
-                      sha256, source_ae, received_at, created_at, updated_at)
-                    VALUES (\(bind: seriesPK), \(bind: r.sopInstanceUID), \(bind: r.sopClassUID), \(bind: r.instanceNumber), \(bind: syntax),
-                            \(bind: key), \(bind: size), \(bind: checksum), \(bind: source.aeTitle), \(bind: now), \(bind: now), \(bind: now))
-                    ON CONFLICT (sop_uid) DO NOTHING
-                    """).run()
+                _ = try await insertInstance(seriesPK: seriesPK, sql)
             }
             let classes = try await Self.refreshCounters(studyPK: studyPK, seriesPK: seriesPK, now: now, sql: sql)
             return SeriesCache.Entry(studyPK: studyPK, seriesPK: seriesPK, sopClasses: Set(classes))

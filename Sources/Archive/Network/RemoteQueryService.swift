@@ -169,7 +169,7 @@ public struct RemoteQueryService: Sendable {
         let peer = RemoteAE(aeTitle: entry.aeTitle, host: entry.host, port: entry.port, tls: entry.tls)
         let info = AssociationInfo(callingAETitle: applicationEntities.localAETitle, calledAETitle: peer.aeTitle, peerHost: peer.host)
         let started = ContinuousClock.now
-        func elapsed() -> Int { Int((ContinuousClock.now - started).components.seconds * 1000 + (ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000) }
+        func elapsed() -> Int { Int((ContinuousClock.now - started) / .milliseconds(1)) }
         var options = options(responseTimeout: .seconds(10))
         options.connectTimeout = .seconds(5)
         do {

@@ -224,17 +224,8 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
     /// The response identifier: every key the request named, with the candidate's value or empty; the level and
     /// the unique keys above it; the character set the values are written in.
     func response(_ identifier: DataSet, candidate: DataSet, level: Level, charset: SpecificCharacterSet) -> DataSet {
-        var out = DataSet()
-        out.characterSet = charset
-        out.set(.specificCharacterSet, .CS, strings: charset.terms)
+        var out = QueryMatcher.response(to: identifier, from: candidate, charset: charset)
         out.set(QueryMatcher.queryRetrieveLevel, .CS, string: level.rawValue)
-        for key in identifier.elements where key.tag.group != 0x0002 && key.tag != .specificCharacterSet && key.tag != QueryMatcher.queryRetrieveLevel {
-            if let element = QueryMatcher.responseElement(for: key, from: candidate) {
-                out.set(TextTranscoding.copy(element, from: candidate, into: charset))
-            } else {
-                out.set(Element(tag: key.tag, vr: key.vr, value: key.vr == .SQ ? .sequence([]) : .bytes(Data())))
-            }
-        }
         let unique: [(Level, Tag)] = [(.study, .studyInstanceUID), (.series, .seriesInstanceUID), (.image, .sopInstanceUID)]
         for (l, tag) in unique where l.depth <= level.depth && out[tag] == nil {
             if let e = candidate[tag] { out.set(e) }

@@ -174,4 +174,20 @@ public enum QueryMatcher {
         }
         return Element(tag: key.tag, vr: .SQ, value: .sequence(reduced))
     }
+
+    /// The response identifier for a match: every key the request named (the meta group and character set aside),
+    /// with the candidate's value or empty, written in `charset`, which the response declares.
+    public static func response(to identifier: DataSet, from candidate: DataSet, charset: SpecificCharacterSet) -> DataSet {
+        var out = DataSet()
+        out.characterSet = charset
+        out.set(.specificCharacterSet, .CS, strings: charset.terms)
+        for key in identifier.elements where key.tag.group != 0x0002 && key.tag != .specificCharacterSet {
+            if let element = responseElement(for: key, from: candidate) {
+                out.set(TextTranscoding.copy(element, from: candidate, into: charset))
+            } else {
+                out.set(Element(tag: key.tag, vr: key.vr, value: key.vr == .SQ ? .sequence([]) : .bytes(Data())))
+            }
+        }
+        return out
+    }
 }

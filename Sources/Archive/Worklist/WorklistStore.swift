@@ -149,17 +149,7 @@ public struct WorklistStore: WorklistService, MPPSService {
         for row in rows {
             let candidate = Self.dataset(try Self.decode(row))
             guard QueryMatcher.matches(identifier, candidate) else { continue }
-            var response = DataSet()
-            response.characterSet = charset
-            response.set(.specificCharacterSet, .CS, strings: charset.terms)
-            for key in identifier.elements where key.tag.group != 0x0002 && key.tag != .specificCharacterSet {
-                if let element = QueryMatcher.responseElement(for: key, from: candidate) {
-                    response.set(TextTranscoding.copy(element, from: candidate, into: charset))
-                } else {
-                    response.set(Element(tag: key.tag, vr: key.vr, value: key.vr == .SQ ? .sequence([]) : .bytes(Data())))
-                }
-            }
-            out.append(response)
+            out.append(QueryMatcher.response(to: identifier, from: candidate, charset: charset))
         }
         return out
     }
