@@ -14,9 +14,11 @@ public final class DIMSEActivityLog: DIMSEActivitySink {
     let keep: Int
     let inserts = Mutex(0)
 
-    public init(database: Database, keep: Int = 20_000, logger: Logger = Logger(label: "yunying.dicom")) {
+    public init(database: Database, keep: Int = 20_000, batchDelay: Duration = .milliseconds(250),
+                logger: Logger = Logger(label: "yunying.dicom")) {
         self.database = database
         self.keep = keep
+        self.batchDelay = batchDelay
         self.logger = logger
     }
 
@@ -38,22 +40,51 @@ public final class DIMSEActivityLog: DIMSEActivitySink {
         public var detail: String
     }
 
+    /// Rows wait here and are written together: one transaction (one flush of the database) per batch instead of
+    /// one per C-STORE, so the log never competes with the index for the disk while images arrive.
+    let pending = Mutex<(rows: [DIMSEActivity], scheduled: Bool)>(([], false))
+    /// How long a row may wait before it is written.
+    let batchDelay: Duration
+
     public func record(_ a: DIMSEActivity) async {
         if DIMSEStatus.kind(a.status) == .failure {
             logger.warning("\(a.operation) \(a.callingAETitle)→\(a.calledAETitle) status \(String(format: "0x%04X", a.status)): \(a.detail)")
         }
+        let schedule = pending.withLock { p -> Bool in
+            p.rows.append(a)
+            defer { p.scheduled = true }
+            return !p.scheduled
+        }
+        guard schedule else { return }
+        let delay = batchDelay
+        Task {
+            try? await Task.sleep(for: delay)
+            await self.flush()
+        }
+    }
+
+    /// Writes every waiting row now (the list below calls it, so a page always shows what has happened).
+    public func flush() async {
+        let rows = pending.withLock { p -> [DIMSEActivity] in
+            defer { p = ([], false) }
+            return p.rows
+        }
+        guard !rows.isEmpty else { return }
         do {
             try await database.write { sql in
-                try await sql.raw("""
-                    INSERT INTO dimse_activity (at, association_id, direction, operation, calling_ae, called_ae, peer_host, sop_class_uid, status, detail)
-                    VALUES (\(bind: Timestamp.string(a.at)), \(bind: a.associationID), \(bind: a.direction), \(bind: a.operation),
-                            \(bind: a.callingAETitle), \(bind: a.calledAETitle), \(bind: a.peerHost), \(bind: a.sopClassUID),
-                            \(bind: Int(a.status)), \(bind: String(a.detail.prefix(500))))
-                    """).run()
+                for a in rows {
+                    try await sql.raw("""
+                        INSERT INTO dimse_activity (at, association_id, direction, operation, calling_ae, called_ae, peer_host, sop_class_uid, status, detail)
+                        VALUES (\(bind: Timestamp.string(a.at)), \(bind: a.associationID), \(bind: a.direction), \(bind: a.operation),
+                                \(bind: a.callingAETitle), \(bind: a.calledAETitle), \(bind: a.peerHost), \(bind: a.sopClassUID),
+                                \(bind: Int(a.status)), \(bind: String(a.detail.prefix(500))))
+                        """).run()
+                }
             }
             let prune = inserts.withLock { n -> Bool in
-                n += 1
-                return n % 500 == 0
+                let before = n / 500
+                n += rows.count
+                return n / 500 != before
             }
             if prune {
                 let keep = keep
@@ -64,7 +95,7 @@ public final class DIMSEActivityLog: DIMSEActivitySink {
                 }
             }
         } catch {
-            logger.error("cannot record DIMSE activity: \(error)")
+            logger.error("cannot record \(rows.count) DIMSE activity rows: \(error)")
         }
     }
 
@@ -73,6 +104,7 @@ public final class DIMSEActivityLog: DIMSEActivitySink {
         if let ae = aeTitle?.trimmingCharacters(in: .whitespaces), !ae.isEmpty {
             filter = filter + " AND (calling_ae = \(bind: ae) OR called_ae = \(bind: ae))"
         }
+        await flush()
         if failuresOnly { filter = filter + " AND status NOT IN (0, 65280, 65281)" }
         let condition = filter
         return try await database.read { sql in
