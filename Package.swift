@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Platform", "Spreadsheet", "Archive", "DICOMNetwork",
+                "Platform", "Spreadsheet", "Archive", "DICOMNetwork", "DICOM", "DICOMImaging", "CDICOMZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

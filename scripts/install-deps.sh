@@ -5,7 +5,7 @@
 set -euo pipefail
 mode=${1:-run}
 run_pkgs=(libxlsxwriter-dev libsqlite3-dev zlib1g-dev pkg-config libcharls-dev libopenjp2-7-dev libturbojpeg0-dev libgdcm-dev curl ca-certificates)
-test_pkgs=(postgresql chromium chromium-driver node-typescript nodejs python3-pip python3-requests fonts-noto-cjk dcmtk dicom3tools openjph-tools orthanc openssl)
+test_pkgs=(postgresql chromium chromium-driver node-typescript nodejs python3-pip python3-requests fonts-noto-cjk dcmtk dicom3tools openjph-tools orthanc orthanc-dicomweb openssl python3-swift)
 want=("${run_pkgs[@]}")
 [ "$mode" = test ] && want+=("${test_pkgs[@]}")
 
@@ -22,8 +22,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$mode" = test ]; then
-    python3 -c 'import selenium, pytest, pydicom, pynetdicom, numpy, jpeg_ls, pylibjpeg, libjpeg, openjpeg' 2>/dev/null ||
-        python3 -m pip install --quiet --disable-pip-version-check selenium pytest numpy 'pydicom>=3,<4' pynetdicom pyjpegls pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg
+    python3 -c 'import selenium, pytest, pydicom, pynetdicom, numpy, jpeg_ls, pylibjpeg, libjpeg, openjpeg, dicomweb_client' 2>/dev/null ||
+        python3 -m pip install --quiet --disable-pip-version-check selenium pytest numpy 'pydicom>=3,<4' pynetdicom pyjpegls pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg dicomweb-client
 fi
 
 if ! command -v swift >/dev/null; then

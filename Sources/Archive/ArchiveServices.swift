@@ -17,6 +17,8 @@ public struct ArchiveServices: Sendable {
     public let query: ArchiveQueryService
     public let associations: AssociationRegistry
     public let remote: RemoteQueryService
+    public let wado: WADOService
+    public let stow: STOWService
     /// Client TLS for peers marked `tls`; nil when it is not configured (or the files are wrong: `prepare` says why).
     public let clientTLS: NIOSSLContext?
 
@@ -32,6 +34,8 @@ public struct ArchiveServices: Sendable {
         associations = AssociationRegistry()
         clientTLS = try? Self.makeClientTLS(config)
         remote = RemoteQueryService(applicationEntities: applicationEntities, activity: activity, clientTLS: clientTLS)
+        wado = WADOService(database: database, storage: storage)
+        stow = STOWService(ingest: ingest)
     }
 
     /// Every DICOM service backed by the archive.

@@ -22,6 +22,12 @@ public struct AppContext: RequestContext {
         guard let principal else { throw DomainError.unauthenticated }
         return principal
     }
+
+    /// A path parameter the route pattern guarantees (`:study`).
+    func require(_ parameter: String) throws -> String {
+        guard let value = parameters.get(parameter), !value.isEmpty else { throw DomainError.notFound("对象", "Object") }
+        return value
+    }
 }
 
 /// Lets a handler name the object and patient of the request for the audit record the route wrapper writes.
@@ -30,8 +36,12 @@ public final class AuditNote: Sendable {
         var objectID: String?
         var patientID: String?
         var detail: String?
+        /// The handler found that this view was audited moments ago (frames of a study being read).
+        var alreadyAudited = false
     }
     let state = Mutex(State())
+
+    public func markAlreadyAudited() { state.withLock { $0.alreadyAudited = true } }
 
     public func set(objectID: String? = nil, patientID: String? = nil, detail: String? = nil) {
         state.withLock {

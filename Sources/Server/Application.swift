@@ -53,6 +53,7 @@ public func buildRouter(services: AppServices, logger: Logger) -> (Router<AppCon
     AuditController.register(routes)
     DictionaryController.register(routes)
     DICOMController.register(routes)
+    DICOMwebController.register(routes)
     return (router, routes.specs)
 }
 

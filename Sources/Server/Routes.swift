@@ -77,6 +77,7 @@ final class Routes: @unchecked Sendable {  // mutated only while the app is bein
             do {
                 let response = try await handler(request, context).response(from: request, context: context)
                 let note = context.auditNote.snapshot
+                if note.alreadyAudited, response.status.code < 400 { return response }
                 try await auditLog.record(
                     AuditEvent(
                         action: action, objectType: object, objectID: note.objectID ?? context.parameters.get("id"),

@@ -8,6 +8,8 @@ public struct IndexRecord: Sendable, Equatable {
     public var referringPhysician = "", institution = ""
     public var seriesUID = "", modality = "", seriesNumber = "", seriesDescription = "", bodyPart = "", stationName = "", seriesDate = ""
     public var sopInstanceUID = "", sopClassUID = "", instanceNumber = ""
+    /// Image geometry for QIDO-RS (0 when the object has no pixels).
+    public var rows = 0, columns = 0, bitsAllocated = 0, frames = 0
 
     public init() {}
 
@@ -38,6 +40,10 @@ public struct IndexRecord: Sendable, Equatable {
         sopInstanceUID = s(0x0008, 0x0018)
         sopClassUID = s(0x0008, 0x0016)
         instanceNumber = s(0x0020, 0x0013)
+        rows = ds.int(Tag(0x0028, 0x0010)) ?? 0
+        columns = ds.int(Tag(0x0028, 0x0011)) ?? 0
+        bitsAllocated = ds.int(Tag(0x0028, 0x0100)) ?? 0
+        frames = rows > 0 ? max(1, Int(s(0x0028, 0x0008)) ?? 1) : 0
     }
 
     /// What must be present for the object to be filed: its place in the hierarchy.

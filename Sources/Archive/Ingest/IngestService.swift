@@ -20,9 +20,12 @@ public enum DuplicatePolicy: String, Sendable, CaseIterable {
 public struct IngestSource: Sendable, Equatable {
     public var route: String  // "dicom", "stow", "upload"
     public var aeTitle: String
-    public init(route: String, aeTitle: String = "") {
+    /// The institution new studies are filed under (the sending node's, or the uploading user's).
+    public var institutionID: Int?
+    public init(route: String, aeTitle: String = "", institutionID: Int? = nil) {
         self.route = route
         self.aeTitle = aeTitle
+        self.institutionID = institutionID
     }
 }
 
@@ -32,12 +35,16 @@ public struct IngestResult: Sendable, Equatable {
     public var sopInstanceUID: String
     public var studyUID: String
     public var seriesUID: String
+    public var sopClassUID = ""
 }
 
 /// Why an object was not archived, with the DIMSE status that says so to a sender.
 public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: UInt16
     public var message: String
+    /// The object's identity when it was readable (STOW-RS reports failures per instance).
+    public var sopClassUID = ""
+    public var sopInstanceUID = ""
     public var description: String { message }
 
     static func unreadable(_ why: String) -> IngestError { IngestError(status: 0xC000, message: "not a readable DICOM object: \(why)") }
@@ -70,7 +77,7 @@ public struct IngestService: Sendable {
 
     /// Archives a complete Part 10 file from the storage's incoming area (it is moved, or removed on failure).
     public func ingest(_ file: URL, expectedSOPClassUID: String? = nil, expectedSOPInstanceUID: String? = nil,
-                       source: IngestSource) async throws -> IngestResult
+                       expectedStudyInstanceUID: String? = nil, source: IngestSource) async throws -> IngestResult
     {
         var committed = false
         defer { if !committed { try? FileManager.default.removeItem(at: file) } }
@@ -91,6 +98,11 @@ public struct IngestService: Sendable {
         if let expected = expectedSOPClassUID, expected != record.sopClassUID {
             throw IngestError.mismatch("SOP Class UID \(record.sopClassUID) differs from the command's \(expected)")
         }
+        if let expected = expectedStudyInstanceUID, expected != record.studyUID {
+            var error = IngestError.mismatch("Study Instance UID \(record.studyUID) differs from the study in the URL \(expected)")
+            (error.sopClassUID, error.sopInstanceUID) = (record.sopClassUID, record.sopInstanceUID)
+            throw error
+        }
         // Two copies of one object arriving at once (a modality and a router) are filed one after the other.
         await uidLocks.lock(record.sopInstanceUID)
         defer { uidLocks.unlock(record.sopInstanceUID) }
@@ -101,9 +113,12 @@ public struct IngestService: Sendable {
             switch duplicates {
             case .keepFirst:
                 logger.info("duplicate \(record.sopInstanceUID) from \(source.aeTitle) ignored (keep-first)")
-                return IngestResult(outcome: .duplicateKept, sopInstanceUID: record.sopInstanceUID, studyUID: record.studyUID, seriesUID: record.seriesUID)
+                return IngestResult(outcome: .duplicateKept, sopInstanceUID: record.sopInstanceUID, studyUID: record.studyUID, seriesUID: record.seriesUID,
+                                    sopClassUID: record.sopClassUID)
             case .reject:
-                throw IngestError.duplicate
+                var error = IngestError.duplicate
+                (error.sopClassUID, error.sopInstanceUID) = (record.sopClassUID, record.sopInstanceUID)
+                throw error
             case .replace:
                 break
             }
@@ -130,7 +145,7 @@ public struct IngestService: Sendable {
         }
         if let old = existing, old != key { try? storage.remove(old) }
         return IngestResult(outcome: existing == nil ? .stored : .replaced, sopInstanceUID: record.sopInstanceUID, studyUID: record.studyUID,
-                            seriesUID: record.seriesUID)
+                            seriesUID: record.seriesUID, sopClassUID: record.sopClassUID)
     }
 
     /// Files the record. An instance of a series the index already holds (the common case: slice 2…n of a series)
@@ -143,9 +158,10 @@ public struct IngestService: Sendable {
         @Sendable func insertInstance(seriesPK: Int, _ sql: any SQLDatabase) async throws -> Bool {
             try await sql.raw("""
                 INSERT INTO instances (series_pk, sop_uid, sop_class_uid, instance_number, transfer_syntax, storage_path, size_bytes,
-                  sha256, source_ae, received_at, created_at, updated_at)
+                  sha256, source_ae, pixel_rows, pixel_columns, bits_allocated, frames, received_at, created_at, updated_at)
                 VALUES (\(bind: seriesPK), \(bind: r.sopInstanceUID), \(bind: r.sopClassUID), \(bind: r.instanceNumber), \(bind: syntax),
-                        \(bind: key), \(bind: size), \(bind: checksum), \(bind: source.aeTitle), \(bind: now), \(bind: now), \(bind: now))
+                        \(bind: key), \(bind: size), \(bind: checksum), \(bind: source.aeTitle), \(bind: r.rows), \(bind: r.columns),
+                        \(bind: r.bitsAllocated), \(bind: r.frames), \(bind: now), \(bind: now), \(bind: now))
                 ON CONFLICT (sop_uid) DO NOTHING RETURNING id
                 """).first() != nil
         }
@@ -174,10 +190,10 @@ public struct IngestService: Sendable {
                 "SELECT id FROM patients WHERE patient_id = \(bind: r.patientID) AND issuer = \(bind: r.issuer)").first()!.int("id")
             try await sql.raw("""
                 INSERT INTO studies (patient_pk, study_uid, study_date, study_time, accession_number, study_id, description,
-                  referring_physician, institution, last_received_at, created_at, updated_at)
+                  referring_physician, institution, institution_id, last_received_at, created_at, updated_at)
                 VALUES (\(bind: patientPK), \(bind: r.studyUID), \(bind: r.studyDate), \(bind: r.studyTime), \(bind: r.accessionNumber),
                         \(bind: r.studyID), \(bind: r.studyDescription), \(bind: r.referringPhysician), \(bind: r.institution),
-                        \(bind: now), \(bind: now), \(bind: now))
+                        \(bind: source.institutionID), \(bind: now), \(bind: now), \(bind: now))
                 ON CONFLICT (study_uid) DO NOTHING
                 """).run()
             let studyPK = try await sql.raw("SELECT id FROM studies WHERE study_uid = \(bind: r.studyUID)").first()!.int("id")
@@ -193,7 +209,8 @@ public struct IngestService: Sendable {
                 try await sql.raw("""
                     UPDATE instances SET series_pk = \(bind: seriesPK), sop_class_uid = \(bind: r.sopClassUID), storage_path = \(bind: key),
                       instance_number = \(bind: r.instanceNumber), transfer_syntax = \(bind: syntax), size_bytes = \(bind: size),
-                      sha256 = \(bind: checksum), source_ae = \(bind: source.aeTitle), received_at = \(bind: now), updated_at = \(bind: now)
+                      sha256 = \(bind: checksum), source_ae = \(bind: source.aeTitle), pixel_rows = \(bind: r.rows),
+                      pixel_columns = \(bind: r.columns), bits_allocated = \(bind: r.bitsAllocated), frames = \(bind: r.frames), received_at = \(bind: now), updated_at = \(bind: now)
                     WHERE sop_uid = \(bind: r.sopInstanceUID)
                     """).run()
             } else {

@@ -85,6 +85,11 @@ public final class ApplicationEntityService: Sendable {
         }
     }
 
+    /// The institution a known node belongs to; its studies are filed under it.
+    public func institutionID(of aeTitle: String) -> Int? {
+        cache.withLock { $0[aeTitle]?.institutionId }
+    }
+
     public func address(of aeTitle: String) async -> RemoteAE? {
         cache.withLock { entries in
             guard let e = entries[aeTitle], e.active else { return nil }

@@ -25,7 +25,8 @@ public struct ArchiveStorageSCP: StorageService {
         }
         do {
             let result = try await ingest.ingest(file, expectedSOPClassUID: sopClassUID, expectedSOPInstanceUID: sopInstanceUID,
-                                                 source: IngestSource(route: "dicom", aeTitle: association.callingAETitle))
+                                                 source: IngestSource(route: "dicom", aeTitle: association.callingAETitle,
+                                                                     institutionID: applicationEntities.institutionID(of: association.callingAETitle)))
             return StoreOutcome(status: DIMSEStatus.success, comment: result.outcome == .stored ? nil : result.outcome.rawValue)
         } catch let error as IngestError {
             return StoreOutcome(status: error.status, comment: error.message)

@@ -95,10 +95,20 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
 
     /// Rows of the level, filtered in SQL by the indexed keys that have values, each as a data set of the indexed
     /// attributes (UTF-8) completed from a representative object when the identifier asks for more.
-    func candidates(level: Level, identifier: DataSet) async throws -> [DataSet] {
+    /// - Parameters:
+    ///   - restrict: an extra SQL condition (a user's scope, a study the URL names), over the aliases `p`, `s`, `se`, `i`.
+    ///   - order: the ORDER BY list (QIDO lists newest studies first; C-FIND keeps index order).
+    func candidates(level: Level, identifier: DataSet, restrict: SQLQueryString? = nil, order: String = "1") async throws -> [DataSet] {
         let columns = Self.columns.filter { $0.level.depth <= level.depth }
-        var select = columns.map { "\($0.sql) AS c_\(String(format: "%04x%04x", $0.tag.group, $0.tag.element))" }
-        select.append(level == .image ? "i.storage_path AS rep_path" : Self.representativePath(level))
+        let geometry = level == .image ? Self.geometry : []
+        let needed = identifier.tags.filter { tag in
+            tag.group != 0x0002 && tag != .specificCharacterSet && tag != QueryMatcher.queryRetrieveLevel
+                && !columns.contains { $0.tag == tag } && !Self.patientCounts.contains { $0.0 == tag }
+                && !geometry.contains { $0.tag == tag } && tag != Tag(0x0008, 0x0054) && tag != Tag(0x0008, 0x0056)
+        }
+        var select = columns.map { "\($0.sql) AS \(Self.alias($0.tag))" } + geometry.map { "\($0.sql) AS \(Self.alias($0.tag))" }
+        // The representative object is looked up only when a key outside the index is asked for.
+        if !needed.isEmpty { select.append(level == .image ? "i.storage_path AS rep_path" : Self.representativePath(level)) }
         if level == .patient {
             select.append("(SELECT COUNT(*) FROM studies x WHERE x.patient_pk = p.id) AS n_studies")
             select.append("(SELECT COUNT(*) FROM series y JOIN studies x ON x.id = y.study_pk WHERE x.patient_pk = p.id) AS n_series")
@@ -112,29 +122,30 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
             case .image:
                 "instances i JOIN series se ON se.id = i.series_pk JOIN studies s ON s.id = se.study_pk JOIN patients p ON p.id = s.patient_pk"
             }
-        let filter = Self.sqlFilter(identifier, columns: columns)
+        let filter = restrict.map { Self.sqlFilter(identifier, columns: columns) + " AND " + $0 } ?? Self.sqlFilter(identifier, columns: columns)
         let limit = maxMatches * 10 + 1  // candidates; the match limit applies after exact matching
         let head: String = "SELECT " + select.joined(separator: ", ") + " FROM " + from + " WHERE "
-        let tail: String = " ORDER BY 1 LIMIT " + String(limit)
+        let tail: String = " ORDER BY " + order + " LIMIT " + String(limit)
         let rows = try await database.read { sql in
             try await sql.raw(SQLQueryString(head) + filter + SQLQueryString(tail)).all()
         }
         if rows.count >= limit { throw DIMSEError.status(0xA700, "more than \(maxMatches * 10) candidates; narrow the query") }
-        let needed = identifier.tags.filter { tag in
-            tag.group != 0x0002 && tag != .specificCharacterSet && tag != QueryMatcher.queryRetrieveLevel
-                && !columns.contains { $0.tag == tag } && !Self.patientCounts.contains { $0.0 == tag }
-                && tag != Tag(0x0008, 0x0054) && tag != Tag(0x0008, 0x0056)
-        }
         var out: [DataSet] = []
+        out.reserveCapacity(rows.count)
         for row in rows {
             var ds = DataSet()
             ds.characterSet = .utf8
             for column in columns {
-                let name = "c_" + String(format: "%04x%04x", column.tag.group, column.tag.element)
+                let name = Self.alias(column.tag)
                 let value =
                     column.sql.contains(".num_")
                     ? String((try? row.int(name)) ?? 0) : ((try? row.stringOrNil(name)) ?? nil) ?? ""
                 ds.set(column.tag, column.vr, string: value)
+            }
+            for column in geometry {
+                let value = (try? row.int(Self.alias(column.tag))) ?? 0
+                guard value > 0 else { continue }
+                if column.vr == .IS { ds.set(column.tag, .IS, string: String(value)) } else { ds.set(column.tag, column.vr, ints: [value]) }
             }
             if level == .patient {
                 for (tag, name) in Self.patientCounts { ds.set(tag, .IS, string: String((try? row.int(name)) ?? 0)) }
@@ -152,6 +163,16 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
         }
         return out
     }
+
+    static func alias(_ tag: Tag) -> String { "c_" + String(format: "%04x%04x", tag.group, tag.element) }
+
+    /// Image geometry the index keeps per instance (QIDO-RS returns it by default at the instance level).
+    static let geometry: [Column] = [
+        Column(tag: Tag(0x0028, 0x0010), vr: .US, sql: "i.pixel_rows", level: .image),
+        Column(tag: Tag(0x0028, 0x0011), vr: .US, sql: "i.pixel_columns", level: .image),
+        Column(tag: Tag(0x0028, 0x0100), vr: .US, sql: "i.bits_allocated", level: .image),
+        Column(tag: Tag(0x0028, 0x0008), vr: .IS, sql: "i.frames", level: .image),
+    ]
 
     /// The storage path of the first instance below a patient, study or series row.
     static func representativePath(_ level: Level) -> String {

@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive, dicomTLS]
+    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -218,4 +218,22 @@ public enum Migrations {
     static let dicomTLS = Migration(
         version: 3, name: "dicom_tls",
         statements: ["ALTER TABLE application_entities ADD COLUMN tls BOOLEAN NOT NULL DEFAULT FALSE"])
+
+    /// DICOMweb (issue #5): image geometry per instance for QIDO, the institution a study belongs to (the sending
+    /// node's or the uploader's) so searches honour a user's scope, and the per-series metadata cache behind
+    /// WADO-RS `/metadata` (valid while its fingerprint matches the series' instances).
+    static let dicomweb = Migration(
+        version: 4, name: "dicomweb",
+        statements: [
+            "ALTER TABLE instances ADD COLUMN pixel_rows BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE instances ADD COLUMN pixel_columns BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE instances ADD COLUMN bits_allocated BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE instances ADD COLUMN frames BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE studies ADD COLUMN institution_id BIGINT",
+            "CREATE INDEX studies_institution ON studies (institution_id)",
+            """
+            CREATE TABLE series_metadata (series_pk BIGINT PRIMARY KEY REFERENCES series(id), fingerprint TEXT NOT NULL,
+              json TEXT NOT NULL, created_at TEXT NOT NULL)
+            """,
+        ])
 }
