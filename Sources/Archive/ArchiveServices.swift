@@ -10,7 +10,7 @@ import Platform
 public struct ArchiveServices: Sendable {
     public let config: YunyingConfig
     public let storage: LocalFileStorage
-    public let ingest: IngestService
+    public var ingest: IngestService
     public let applicationEntities: ApplicationEntityService
     public let activity: DIMSEActivityLog
     public let worklist: WorklistStore
@@ -19,6 +19,8 @@ public struct ArchiveServices: Sendable {
     public let remote: RemoteQueryService
     public let wado: WADOService
     public let stow: STOWService
+    public let routingRules: RoutingRules
+    public let routing: RoutingDispatcher
     /// Client TLS for peers marked `tls`; nil when it is not configured (or the files are wrong: `prepare` says why).
     public let clientTLS: NIOSSLContext?
 
@@ -34,6 +36,15 @@ public struct ArchiveServices: Sendable {
         associations = AssociationRegistry()
         clientTLS = try? Self.makeClientTLS(config)
         remote = RemoteQueryService(applicationEntities: applicationEntities, activity: activity, clientTLS: clientTLS)
+        routingRules = RoutingRules(database: database, applicationEntities: applicationEntities)
+        var clientOptions = DICOMClient.Options()
+        clientOptions.tls = clientTLS
+        routing = RoutingDispatcher(database: database, storage: storage, applicationEntities: applicationEntities, activity: activity,
+                                    aeTitle: config.aeTitle, options: clientOptions, retryBase: .seconds(config.routingRetrySeconds),
+                                    maxAttempts: config.routingMaxAttempts, logger: logger)
+        ingest.routing = routingRules
+        let dispatcher = routing
+        ingest.onQueued = { dispatcher.poke() }
         wado = WADOService(database: database, storage: storage)
         stow = STOWService(ingest: ingest)
     }
@@ -74,6 +85,7 @@ public struct ArchiveServices: Sendable {
     public func prepare() async throws {
         _ = try Self.makeClientTLS(config)  // a wrong TLS file stops the start with the reason
         try await applicationEntities.seed(config.dicomPeers)
+        try await routingRules.reload()
         try storage.prepareLayout()
         storage.sweepIncoming()
     }

@@ -54,6 +54,7 @@ public func buildRouter(services: AppServices, logger: Logger) -> (Router<AppCon
     DictionaryController.register(routes)
     DICOMController.register(routes)
     DICOMwebController.register(routes)
+    RoutingController.register(routes)
     return (router, routes.specs)
 }
 

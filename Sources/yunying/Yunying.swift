@@ -121,7 +121,7 @@ struct Serve: AsyncParsableCommand {
                     services: services.archive.serviceProvider(logger: logger), registry: services.archive.associations,
                     maxAssociations: config.dicomMaxAssociations, tls: tls, logger: logger)
             }
-            var listeners: [any Service] = [listener(port: config.dicomPort, tls: nil)]
+            var listeners: [any Service] = [listener(port: config.dicomPort, tls: nil), RoutingService(dispatcher: services.archive.routing)]
             if let port = config.dicomTLSPort, let tls { listeners.append(listener(port: port, tls: tls)) }
             let app = buildApplication(services: services, extraServices: listeners, logger: logger)
             logger.info("Yunying listening on http://\(config.httpHost):\(config.httpPort)/")
@@ -132,6 +132,14 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         await database.close()
+    }
+}
+
+/// The routing outbox's delivery loop, stopped with the server.
+struct RoutingService: Service {
+    let dispatcher: RoutingDispatcher
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await dispatcher.run() }
     }
 }
 

@@ -66,6 +66,10 @@ public struct IngestService: Sendable {
     let seriesCache = SeriesCache()
     let uidLocks = KeyedLocks()
 
+    /// Routing rules whose sends are queued in the index transaction, and who to tell that something was queued.
+    public var routing: RoutingRules?
+    public var onQueued: (@Sendable () -> Void)?
+
     public init(database: Database, storage: any StorageBackend, duplicates: DuplicatePolicy = .keepFirst,
                 logger: Logger = Logger(label: "yunying.ingest")) {
         self.database = database
@@ -109,10 +113,17 @@ public struct IngestService: Sendable {
         let existing = try await database.read { sql in
             try await sql.raw("SELECT storage_path FROM instances WHERE sop_uid = \(bind: record.sopInstanceUID)").first()?.string("storage_path")
         }
+        let routes = routing?.destinations(for: parsed.dataset, callingAE: source.aeTitle) ?? []
         if existing != nil {
             switch duplicates {
             case .keepFirst:
                 logger.info("duplicate \(record.sopInstanceUID) from \(source.aeTitle) ignored (keep-first)")
+                // A sender retrying after a crash between our commit and its acknowledgement: routing is already
+                // queued (same transaction as the index), so this only fills a gap and never resends.
+                if !routes.isEmpty {
+                    try await database.write { sql in try await Outbox.enqueue(routes, record, resend: false, sql: sql) }
+                    onQueued?()
+                }
                 return IngestResult(outcome: .duplicateKept, sopInstanceUID: record.sopInstanceUID, studyUID: record.studyUID, seriesUID: record.seriesUID,
                                     sopClassUID: record.sopClassUID)
             case .reject:
@@ -138,12 +149,13 @@ public struct IngestService: Sendable {
         committed = true
         do {
             try await index(record, key: key, size: size, checksum: checksum, syntax: parsed.transferSyntax.uid, source: source,
-                            replace: existing != nil)
+                            replace: existing != nil, routes: routes)
         } catch {
             if existing != nil { try? storage.remove(key) }
             throw error
         }
         if let old = existing, old != key { try? storage.remove(old) }
+        if !routes.isEmpty { onQueued?() }
         return IngestResult(outcome: existing == nil ? .stored : .replaced, sopInstanceUID: record.sopInstanceUID, studyUID: record.studyUID,
                             seriesUID: record.seriesUID, sopClassUID: record.sopClassUID)
     }
@@ -152,7 +164,8 @@ public struct IngestService: Sendable {
     /// takes the short path: insert the instance and bump the counters, three statements. The first instance of a
     /// series, a new SOP class in the study, or a replacement takes the full path: patient, study, series, instance,
     /// counters recomputed. The series cache only learns from committed transactions.
-    func index(_ r: IndexRecord, key: String, size: Int, checksum: String, syntax: String, source: IngestSource, replace: Bool) async throws {
+    func index(_ r: IndexRecord, key: String, size: Int, checksum: String, syntax: String, source: IngestSource, replace: Bool,
+               routes: [(destination: String, ruleID: Int)] = []) async throws {
         let now = Timestamp.string()
         /// Files the instance row; false when the SOP Instance UID is already there.
         @Sendable func insertInstance(seriesPK: Int, _ sql: any SQLDatabase) async throws -> Bool {
@@ -168,6 +181,7 @@ public struct IngestService: Sendable {
         if !replace, let known = seriesCache.lookup(r.seriesUID), known.sopClasses.contains(r.sopClassUID) {
             try await commits.run { sql in
                 guard try await insertInstance(seriesPK: known.seriesPK, sql) else { return }  // already filed: nothing to count
+                try await Outbox.enqueue(routes, r, resend: true, sql: sql)
                 try await sql.raw("""
                     UPDATE series SET num_instances = num_instances + 1, updated_at = \(bind: now) WHERE id = \(bind: known.seriesPK)
                     """).run()
@@ -216,6 +230,7 @@ public struct IngestService: Sendable {
             } else {
                 _ = try await insertInstance(seriesPK: seriesPK, sql)
             }
+            try await Outbox.enqueue(routes, r, resend: true, sql: sql)
             let classes = try await Self.refreshCounters(studyPK: studyPK, seriesPK: seriesPK, now: now, sql: sql)
             return SeriesCache.Entry(studyPK: studyPK, seriesPK: seriesPK, sopClasses: Set(classes))
         }

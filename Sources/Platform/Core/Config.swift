@@ -32,6 +32,9 @@ public struct YunyingConfig: Sendable {
     public var dicomTLSCA: String?
     /// Storage SOP classes to accept beyond the standard ones (vendors' private classes).
     public var dicomPrivateSOPClasses: [String] = []
+    /// Routing retries: the first after this many seconds, doubling per attempt (up to an hour), at most this many.
+    public var routingRetrySeconds: Int = 30
+    public var routingMaxAttempts: Int = 12
 
     public struct DICOMPeer: Sendable, Equatable {
         public var aeTitle: String
@@ -73,6 +76,8 @@ public struct YunyingConfig: Sendable {
         ("YUNYING_DICOM_TLS_KEY", "(none)", "PEM private key for DICOM TLS"),
         ("YUNYING_DICOM_TLS_CA", "(system roots)", "PEM certificates trusted when we call peers over DICOM TLS"),
         ("YUNYING_DICOM_PRIVATE_SOP_CLASSES", "(none)", "Private storage SOP class UIDs to accept as well, comma-separated"),
+        ("YUNYING_ROUTING_RETRY_SECONDS", "30", "First retry of a failed routing send after this many seconds, doubling each time (max 1 h)"),
+        ("YUNYING_ROUTING_MAX_ATTEMPTS", "12", "Attempts before a routing send becomes a dead letter (replayable from the outbox page)"),
     ]
 
     public init(
@@ -154,6 +159,11 @@ public struct YunyingConfig: Sendable {
         dicomTLSCertificate = nonEmpty("YUNYING_DICOM_TLS_CERT")
         dicomTLSKey = nonEmpty("YUNYING_DICOM_TLS_KEY")
         dicomTLSCA = nonEmpty("YUNYING_DICOM_TLS_CA")
+        routingRetrySeconds = try int("YUNYING_ROUTING_RETRY_SECONDS", 30)
+        routingMaxAttempts = try int("YUNYING_ROUTING_MAX_ATTEMPTS", 12)
+        guard routingRetrySeconds >= 1, routingMaxAttempts >= 1 else {
+            throw ConfigError.invalid("YUNYING_ROUTING_RETRY_SECONDS / YUNYING_ROUTING_MAX_ATTEMPTS", "must be at least 1")
+        }
         dicomPrivateSOPClasses = (nonEmpty("YUNYING_DICOM_PRIVATE_SOP_CLASSES") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for uid in dicomPrivateSOPClasses where uid.count > 64 || uid.contains(where: { !$0.isNumber && $0 != "." }) {

@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb]
+    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -235,5 +235,24 @@ public enum Migrations {
             CREATE TABLE series_metadata (series_pk BIGINT PRIMARY KEY REFERENCES series(id), fingerprint TEXT NOT NULL,
               json TEXT NOT NULL, created_at TEXT NOT NULL)
             """,
+        ])
+
+    /// Routing rules and the persistent outbox their sends go through (DCM-02): retried with backoff, dead letters
+    /// kept for replay. One row per destination and instance, so a retry never sends a delivered object again.
+    static let routing = Migration(
+        version: 5, name: "routing",
+        statements: [
+            """
+            CREATE TABLE routing_rules (id {pk}, name TEXT NOT NULL, active BOOLEAN NOT NULL DEFAULT TRUE, conditions TEXT NOT NULL,
+              destinations TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', \(stamps))
+            """,
+            """
+            CREATE TABLE outbox (id {pk}, destination TEXT NOT NULL, sop_uid TEXT NOT NULL, sop_class_uid TEXT NOT NULL,
+              study_uid TEXT NOT NULL, series_uid TEXT NOT NULL, rule_id BIGINT, status TEXT NOT NULL DEFAULT 'pending',
+              attempts BIGINT NOT NULL DEFAULT 0, next_attempt_at TEXT NOT NULL, last_error TEXT NOT NULL DEFAULT '',
+              done_at TEXT, \(stamps), UNIQUE (destination, sop_uid))
+            """,
+            "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
+            "CREATE INDEX outbox_study ON outbox (study_uid)",
         ])
 }
