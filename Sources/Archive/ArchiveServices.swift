@@ -9,7 +9,9 @@ import Platform
 /// application entities, DIMSE activity, worklist/MPPS, and the DICOM service provider built on them.
 public struct ArchiveServices: Sendable {
     public let config: YunyingConfig
-    public let storage: LocalFileStorage
+    public let storage: TieredStorage
+    public let cloud: CloudArchiver
+    public let catalog: ArchiveCatalog
     public var ingest: IngestService
     public let applicationEntities: ApplicationEntityService
     public let activity: DIMSEActivityLog
@@ -26,7 +28,10 @@ public struct ArchiveServices: Sendable {
 
     public init(config: YunyingConfig, database: Database, logger: Logger = Logger(label: "yunying.archive")) {
         self.config = config
-        storage = LocalFileStorage(root: URL(fileURLWithPath: config.dataDir).appendingPathComponent("archive"))
+        let local = LocalFileStorage(root: URL(fileURLWithPath: config.dataDir).appendingPathComponent("archive"))
+        storage = TieredStorage(local: local, remote: Self.objectStore(config))
+        cloud = CloudArchiver(database: database, storage: storage, uploadDelay: .seconds(config.cloudUploadDelaySeconds),
+                              keepLocalDays: config.keepLocalDays, logger: logger)
         ingest = IngestService(database: database, storage: storage, duplicates: DuplicatePolicy(rawValue: config.dicomDuplicates) ?? .keepFirst,
                                logger: logger)
         applicationEntities = ApplicationEntityService(database: database, localAETitle: config.aeTitle)
@@ -45,6 +50,7 @@ public struct ArchiveServices: Sendable {
         ingest.routing = routingRules
         let dispatcher = routing
         ingest.onQueued = { dispatcher.poke() }
+        catalog = ArchiveCatalog(database: database)
         wado = WADOService(database: database, storage: storage)
         stow = STOWService(ingest: ingest)
     }
@@ -73,6 +79,13 @@ public struct ArchiveServices: Sendable {
         let entities = applicationEntities
         policy.isKnownCallingAE = { entities.isKnown($0) }
         return policy
+    }
+
+    static func objectStore(_ config: YunyingConfig) -> S3Client? {
+        guard let endpoint = config.s3Endpoint, let bucket = config.s3Bucket, let access = config.s3AccessKey, let secret = config.s3SecretKey
+        else { return nil }
+        return S3Client(S3Configuration(endpoint: endpoint, region: config.s3Region, bucket: bucket, accessKey: access, secretKey: secret,
+                                        prefix: config.s3Prefix))
     }
 
     /// Client TLS from `YUNYING_DICOM_TLS_CA` (trust roots) and, for mutual TLS, our certificate and key.

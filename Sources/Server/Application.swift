@@ -55,6 +55,7 @@ public func buildRouter(services: AppServices, logger: Logger) -> (Router<AppCon
     DICOMController.register(routes)
     DICOMwebController.register(routes)
     RoutingController.register(routes)
+    ArchiveController.register(routes)
     return (router, routes.specs)
 }
 

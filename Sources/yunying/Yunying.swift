@@ -121,7 +121,8 @@ struct Serve: AsyncParsableCommand {
                     services: services.archive.serviceProvider(logger: logger), registry: services.archive.associations,
                     maxAssociations: config.dicomMaxAssociations, tls: tls, logger: logger)
             }
-            var listeners: [any Service] = [listener(port: config.dicomPort, tls: nil), RoutingService(dispatcher: services.archive.routing)]
+            var listeners: [any Service] = [listener(port: config.dicomPort, tls: nil), RoutingService(dispatcher: services.archive.routing),
+                                            CloudArchiveService(archiver: services.archive.cloud)]
             if let port = config.dicomTLSPort, let tls { listeners.append(listener(port: port, tls: tls)) }
             let app = buildApplication(services: services, extraServices: listeners, logger: logger)
             logger.info("Yunying listening on http://\(config.httpHost):\(config.httpPort)/")
@@ -140,6 +141,16 @@ struct RoutingService: Service {
     let dispatcher: RoutingDispatcher
     func run() async throws {
         await cancelWhenGracefulShutdown { await dispatcher.run() }
+    }
+}
+
+/// Cloud archive uploads and local evictions, stopped with the server (idle without an object store).
+struct CloudArchiveService: Service {
+    let archiver: CloudArchiver
+    func run() async throws {
+        // A service that returns early stops the whole group: without an object store, just wait for shutdown.
+        guard archiver.enabled else { return try await gracefulShutdown() }
+        await cancelWhenGracefulShutdown { await archiver.loop() }
     }
 }
 

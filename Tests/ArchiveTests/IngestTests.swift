@@ -71,9 +71,10 @@ struct IngestTests {
         let again = try await ingest.ingest(try f.incoming(sop: "1.2.826.1.1.1.1"), source: IngestSource(route: "dicom"))
         #expect(again.outcome == .duplicateKept)
         // reject: 0x0111
-        await #expect(throws: IngestError.duplicate) {
+        let rejected = await #expect(throws: IngestError.self) {
             try await f.ingest(.reject).ingest(try f.incoming(sop: "1.2.826.1.1.1.1"), source: IngestSource(route: "dicom"))
         }
+        #expect(rejected?.status == 0x0111 && rejected?.sopInstanceUID == "1.2.826.1.1.1.1", "the refusal names the object (STOW-RS lists it)")
         // replace: same row, new content
         let replaced = try await f.ingest(.replace).ingest(try f.incoming(sop: "1.2.826.1.1.1.1", comment: "增强后重建"),
                                                            source: IngestSource(route: "dicom"))

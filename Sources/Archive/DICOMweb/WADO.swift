@@ -61,10 +61,21 @@ public struct WADOService: Sendable {
         }
         guard let first = rows.first else { throw Self.notFound(instance != nil ? "实例" : series != nil ? "序列" : "检查") }
         let reference = StudyReference(studyUID: study, patientID: try first.string("patient_id"), patientName: try first.string("name"))
-        let items = try rows.map { row in
-            StoredInstance(url: try storage.url(for: try row.string("storage_path")), studyUID: study, seriesUID: try row.string("series_uid"),
-                           sopInstanceUID: try row.string("sop_uid"), sopClassUID: try row.string("sop_class_uid"),
-                           transferSyntax: try row.string("transfer_syntax"), size: try row.int("size_bytes"))
+        var items: [StoredInstance] = []
+        items.reserveCapacity(rows.count)
+        for row in rows {
+            let url: URL
+            do {
+                url = try await storage.localFile(for: try row.string("storage_path"))
+            } catch {
+                throw DomainError(status: 502, code: "storage_unavailable", zh: "影像文件暂时无法从存储中取回，请稍后重试或联系管理员",
+                                  en: "the stored object cannot be fetched: \(error)")
+            }
+            items.append(
+                StoredInstance(url: url, studyUID: study,
+                               seriesUID: try row.string("series_uid"), sopInstanceUID: try row.string("sop_uid"),
+                               sopClassUID: try row.string("sop_class_uid"), transferSyntax: try row.string("transfer_syntax"),
+                               size: try row.int("size_bytes")))
         }
         return (reference, items)
     }

@@ -84,7 +84,7 @@ public struct ArchiveCommitment: CommitmentService {
                 try await sql.raw("SELECT sop_class_uid, storage_path FROM instances WHERE sop_uid = \(bind: ref.sopInstanceUID)").first()
             }
             if let row, (try? row.string("sop_class_uid")) == ref.sopClassUID, let path = try? row.string("storage_path"),
-                let url = try? storage.url(for: path), FileManager.default.fileExists(atPath: url.path)
+                await storage.contains(path)
             {
                 committed.append(ref)
             } else {

@@ -152,7 +152,7 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
             }
             ds.set(Tag(0x0008, 0x0054), .AE, string: aeTitle)
             ds.set(Tag(0x0008, 0x0056), .CS, string: "ONLINE")
-            if !needed.isEmpty, let path = try? row.stringOrNil("rep_path"), let url = try? storage.url(for: path),
+            if !needed.isEmpty, let path = try? row.stringOrNil("rep_path"), let url = try? await storage.localFile(for: path),
                 let file = try? DICOMFile.read(contentsOf: url)
             {
                 for tag in needed {
@@ -294,10 +294,13 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
                 """ + condition + " ORDER BY s.id, se.id, i.id"
             ).all()
         }
-        return try rows.map { row in
-            RetrieveItem(file: try storage.url(for: try row.string("storage_path")), sopClassUID: try row.string("sop_class_uid"),
-                         sopInstanceUID: try row.string("sop_uid"), transferSyntax: try row.string("transfer_syntax"))
+        var items: [RetrieveItem] = []
+        for row in rows {
+            items.append(
+                RetrieveItem(file: try await storage.localFile(for: try row.string("storage_path")), sopClassUID: try row.string("sop_class_uid"),
+                             sopInstanceUID: try row.string("sop_uid"), transferSyntax: try row.string("transfer_syntax")))
         }
+        return items
     }
 
     public func remoteAE(_ aeTitle: String) async -> RemoteAE? {

@@ -175,7 +175,7 @@ public final class RoutingDispatcher: Sendable {
                 await requeue([item])  // the database is closing or busy: not the object's fault
                 continue
             }
-            guard let row, let path = try? row.string("storage_path"), let url = try? storage.url(for: path) else {
+            guard let row, let path = try? row.string("storage_path"), let url = try? await storage.localFile(for: path) else {
                 await finish(item, dead: true, error: "实例已不在归档中")
                 continue
             }

@@ -9,9 +9,21 @@ public protocol StorageBackend: Sendable {
     func incomingFile() throws -> URL
     /// Moves a complete incoming file to `key`, replacing what is there, and returns once file and name are durable.
     func commit(_ incoming: URL, key: String) async throws
-    /// A readable local file for `key`.
+    /// Where `key` lives on local disk (the file may have moved to the object store: see `localFile`).
     func url(for key: String) throws -> URL
+    /// A readable local file for `key`, fetched back from the object store when it was moved there.
+    func localFile(for key: String) async throws -> URL
+    /// Whether the object is held (locally or in the object store).
+    func contains(_ key: String) async -> Bool
     func remove(_ key: String) throws
+}
+
+extension StorageBackend {
+    public func localFile(for key: String) async throws -> URL { try url(for: key) }
+    public func contains(_ key: String) async -> Bool {
+        guard let url = try? url(for: key) else { return false }
+        return FileManager.default.fileExists(atPath: url.path)
+    }
 }
 
 /// Files under `<data>/archive`. Keys spread objects over 4,096 directories (`objects/abc/…`): ten million objects

@@ -35,6 +35,17 @@ public struct YunyingConfig: Sendable {
     /// Routing retries: the first after this many seconds, doubling per attempt (up to an hour), at most this many.
     public var routingRetrySeconds: Int = 30
     public var routingMaxAttempts: Int = 12
+    /// S3-compatible object store (all four needed to enable it) and the age after which studies move there.
+    public var s3Endpoint: String?
+    public var s3Region: String = "us-east-1"
+    public var s3Bucket: String?
+    public var s3AccessKey: String?
+    public var s3SecretKey: String?
+    public var s3Prefix: String = ""
+    /// Upload a study to the cloud archive once it received nothing for this long; evict local copies after this
+    /// many days (nil: keep them).
+    public var cloudUploadDelaySeconds: Int = 600
+    public var keepLocalDays: Int?
 
     public struct DICOMPeer: Sendable, Equatable {
         public var aeTitle: String
@@ -78,6 +89,14 @@ public struct YunyingConfig: Sendable {
         ("YUNYING_DICOM_PRIVATE_SOP_CLASSES", "(none)", "Private storage SOP class UIDs to accept as well, comma-separated"),
         ("YUNYING_ROUTING_RETRY_SECONDS", "30", "First retry of a failed routing send after this many seconds, doubling each time (max 1 h)"),
         ("YUNYING_ROUTING_MAX_ATTEMPTS", "12", "Attempts before a routing send becomes a dead letter (replayable from the outbox page)"),
+        ("YUNYING_S3_ENDPOINT", "(off)", "S3-compatible object store, `https://host[:port]` (path-style addressing)"),
+        ("YUNYING_S3_REGION", "us-east-1", "Region used in the S3 request signature"),
+        ("YUNYING_S3_BUCKET", "(none)", "Bucket for archived objects (must exist)"),
+        ("YUNYING_S3_ACCESS_KEY", "(none)", "S3 access key"),
+        ("YUNYING_S3_SECRET_KEY", "(none)", "S3 secret key"),
+        ("YUNYING_S3_PREFIX", "(none)", "Key prefix inside the bucket, e.g. `yunying/`"),
+        ("YUNYING_CLOUD_UPLOAD_DELAY_SECONDS", "600", "Copy a study to the object store once it received nothing for this long"),
+        ("YUNYING_KEEP_LOCAL_DAYS", "(keep all)", "Remove local copies of studies already in the object store after this many quiet days"),
     ]
 
     public init(
@@ -159,6 +178,18 @@ public struct YunyingConfig: Sendable {
         dicomTLSCertificate = nonEmpty("YUNYING_DICOM_TLS_CERT")
         dicomTLSKey = nonEmpty("YUNYING_DICOM_TLS_KEY")
         dicomTLSCA = nonEmpty("YUNYING_DICOM_TLS_CA")
+        s3Endpoint = nonEmpty("YUNYING_S3_ENDPOINT")
+        s3Region = nonEmpty("YUNYING_S3_REGION") ?? "us-east-1"
+        s3Bucket = nonEmpty("YUNYING_S3_BUCKET")
+        s3AccessKey = nonEmpty("YUNYING_S3_ACCESS_KEY")
+        s3SecretKey = nonEmpty("YUNYING_S3_SECRET_KEY")
+        s3Prefix = nonEmpty("YUNYING_S3_PREFIX") ?? ""
+        cloudUploadDelaySeconds = try int("YUNYING_CLOUD_UPLOAD_DELAY_SECONDS", 600)
+        keepLocalDays = nonEmpty("YUNYING_KEEP_LOCAL_DAYS") == nil ? nil : try int("YUNYING_KEEP_LOCAL_DAYS", 0)
+        if s3Endpoint != nil, s3Bucket == nil || s3AccessKey == nil || s3SecretKey == nil {
+            throw ConfigError.invalid("YUNYING_S3_ENDPOINT", "needs YUNYING_S3_BUCKET, YUNYING_S3_ACCESS_KEY and YUNYING_S3_SECRET_KEY")
+        }
+        if let e = s3Endpoint, !(e.hasPrefix("http://") || e.hasPrefix("https://")) { throw ConfigError.invalid("YUNYING_S3_ENDPOINT", e) }
         routingRetrySeconds = try int("YUNYING_ROUTING_RETRY_SECONDS", 30)
         routingMaxAttempts = try int("YUNYING_ROUTING_MAX_ATTEMPTS", 12)
         guard routingRetrySeconds >= 1, routingMaxAttempts >= 1 else {

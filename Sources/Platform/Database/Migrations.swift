@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing]
+    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -254,5 +254,18 @@ public enum Migrations {
             """,
             "CREATE INDEX outbox_due ON outbox (status, next_attempt_at)",
             "CREATE INDEX outbox_study ON outbox (study_uid)",
+        ])
+
+    /// The cloud archive (ARC-01, DM-05/06): whether each instance's copy reached the S3-compatible object store
+    /// (`pending`, `uploaded`, `failed` with the reason) and whether the local copy was evicted (`tier` = `s3`).
+    static let tiering = Migration(
+        version: 6, name: "cloud_archive",
+        statements: [
+            "ALTER TABLE instances ADD COLUMN tier TEXT NOT NULL DEFAULT 'local'",
+            "ALTER TABLE instances ADD COLUMN cloud_status TEXT NOT NULL DEFAULT 'pending'",
+            "ALTER TABLE instances ADD COLUMN cloud_error TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE instances ADD COLUMN cloud_attempts BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE instances ADD COLUMN cloud_at TEXT",
+            "CREATE INDEX instances_cloud ON instances (cloud_status)",
         ])
 }
