@@ -22,8 +22,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "$mode" = test ]; then
-    python3 -c 'import selenium, pytest, pydicom, pynetdicom, numpy, jpeg_ls, pylibjpeg, libjpeg, openjpeg, dicomweb_client' 2>/dev/null ||
-        python3 -m pip install --quiet --disable-pip-version-check selenium pytest numpy 'pydicom>=3,<4' pynetdicom pyjpegls pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg dicomweb-client
+    python3 -c 'import selenium, pytest, pydicom, pynetdicom, numpy, jpeg_ls, pylibjpeg, libjpeg, openjpeg, dicomweb_client, PIL' 2>/dev/null ||
+        python3 -m pip install --quiet --disable-pip-version-check selenium pytest numpy 'pydicom>=3,<4' pynetdicom pyjpegls pylibjpeg pylibjpeg-libjpeg pylibjpeg-openjpeg dicomweb-client pillow
 fi
 
 if ! command -v swift >/dev/null; then

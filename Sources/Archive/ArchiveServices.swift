@@ -12,6 +12,7 @@ public struct ArchiveServices: Sendable {
     public let storage: TieredStorage
     public let cloud: CloudArchiver
     public let catalog: ArchiveCatalog
+    public let conversion: ConversionService
     public var ingest: IngestService
     public let applicationEntities: ApplicationEntityService
     public let activity: DIMSEActivityLog
@@ -48,11 +49,13 @@ public struct ArchiveServices: Sendable {
                                     aeTitle: config.aeTitle, options: clientOptions, retryBase: .seconds(config.routingRetrySeconds),
                                     maxAttempts: config.routingMaxAttempts, logger: logger)
         ingest.routing = routingRules
+        ingest.compression = (try? CompressionPolicy.parse(config.ingestCompression)) ?? CompressionPolicy()
         let dispatcher = routing
         ingest.onQueued = { dispatcher.poke() }
         catalog = ArchiveCatalog(database: database)
         wado = WADOService(database: database, storage: storage)
         stow = STOWService(ingest: ingest)
+        conversion = ConversionService(ingest: ingest)
     }
 
     /// Every DICOM service backed by the archive.
@@ -96,6 +99,7 @@ public struct ArchiveServices: Sendable {
 
     /// Start-up: file the configured peers, load the AE cache, drop half-received files from before a crash.
     public func prepare() async throws {
+        _ = try CompressionPolicy.parse(config.ingestCompression)  // a typo in the policy stops the start with the reason
         _ = try Self.makeClientTLS(config)  // a wrong TLS file stops the start with the reason
         try await applicationEntities.seed(config.dicomPeers)
         try await routingRules.reload()

@@ -56,6 +56,7 @@ public func buildRouter(services: AppServices, logger: Logger) -> (Router<AppCon
     DICOMwebController.register(routes)
     RoutingController.register(routes)
     ArchiveController.register(routes)
+    ConversionController.register(routes)
     return (router, routes.specs)
 }
 

@@ -69,6 +69,8 @@ public struct IngestService: Sendable {
     /// Routing rules whose sends are queued in the index transaction, and who to tell that something was queued.
     public var routing: RoutingRules?
     public var onQueued: (@Sendable () -> Void)?
+    /// Lossless compression of uncompressed arrivals, per modality.
+    public var compression = CompressionPolicy()
 
     public init(database: Database, storage: any StorageBackend, duplicates: DuplicatePolicy = .keepFirst,
                 logger: Logger = Logger(label: "yunying.ingest")) {
@@ -84,7 +86,8 @@ public struct IngestService: Sendable {
                        expectedStudyInstanceUID: String? = nil, source: IngestSource) async throws -> IngestResult
     {
         var committed = false
-        defer { if !committed { try? FileManager.default.removeItem(at: file) } }
+        var working = file  // the received file, or its compressed copy
+        defer { if !committed { try? FileManager.default.removeItem(at: working) } }
         let parsed: DICOMFile
         let mapped: Data
         do {
@@ -134,21 +137,28 @@ public struct IngestService: Sendable {
                 break
             }
         }
-        let checksum = SHA256.hash(data: mapped).map { String(format: "%02x", $0) }.joined()
-        let size = mapped.count
+        // Compression by policy: the compressed copy replaces the received file before anything is stored.
+        var stored = (bytes: mapped, syntax: parsed.transferSyntax.uid)
+        if let compressed = compression.compress(parsed, incoming: working), let bytes = try? Data(contentsOf: compressed, options: .alwaysMapped) {
+            try? FileManager.default.removeItem(at: working)
+            working = compressed
+            stored = (bytes, compression.target(for: parsed)!.uid)
+        }
+        let checksum = SHA256.hash(data: stored.bytes).map { String(format: "%02x", $0) }.joined()
+        let size = stored.bytes.count
         // A replacement goes to a key of its own: the acknowledged copy stays until the index points at the new one.
         let key =
             existing == nil
             ? LocalFileStorage.key(forSOPInstanceUID: record.sopInstanceUID)
             : LocalFileStorage.key(forSOPInstanceUID: record.sopInstanceUID, variant: UUID().uuidString.prefix(8).lowercased())
         do {
-            try await storage.commit(file, key: key)
+            try await storage.commit(working, key: key)
         } catch {
             throw IngestError.storage("\(error)")
         }
         committed = true
         do {
-            try await index(record, key: key, size: size, checksum: checksum, syntax: parsed.transferSyntax.uid, source: source,
+            try await index(record, key: key, size: size, checksum: checksum, syntax: stored.syntax, source: source,
                             replace: existing != nil, routes: routes)
         } catch {
             if existing != nil { try? storage.remove(key) }

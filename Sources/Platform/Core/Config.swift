@@ -46,6 +46,8 @@ public struct YunyingConfig: Sendable {
     /// many days (nil: keep them).
     public var cloudUploadDelaySeconds: Int = 600
     public var keepLocalDays: Int?
+    /// Lossless compression of uncompressed arrivals per modality, `CT=jpeg-ls,MR=jpeg-ls,*=keep` (empty: keep all).
+    public var ingestCompression: String = ""
 
     public struct DICOMPeer: Sendable, Equatable {
         public var aeTitle: String
@@ -96,6 +98,7 @@ public struct YunyingConfig: Sendable {
         ("YUNYING_S3_SECRET_KEY", "(none)", "S3 secret key"),
         ("YUNYING_S3_PREFIX", "(none)", "Key prefix inside the bucket, e.g. `yunying/`"),
         ("YUNYING_CLOUD_UPLOAD_DELAY_SECONDS", "600", "Copy a study to the object store once it received nothing for this long"),
+        ("YUNYING_INGEST_COMPRESSION", "(keep as received)", "Lossless compression at ingest per modality, e.g. `CT=jpeg-ls,MR=jpeg-ls,CR=j2k,*=keep` (codecs: jpeg-ls, j2k, rle, jpeg-lossless)"),
         ("YUNYING_KEEP_LOCAL_DAYS", "(keep all)", "Remove local copies of studies already in the object store after this many quiet days"),
     ]
 
@@ -184,6 +187,7 @@ public struct YunyingConfig: Sendable {
         s3AccessKey = nonEmpty("YUNYING_S3_ACCESS_KEY")
         s3SecretKey = nonEmpty("YUNYING_S3_SECRET_KEY")
         s3Prefix = nonEmpty("YUNYING_S3_PREFIX") ?? ""
+        ingestCompression = nonEmpty("YUNYING_INGEST_COMPRESSION") ?? ""
         cloudUploadDelaySeconds = try int("YUNYING_CLOUD_UPLOAD_DELAY_SECONDS", 600)
         keepLocalDays = nonEmpty("YUNYING_KEEP_LOCAL_DAYS") == nil ? nil : try int("YUNYING_KEEP_LOCAL_DAYS", 0)
         if s3Endpoint != nil, s3Bucket == nil || s3AccessKey == nil || s3SecretKey == nil {

@@ -129,3 +129,116 @@ enum ArchiveController {
         }
     }
 }
+
+/// Uploads of photos, scanned forms and PDFs (DCM-08), as multipart/form-data: the patient or study fields, then
+/// one or more `file` parts. Each file is converted and filed; the answer lists what happened to each.
+enum ConversionController {
+    static let maxFileBytes = 200 * 1024 * 1024
+    static let maxFiles = 50
+
+    static func register(_ r: Routes) {
+        let archive = r.services.archive
+        r.post("api/archive/convert", .permission(.archiveManage), audit: "archive.convert", object: "study") { request, context in
+            let principal = try context.require()
+            let (fields, files) = try await formData(request, storage: archive.storage)
+            var cleanup = files
+            defer { for f in cleanup { try? FileManager.default.removeItem(at: f.url) } }
+            guard !files.isEmpty else {
+                throw DomainError.validation([FieldError(field: "file", code: "required", zh: "请选择要上传的文件", en: "Choose at least one file")])
+            }
+            var target = ConversionTarget()
+            target.patientID = fields["patientId"] ?? ""
+            target.patientName = fields["patientName"] ?? ""
+            target.sex = (fields["sex"] ?? "").uppercased()
+            target.birthDate = (fields["birthDate"] ?? "").replacingOccurrences(of: "-", with: "")
+            target.accessionNumber = fields["accessionNumber"] ?? ""
+            target.studyUID = fields["studyUID"] ?? ""
+            target.studyDescription = fields["studyDescription"] ?? ""
+            target.seriesDescription = fields["seriesDescription"] ?? ""
+            target.title = fields["title"] ?? ""
+            if let type = fields["conversionType"], ["SI", "DI", "DF", "WSD"].contains(type) { target.conversionType = type }
+            let resolved = try await archive.conversion.resolve(target, scope: principal.scope(for: .archiveManage))
+            let result = await archive.conversion.convert(files, target: resolved,
+                                                          source: IngestSource(route: "upload", aeTitle: "", institutionID: principal.institutionID))
+            cleanup = []
+            let ok = result.items.filter(\.ok).count
+            context.auditNote.set(objectID: result.studyUID, patientID: resolved.patientID,
+                                  detail: "上传转换 \(files.count) 个文件，成功 \(ok) 个：\(resolved.patientName)")
+            return JSONResponse(result, status: ok == 0 ? .unprocessableContent : .created)
+        }
+    }
+
+    /// Reads a multipart/form-data body: text fields in memory, files streamed to the incoming area.
+    static func formData(_ request: Request, storage: TieredStorage) async throws -> (fields: [String: String], files: [(name: String, url: URL)]) {
+        let contentType = request.headers[.contentType] ?? ""
+        guard contentType.lowercased().hasPrefix("multipart/form-data"), let boundary = MultipartReader.boundary(of: contentType) else {
+            throw DomainError(status: 415, code: "unsupported_media_type", zh: "请以 multipart/form-data 上传", en: "send multipart/form-data")
+        }
+        var reader = MultipartReader(boundary: boundary)
+        var fields: [String: String] = [:]
+        var files: [(name: String, url: URL)] = []
+        var field: (name: String, value: Data)?
+        var file: (name: String, url: URL, handle: UnsafeMutablePointer<FILE>, size: Int)?
+        func fail(_ error: DomainError) throws -> Never {
+            if let f = file { fclose(f.handle); unlink(f.url.path) }
+            for f in files { try? FileManager.default.removeItem(at: f.url) }
+            throw error
+        }
+        do {
+            for try await chunk in request.body {
+                for event in try reader.feed(chunk.readableBytesView) {
+                    switch event {
+                    case .part(let headers):
+                        let disposition = headers["content-disposition"] ?? ""
+                        let name = parameter("name", disposition) ?? ""
+                        if let filename = parameter("filename", disposition) {
+                            guard files.count < maxFiles else {
+                                try fail(DomainError(status: 413, code: "too_many_files", zh: "一次最多上传 \(maxFiles) 个文件", en: "at most \(maxFiles) files"))
+                            }
+                            let url = try storage.incomingFile()
+                            guard let handle = fopen(url.path, "wb") else { try fail(DomainError(status: 500, code: "storage", zh: "无法写入临时文件", en: "cannot write")) }
+                            file = (filename.isEmpty ? "file\(files.count + 1)" : filename, url, handle, 0)
+                        } else {
+                            field = (name, Data())
+                        }
+                    case .body(let data):
+                        if var f = file {
+                            f.size += data.count
+                            file = f
+                            if f.size > maxFileBytes {
+                                try fail(DomainError(status: 413, code: "payload_too_large", zh: "单个文件不能超过 200 MB", en: "a file may not exceed 200 MB"))
+                            }
+                            _ = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f.handle) }
+                        } else if var f = field {
+                            f.value.append(data)
+                            field = f
+                            if f.value.count > 64 * 1024 { try fail(DomainError.badRequest("字段内容过长", "a form field is too long")) }
+                        }
+                    case .partEnd:
+                        if let f = file {
+                            fclose(f.handle)
+                            files.append((f.name, f.url))
+                            file = nil
+                        } else if let f = field {
+                            fields[f.name] = String(decoding: f.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                            field = nil
+                        }
+                    }
+                }
+            }
+            try reader.finish()
+        } catch let failure as MultipartReader.Failure {
+            try fail(DomainError(status: 400, code: "bad_multipart", zh: "上传内容格式不正确", en: "malformed multipart body: \(failure)"))
+        }
+        return (fields, files)
+    }
+
+    /// A parameter of a Content-Disposition value (`name="patientId"`, `filename="检查单.jpg"`).
+    static func parameter(_ key: String, _ disposition: String) -> String? {
+        for piece in MediaRange.splitOutsideQuotes(disposition, ";").dropFirst() {
+            let kv = piece.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            if kv.count == 2, kv[0].lowercased() == key { return kv[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        }
+        return nil
+    }
+}
