@@ -12,6 +12,7 @@ public struct ArchiveServices: Sendable {
     public let storage: TieredStorage
     public let cloud: CloudArchiver
     public let catalog: ArchiveCatalog
+    public let completion: StudyCompletion
     public let conversion: ConversionService
     public var ingest: IngestService
     public let applicationEntities: ApplicationEntityService
@@ -31,8 +32,7 @@ public struct ArchiveServices: Sendable {
         self.config = config
         let local = LocalFileStorage(root: URL(fileURLWithPath: config.dataDir).appendingPathComponent("archive"))
         storage = TieredStorage(local: local, remote: Self.objectStore(config))
-        cloud = CloudArchiver(database: database, storage: storage, uploadDelay: .seconds(config.cloudUploadDelaySeconds),
-                              keepLocalDays: config.keepLocalDays, logger: logger)
+        cloud = CloudArchiver(database: database, storage: storage, keepLocalDays: config.keepLocalDays, logger: logger)
         ingest = IngestService(database: database, storage: storage, duplicates: DuplicatePolicy(rawValue: config.dicomDuplicates) ?? .keepFirst,
                                logger: logger)
         applicationEntities = ApplicationEntityService(database: database, localAETitle: config.aeTitle)
@@ -53,6 +53,7 @@ public struct ArchiveServices: Sendable {
         let dispatcher = routing
         ingest.onQueued = { dispatcher.poke() }
         catalog = ArchiveCatalog(database: database)
+        completion = StudyCompletion(database: database, catalog: catalog, quiet: .seconds(config.studyQuietSeconds), logger: logger)
         wado = WADOService(database: database, storage: storage)
         stow = STOWService(ingest: ingest)
         conversion = ConversionService(ingest: ingest)

@@ -39,6 +39,7 @@ public func buildRouter(services: AppServices, logger: Logger) -> (Router<AppCon
     let router = Router(context: AppContext.self)
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: ErrorMiddleware(logger: logger))
+    router.add(middleware: ViewerLinkMiddleware())
     if let web = resolveWebDir(services.config.webDir) {
         router.add(middleware: FileMiddleware(web, searchForIndexHtml: true, logger: logger))
     } else {

@@ -74,3 +74,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 }
+
+/// `/viewer?study=…` (the link HIS and reports use, IHE IID style) goes to the viewer page with its query kept; the
+/// static file handler would redirect the folder to `/viewer/` and drop the study.
+struct ViewerLinkMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws -> Response {
+        guard request.uri.path == "/viewer" else { return try await next(request, context) }
+        let query = request.uri.query.map { "?" + $0 } ?? ""
+        return Response(status: .found, headers: [.location: "/viewer/" + query])
+    }
+}

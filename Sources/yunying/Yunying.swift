@@ -122,7 +122,8 @@ struct Serve: AsyncParsableCommand {
                     maxAssociations: config.dicomMaxAssociations, tls: tls, logger: logger)
             }
             var listeners: [any Service] = [listener(port: config.dicomPort, tls: nil), RoutingService(dispatcher: services.archive.routing),
-                                            CloudArchiveService(archiver: services.archive.cloud)]
+                                            CloudArchiveService(archiver: services.archive.cloud),
+                                            StudyCompletionService(completion: services.archive.completion)]
             if let port = config.dicomTLSPort, let tls { listeners.append(listener(port: port, tls: tls)) }
             let app = buildApplication(services: services, extraServices: listeners, logger: logger)
             logger.info("Yunying listening on http://\(config.httpHost):\(config.httpPort)/")
@@ -151,6 +152,16 @@ struct CloudArchiveService: Service {
         // A service that returns early stops the whole group: without an object store, just wait for shutdown.
         guard archiver.enabled else { return try await gracefulShutdown() }
         await cancelWhenGracefulShutdown { await archiver.loop() }
+    }
+}
+
+/// Marks complete studies (the signal the cloud archive and, later, reporting key off).
+struct StudyCompletionService: Service {
+    let completion: StudyCompletion
+    func run() async throws {
+        // Look often enough that a short quiet period (tests, small sites) is honoured closely.
+        let seconds = min(10, max(1, completion.quiet.components.seconds / 4))
+        await cancelWhenGracefulShutdown { await completion.loop(interval: .seconds(seconds)) }
     }
 }
 

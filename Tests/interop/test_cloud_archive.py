@@ -38,7 +38,7 @@ def s3():
 def start(data, s3, secret):
     return Server(data, YUNYING_S3_ENDPOINT=s3.endpoint, YUNYING_S3_REGION=s3.region, YUNYING_S3_BUCKET="pacs",
                   YUNYING_S3_ACCESS_KEY=s3.access_key, YUNYING_S3_SECRET_KEY=secret, YUNYING_S3_PREFIX="yy/",
-                  YUNYING_CLOUD_UPLOAD_DELAY_SECONDS="3600")
+                  YUNYING_STUDY_QUIET_SECONDS="3600")
 
 
 def test_cloud_archive_and_data_management(s3):

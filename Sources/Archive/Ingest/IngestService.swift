@@ -197,7 +197,7 @@ public struct IngestService: Sendable {
                     """).run()
                 try await sql.raw("""
                     UPDATE studies SET num_instances = num_instances + 1, size_bytes = size_bytes + \(bind: size),
-                      last_received_at = \(bind: now), updated_at = \(bind: now)
+                      last_received_at = \(bind: now), completed_at = NULL, completion = '', updated_at = \(bind: now)
                     WHERE id = \(bind: known.studyPK)
                     """).run()
             }
@@ -266,7 +266,7 @@ public struct IngestService: Sendable {
               num_instances = (SELECT COUNT(*) FROM instances i JOIN series se ON se.id = i.series_pk WHERE se.study_pk = \(bind: studyPK)),
               size_bytes = (SELECT COALESCE(SUM(i.size_bytes), 0) FROM instances i JOIN series se ON se.id = i.series_pk WHERE se.study_pk = \(bind: studyPK)),
               modalities = \(bind: modalities.joined(separator: "\\")), sop_classes = \(bind: classes.joined(separator: "\\")),
-              last_received_at = \(bind: now), updated_at = \(bind: now)
+              last_received_at = \(bind: now), completed_at = NULL, completion = '', updated_at = \(bind: now)
             WHERE id = \(bind: studyPK)
             """).run()
         return classes

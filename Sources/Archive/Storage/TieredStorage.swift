@@ -52,24 +52,20 @@ public struct TieredStorage: StorageBackend {
     public func sweepIncoming() { local.sweepIncoming() }
 }
 
-/// The cloud archive (ARC-01): every instance is copied to the object store once its study has been quiet for a
-/// while (payload hash = the SHA-256 from ingest, so the store verifies the bytes); failures are kept with their
+/// The cloud archive (ARC-01): every instance is copied to the object store once its study is complete
+/// (`StudyCompletion`; payload hash = the SHA-256 from ingest, so the store verifies the bytes); failures are kept with their
 /// reason and retried; local copies of studies older than the keep period are evicted once their cloud copy exists.
 public struct CloudArchiver: Sendable {
     public let database: Database
     public let storage: TieredStorage
-    /// Upload a study's instances when it received nothing for this long.
-    public var uploadDelay: Duration
     /// Evict local copies of uploaded studies that received nothing for this many days (nil: keep everything local).
     public var keepLocalDays: Int?
     public var maxAttempts = 5
     let logger: Logger
 
-    public init(database: Database, storage: TieredStorage, uploadDelay: Duration, keepLocalDays: Int?,
-                logger: Logger = Logger(label: "yunying.cloud")) {
+    public init(database: Database, storage: TieredStorage, keepLocalDays: Int?, logger: Logger = Logger(label: "yunying.cloud")) {
         self.database = database
         self.storage = storage
-        self.uploadDelay = uploadDelay
         self.keepLocalDays = keepLocalDays
         self.logger = logger
     }
@@ -92,16 +88,16 @@ public struct CloudArchiver: Sendable {
         return remote
     }
 
-    /// Uploads up to `limit` pending instances of quiet studies (`now` = no delay, for the "archive now" action).
+    /// Uploads up to `limit` pending instances of complete studies (`now`: of every study, for "archive now").
     public func upload(now: Bool = false, limit: Int = 2000) async throws -> Result {
         let remote = try requireStore()
-        let cutoff = Timestamp.string(Date().addingTimeInterval(now ? 1 : -Double(uploadDelay.components.seconds)))
+        let completeOnly = now ? "" : " AND s.completed_at IS NOT NULL"
         let rows = try await database.read { sql in
-            try await sql.raw("""
+            try await sql.raw(SQLQueryString("""
                 SELECT i.id, i.storage_path, i.sha256, i.size_bytes, i.cloud_attempts FROM instances i JOIN series se ON se.id = i.series_pk
                 JOIN studies s ON s.id = se.study_pk
-                WHERE i.cloud_status = 'pending' AND s.last_received_at <= \(bind: cutoff) ORDER BY i.id LIMIT \(unsafeRaw: String(limit))
-                """).all()
+                WHERE i.cloud_status = 'pending'
+                """ + completeOnly + " ORDER BY i.id LIMIT " + String(limit))).all()
         }
         var result = Result()
         for row in rows {

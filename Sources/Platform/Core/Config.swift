@@ -44,7 +44,8 @@ public struct YunyingConfig: Sendable {
     public var s3Prefix: String = ""
     /// Upload a study to the cloud archive once it received nothing for this long; evict local copies after this
     /// many days (nil: keep them).
-    public var cloudUploadDelaySeconds: Int = 600
+    /// A study with no new image for this long is complete (unless MPPS completed it earlier).
+    public var studyQuietSeconds: Int = 300
     public var keepLocalDays: Int?
     /// Lossless compression of uncompressed arrivals per modality, `CT=jpeg-ls,MR=jpeg-ls,*=keep` (empty: keep all).
     public var ingestCompression: String = ""
@@ -97,7 +98,7 @@ public struct YunyingConfig: Sendable {
         ("YUNYING_S3_ACCESS_KEY", "(none)", "S3 access key"),
         ("YUNYING_S3_SECRET_KEY", "(none)", "S3 secret key"),
         ("YUNYING_S3_PREFIX", "(none)", "Key prefix inside the bucket, e.g. `yunying/`"),
-        ("YUNYING_CLOUD_UPLOAD_DELAY_SECONDS", "600", "Copy a study to the object store once it received nothing for this long"),
+        ("YUNYING_STUDY_QUIET_SECONDS", "300", "A study is complete when MPPS says so and its series arrived, or after this long without new images"),
         ("YUNYING_INGEST_COMPRESSION", "(keep as received)", "Lossless compression at ingest per modality, e.g. `CT=jpeg-ls,MR=jpeg-ls,CR=j2k,*=keep` (codecs: jpeg-ls, j2k, rle, jpeg-lossless)"),
         ("YUNYING_KEEP_LOCAL_DAYS", "(keep all)", "Remove local copies of studies already in the object store after this many quiet days"),
     ]
@@ -188,7 +189,7 @@ public struct YunyingConfig: Sendable {
         s3SecretKey = nonEmpty("YUNYING_S3_SECRET_KEY")
         s3Prefix = nonEmpty("YUNYING_S3_PREFIX") ?? ""
         ingestCompression = nonEmpty("YUNYING_INGEST_COMPRESSION") ?? ""
-        cloudUploadDelaySeconds = try int("YUNYING_CLOUD_UPLOAD_DELAY_SECONDS", 600)
+        studyQuietSeconds = try int("YUNYING_STUDY_QUIET_SECONDS", 300)
         keepLocalDays = nonEmpty("YUNYING_KEEP_LOCAL_DAYS") == nil ? nil : try int("YUNYING_KEEP_LOCAL_DAYS", 0)
         if s3Endpoint != nil, s3Bucket == nil || s3AccessKey == nil || s3SecretKey == nil {
             throw ConfigError.invalid("YUNYING_S3_ENDPOINT", "needs YUNYING_S3_BUCKET, YUNYING_S3_ACCESS_KEY and YUNYING_S3_SECRET_KEY")

@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering]
+    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -267,5 +267,15 @@ public enum Migrations {
             "ALTER TABLE instances ADD COLUMN cloud_attempts BIGINT NOT NULL DEFAULT 0",
             "ALTER TABLE instances ADD COLUMN cloud_at TEXT",
             "CREATE INDEX instances_cloud ON instances (cloud_status)",
+        ])
+
+    /// The one "study complete" signal other modules key off (reporting worklist, cloud archive, cloud film): set when
+    /// MPPS reports the study done and its series have arrived, or after a quiet period; cleared when more arrives.
+    static let studyCompletion = Migration(
+        version: 7, name: "study_completion",
+        statements: [
+            "ALTER TABLE studies ADD COLUMN completed_at TEXT",
+            "ALTER TABLE studies ADD COLUMN completion TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX studies_completed ON studies (completed_at)",
         ])
 }
