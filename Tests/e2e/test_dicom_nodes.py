@@ -272,16 +272,23 @@ def test_technologist_sees_the_monitoring_tabs_only(browser):
     wait_visible(d, "pwd-submit").click()
     wait_visible(d, "home-welcome")
 
-    # DICOM 节点 is in the sidebar; it opens on 当前连接, and 节点管理 is neither shown nor reachable.
+    # DICOM 节点 is in the sidebar; it opens on 当前连接, and 节点管理 / 路由规则 are neither shown nor reachable
+    # (发送队列 is, without its 重发 buttons).
     wait_visible(d, "nav-dicom").click()
     wait_visible(d, "dicom-tab-associations")
     assert d.current_url.endswith("#/dicom/associations"), d.current_url
     tabs = [e.get_attribute("data-testid") for e in d.find_elements(By.CSS_SELECTOR, '[data-testid^="dicom-tab-"]')]
-    assert tabs == ["dicom-tab-associations", "dicom-tab-activity"], tabs
+    assert tabs == ["dicom-tab-associations", "dicom-tab-activity", "dicom-tab-outbox"], tabs
     assert d.find_elements(By.CSS_SELECTOR, css_testid("node-add")) == []
     wait_visible(d, "dicom-local")
     go(d, "/dicom/nodes")
     WebDriverWait(d, TIMEOUT).until(lambda _: d.current_url.endswith("#/dicom/associations"))
+    go(d, "/dicom/routing")
+    WebDriverWait(d, TIMEOUT).until(lambda _: d.current_url.endswith("#/dicom/associations"))
+    wait_visible(d, "dicom-tab-outbox").click()
+    wait_table_idle(d, "outbox-table")
+    assert d.find_elements(By.CSS_SELECTOR, css_testid("dest-retry-all")) == []
+    assert "操作" not in wait_visible(d, "outbox-table").find_element(By.TAG_NAME, "thead").text
     wait_visible(d, "dicom-tab-activity").click()
     wait_table_idle(d, "activity-table")
     screenshot(d, "08-dicom-technologist.png")

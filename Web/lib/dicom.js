@@ -214,16 +214,23 @@ export function checkNodeForm(values) {
   return { payload: { aeTitle, host, port, description: values.description.trim(), services, active: values.active, tls: !!values.tls }, problems };
 }
 
+/** @typedef {'nodes' | 'associations' | 'activity' | 'routing' | 'outbox'} DicomTab */
+
 /**
  * The tabs of the page the user may open, in order: 节点管理 needs dicom.nodes.manage, the two monitoring tabs
- * need monitor.view (technologists have that one only).
+ * need monitor.view (technologists have that one only); then routing (DCM-02): 路由规则 needs dicom.nodes.manage,
+ * 发送队列 monitor.view (its 重发 buttons dicom.nodes.manage as well).
  * @param {(permission: string) => boolean} can
- * @returns {('nodes' | 'associations' | 'activity')[]}
+ * @returns {DicomTab[]}
  */
 export function allowedTabs(can) {
-  /** @type {('nodes' | 'associations' | 'activity')[]} */
+  /** @type {DicomTab[]} */
   const tabs = [];
-  if (can('dicom.nodes.manage')) tabs.push('nodes');
-  if (can('monitor.view')) tabs.push('associations', 'activity');
+  const manage = can('dicom.nodes.manage');
+  const monitor = can('monitor.view');
+  if (manage) tabs.push('nodes');
+  if (monitor) tabs.push('associations', 'activity');
+  if (manage) tabs.push('routing');
+  if (monitor) tabs.push('outbox');
   return tabs;
 }

@@ -125,11 +125,11 @@ test('checkNodeForm: required fields and a whole-number port; the rest is for th
   assert.equal(checkNodeForm({ ...values, tls: true }).payload?.tls, true, 'a node we call over DICOM TLS');
 });
 
-test('allowedTabs: 节点管理 for node administrators, the monitoring tabs for monitor.view', () => {
+test('allowedTabs: 节点管理 and 路由规则 for node administrators, the monitoring tabs and 发送队列 for monitor.view', () => {
   /** @param {string[]} granted */
   const can = (granted) => (/** @type {string} */ p) => granted.includes(p);
-  assert.deepEqual(allowedTabs(can(['dicom.nodes.manage', 'monitor.view'])), ['nodes', 'associations', 'activity']);
-  assert.deepEqual(allowedTabs(can(['monitor.view'])), ['associations', 'activity'], 'technologists');
-  assert.deepEqual(allowedTabs(can(['dicom.nodes.manage'])), ['nodes']);
+  assert.deepEqual(allowedTabs(can(['dicom.nodes.manage', 'monitor.view'])), ['nodes', 'associations', 'activity', 'routing', 'outbox']);
+  assert.deepEqual(allowedTabs(can(['monitor.view'])), ['associations', 'activity', 'outbox'], 'technologists');
+  assert.deepEqual(allowedTabs(can(['dicom.nodes.manage'])), ['nodes', 'routing']);
   assert.deepEqual(allowedTabs(can([])), []);
 });

@@ -22,7 +22,7 @@ export const OUTCOMES = /** @type {const} */ ([
  * `audit.act.<code>`; other codes are shown as they are.
  */
 export const KNOWN_ACTIONS = [
-  'auth.login', 'auth.logout', 'auth.lockout', 'user.create', 'user.update', 'user.delete', 'user.unlock', 'user.password.reset', 'user.password.change', 'user.roles.assign', 'user.sessions.end', 'user.signature.set', 'user.signature.delete', 'role.create', 'role.update', 'role.delete', 'dict.create', 'dict.update', 'dict.delete', 'dict.import', 'dict.export', 'security.policy.update', 'audit.export', 'audit.verify', 'token.create', 'token.revoke', 'dicom.ae.create', 'dicom.ae.update', 'dicom.ae.delete', 'dicom.echo', 'dicom.remote.query', 'dicom.remote.retrieve', 'worklist.create', 'system.bootstrap',
+  'auth.login', 'auth.logout', 'auth.lockout', 'user.create', 'user.update', 'user.delete', 'user.unlock', 'user.password.reset', 'user.password.change', 'user.roles.assign', 'user.sessions.end', 'user.signature.set', 'user.signature.delete', 'role.create', 'role.update', 'role.delete', 'dict.create', 'dict.update', 'dict.delete', 'dict.import', 'dict.export', 'security.policy.update', 'audit.export', 'audit.verify', 'token.create', 'token.revoke', 'dicom.ae.create', 'dicom.ae.update', 'dicom.ae.delete', 'dicom.echo', 'dicom.remote.query', 'dicom.remote.retrieve', 'routing.rule.create', 'routing.rule.update', 'routing.rule.delete', 'routing.retry', 'routing.retry-dead', 'worklist.create', 'system.bootstrap',
 ];
 
 /** @param {string} code */

@@ -1,12 +1,15 @@
 // DICOM 节点: the remote application entities we know (add, edit, enable / disable, delete, C-ECHO test), the
-// associations open right now, and recent DIMSE activity; the line on top shows our own node's settings.
-// Tabs are routes (#/dicom/nodes, #/dicom/associations, #/dicom/activity?ae=CT01&failures=true); each shows only
-// to users with its permission (节点管理: dicom.nodes.manage; the other two: monitor.view).
+// associations open right now, recent DIMSE activity, and routing (rules and the send queue, views/dicom-routing.js);
+// the line on top shows our own node's settings.
+// Tabs are routes (#/dicom/nodes, #/dicom/associations, #/dicom/activity?ae=CT01&failures=true, #/dicom/routing,
+// #/dicom/outbox?status=dead); each shows only to users with its permission (节点管理 and 路由规则:
+// dicom.nodes.manage; 当前连接, 传输记录 and 发送队列: monitor.view).
 import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
 import { t, getLanguage } from '../lib/i18n.js';
 import { ApiError } from '../lib/api.js';
 import { formatDateTime } from '../lib/format.js';
+import { routingTab, outboxTab } from './dicom-routing.js';
 import {
   SERVICES, allowedTabs, serviceLabel, serviceCode, summariseServices, activityStatus, statusRowClass, operationLabel,
   directionLabel, directionHint, duplicatePolicyText, echoSummary, durationText, checkNodeForm, AE_TITLE_MAX,
@@ -26,8 +29,19 @@ import {
 /** Live associations are re-read this often while the page is visible. */
 export const REFRESH_MS = 5000;
 
-/** @type {Record<'nodes' | 'associations' | 'activity', string>} */
-const TAB_LABELS = { nodes: 'dicom.tab.nodes', associations: 'dicom.tab.associations', activity: 'dicom.tab.activity' };
+/** @typedef {import('../lib/dicom.js').DicomTab} DicomTab */
+
+/** @type {Record<DicomTab, string>} */
+const TAB_LABELS = {
+  nodes: 'dicom.tab.nodes',
+  associations: 'dicom.tab.associations',
+  activity: 'dicom.tab.activity',
+  routing: 'dicom.tab.routing',
+  outbox: 'dicom.tab.outbox',
+};
+
+/** @type {Record<DicomTab, (ctx: ViewContext) => {actions: import('../lib/dom.js').Child, body: import('../lib/dom.js').Child, start: () => void}>} */
+const TAB_VIEWS = { nodes: nodesTab, associations: associationsTab, activity: activityTab, routing: routingTab, outbox: outboxTab };
 
 const BASE = '/api/dicom/application-entities';
 
@@ -45,7 +59,7 @@ export async function renderDicom(main, ctx) {
     replace(main, pageHeader(t('dicom.pageTitle'), null), h('div', { class: 'card' }, emptyState({ icon: 'lock', title: t('status.forbidden.title') })));
     return;
   }
-  const tab = /** @type {'nodes' | 'associations' | 'activity'} */ (ctx.params[0]);
+  const tab = /** @type {DicomTab} */ (ctx.params[0]);
   if (!tabs.includes(tab)) {
     ctx.replaceRoute(`/dicom/${tabs[0]}`);
     return;
@@ -69,7 +83,7 @@ export async function renderDicom(main, ctx) {
     tabs.map((id) => h('a', { class: ['tab', id === tab ? 'active' : ''], href: `#/dicom/${id}`, testid: `dicom-tab-${id}`, 'aria-current': id === tab ? 'page' : undefined }, t(TAB_LABELS[id]))),
   );
 
-  const view = tab === 'nodes' ? nodesTab(ctx) : tab === 'associations' ? associationsTab(ctx) : activityTab(ctx);
+  const view = TAB_VIEWS[tab](ctx);
   // Without 节点管理 the page only watches; its description says so.
   const description = tabs.includes('nodes') ? t('desc.dicom') : t('dicom.descMonitor');
   replace(main, pageHeader(t('dicom.pageTitle'), description, view.actions), local, tabBar, h('div', { class: 'card card-tabbed', testid: `dicom-panel-${tab}` }, view.body));
