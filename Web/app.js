@@ -17,6 +17,8 @@ import { renderSecurity } from './views/security.js';
 import { renderAudit } from './views/audit.js';
 import { renderTokens } from './views/tokens.js';
 import { renderDicom } from './views/dicom.js';
+import { renderArchive } from './views/archive.js';
+import { takeReturnPath } from './lib/return-to.js';
 
 /** @typedef {import('./types/models').Me} Me */
 /** @typedef {import('./types/models').ViewContext} ViewContext */
@@ -30,6 +32,7 @@ const VIEWS = {
   security: renderSecurity,
   audit: renderAudit,
   dicom: renderDicom,
+  archive: renderArchive,
   password: renderPasswordPage,
   tokens: renderTokens,
 };
@@ -65,7 +68,19 @@ function signedIn(user, csrfToken) {
 function enter() {
   if (!me) return showLogin(false);
   if (me.passwordChangeRequired) return showForcedPasswordChange();
+  // Sent here by the viewer (/viewer/) because the session had expired: go back to the study.
+  const back = takeReturnPath(sessionStore());
+  if (back) return location.assign(back);
   showShell();
+}
+
+/** @returns {Storage | null} */
+function sessionStore() {
+  try {
+    return sessionStorage;
+  } catch {
+    return null;
+  }
 }
 
 /** @param {boolean} expired */

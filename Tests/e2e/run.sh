@@ -16,6 +16,9 @@ export YUNYING_DATA_DIR=$data YUNYING_HTTP_PORT=$port YUNYING_DICOM_PORT=$dicom_
 # The bootstrap password must pass the default policy (and must not contain the user name "admin").
 export YUNYING_ADMIN_PASSWORD=${YUNYING_E2E_ADMIN_PASSWORD:-E2e#Yunying2026}
 export YUNYING_E2E_ADMIN_PASSWORD=$YUNYING_ADMIN_PASSWORD
+# The demo users' initial password (each must change it at first login; test_archive_pages.py signs in as `head`).
+export YUNYING_DEMO_PASSWORD=${YUNYING_E2E_DEMO_PASSWORD:-Demo#2026pwA}
+export YUNYING_E2E_DEMO_PASSWORD=$YUNYING_DEMO_PASSWORD
 export YUNYING_E2E_URL=http://127.0.0.1:$port
 
 "$bin" demo >"$data/demo.log" 2>&1

@@ -3,6 +3,10 @@
 // below is what views use (`t('users.title')`).
 import zhCN from './i18n/zh-CN.js';
 import en from './i18n/en.js';
+import viewerZhCN from './i18n/viewer.zh-CN.js';
+import viewerEn from './i18n/viewer.en.js';
+import archiveZhCN from './i18n/archive.zh-CN.js';
+import archiveEn from './i18n/archive.en.js';
 
 /** @typedef {'zh-CN' | 'en'} Language */
 /** @typedef {Record<string, string>} Catalog */
@@ -12,8 +16,21 @@ export const LANGUAGES = /** @type {const} */ (['zh-CN', 'en']);
 export const DEFAULT_LANGUAGE = /** @type {Language} */ ('zh-CN');
 export const STORAGE_KEY = 'yy.lang';
 
+/**
+ * Adds a module's texts (e.g. the viewer's, kept in their own files) to a catalogue. Merged in place, so every
+ * importer of zh-CN.js / en.js sees one catalogue per language; a key defined twice is a mistake and throws.
+ * @param {Catalog} into @param {Catalog} extra
+ */
+export function mergeCatalog(into, extra) {
+  for (const [key, text] of Object.entries(extra)) {
+    if (Object.prototype.hasOwnProperty.call(into, key) && into[key] !== text) throw new Error(`i18n: ${key} defined twice`);
+    into[key] = text;
+  }
+  return into;
+}
+
 /** @type {Record<Language, Catalog>} */
-export const CATALOGS = { 'zh-CN': zhCN, en };
+export const CATALOGS = { 'zh-CN': mergeCatalog(mergeCatalog(zhCN, viewerZhCN), archiveZhCN), en: mergeCatalog(mergeCatalog(en, viewerEn), archiveEn) };
 
 /**
  * Map anything a user or browser might give ("en-US", "zh", "ZH-cn", null) to a supported language.

@@ -39,7 +39,7 @@ export const NAV = [
     items: [
       { id: 'stats', path: '/stats', labelKey: 'nav.stats', permission: 'stats.view', icon: 'barChart', planned: true, descKey: 'desc.stats' },
       { id: 'cloudfilm', path: '/cloudfilm', labelKey: 'nav.cloudfilm', permission: 'cloudfilm.manage', icon: 'film', planned: true, descKey: 'desc.cloudfilm' },
-      { id: 'archive', path: '/archive', labelKey: 'nav.archive', permission: 'archive.manage', icon: 'database', planned: true, descKey: 'desc.archive' },
+      { id: 'archive', path: '/archive', labelKey: 'nav.archive', permission: 'archive.manage', icon: 'database', descKey: 'desc.archive' },
       { id: 'monitor', path: '/monitor', labelKey: 'nav.monitor', permission: 'monitor.view', icon: 'activity', planned: true, descKey: 'desc.monitor' },
     ],
   },

@@ -204,6 +204,60 @@ export interface DimseActivity {
   detail?: string;
 }
 
+/** One condition of a routing rule: an attribute of the arriving object (or who sent it) against a pattern. */
+export interface RoutingCondition {
+  /** `callingAE`, a DICOM keyword (`Modality` …) or an 8-digit tag (`00180015`). */
+  field: string;
+  /** DICOM wildcard pattern(s), `\`-separated alternatives, matched without regard to case. */
+  value: string;
+  /** The rule applies when the condition does NOT match (absent = false). */
+  negate?: boolean | null;
+}
+
+/** A routing rule (GET /api/routing/rules `items`). All conditions must hold; none routes everything. */
+export interface RoutingRule {
+  id: number;
+  name: string;
+  active: boolean;
+  conditions: RoutingCondition[];
+  /** AE titles of known application entities. */
+  destinations: string[];
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One send waiting in, or done by, the outbox (GET /api/routing/outbox). */
+export interface OutboxItem {
+  id: number;
+  destination: string;
+  sopInstanceUID: string;
+  sopClassUID: string;
+  studyUID: string;
+  seriesUID: string;
+  ruleId?: number | null;
+  /** pending, sending, done or dead */
+  status: string;
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string;
+  doneAt?: string | null;
+  createdAt: string;
+}
+
+/** The health of one destination (GET /api/routing/destinations `items`). */
+export interface DestinationHealth {
+  destination: string;
+  /** waiting or being sent */
+  pending: number;
+  dead: number;
+  delivered: number;
+  lastDeliveredAt?: string | null;
+  lastError: string;
+  /** ok, retrying (failures being retried) or failing (dead letters waiting) */
+  state: string;
+}
+
 export interface ViewContext {
   api: ApiClient;
   me: Me;
@@ -216,4 +270,104 @@ export interface ViewContext {
   navigate: (path: string) => void;
   /** Change the route without a history entry (e.g. #/dict → #/dict/institutions). */
   replaceRoute: (path: string) => void;
+}
+
+// ---- 影像数据管理 (GET /api/archive/…, Sources/Archive/Management/ArchiveCatalog.swift)
+
+/** Cloud upload counts of a study's instances; `state` is uploaded / partial / pending / failed. */
+export interface CloudCounts {
+  uploaded: number;
+  pending: number;
+  failed: number;
+  evicted: number;
+  state: string;
+}
+
+/** A row of GET /api/archive/studies. Dates are DICOM DA ("20241220"); archivedAt is ISO. */
+export interface ArchivedStudy {
+  studyUID: string;
+  patientName: string;
+  patientId: string;
+  sex: string;
+  birthDate: string;
+  accessionNumber: string;
+  studyDate: string;
+  studyTime: string;
+  /** "CT\\OT" */
+  modalities: string;
+  description: string;
+  institutionId?: number | null;
+  institutionName: string;
+  numSeries: number;
+  numInstances: number;
+  sizeBytes: number;
+  archivedAt: string;
+  lastReceivedAt: string;
+  cloud: CloudCounts;
+  routingPending: number;
+  routingFailed: number;
+}
+
+/** GET /api/archive/studies/{uid}/completeness; state complete / incomplete / receiving, reason in Chinese. */
+export interface StudyCompleteness {
+  studyUID: string;
+  state: string;
+  reason: string;
+  mppsStatus?: string | null;
+  series: {
+    seriesUID: string;
+    seriesNumber: string;
+    modality: string;
+    description: string;
+    received: number;
+    expected?: number | null;
+    missingNumbers: number[];
+    complete: boolean;
+  }[];
+}
+
+/** A row of GET /api/archive/studies/{uid}/access (from the audit trail). */
+export interface StudyAccess {
+  at: string;
+  username: string;
+  clientIp: string;
+  action: string;
+  outcome: string;
+  detail: string;
+}
+
+/** GET /api/archive/statistics `items`. */
+export interface ArchiveStatRow {
+  key: string;
+  studies: number;
+  instances: number;
+  bytes: number;
+}
+
+/** GET /api/archive/upload-status `items` (instances). */
+export interface UploadStatusRow {
+  key: string;
+  uploaded: number;
+  pending: number;
+  failed: number;
+}
+
+/** GET /api/archive/storage. */
+export interface StorageSummary {
+  objectStore: boolean;
+  instances: number;
+  bytes: number;
+  uploaded: number;
+  pending: number;
+  failed: number;
+  evicted: number;
+}
+
+/** POST /api/archive/cloud/upload. */
+export interface CloudUploadResult {
+  uploaded: number;
+  failed: number;
+  evicted: number;
+  bytes: number;
+  errors: string[];
 }

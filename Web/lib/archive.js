@@ -1,0 +1,426 @@
+// 影像数据管理 (DM-01..07) words and arithmetic: the search filters → query string, cloud upload states, study
+// completeness, who opened a study, statistics groupings, byte sizes, DICOM names and dates, and the scale of
+// the bar charts. Pure functions (unit-tested in tests/archive.test.js); the pages are views/archive.js.
+
+/** @typedef {(key: string, params?: Record<string, string | number | null | undefined>) => string} Translate */
+
+/** The page's tabs, in order; each is a route #/archive/<tab>. */
+export const ARCHIVE_TABS = /** @type {const} */ (['studies', 'statistics', 'upload']);
+/** @typedef {typeof ARCHIVE_TABS[number]} ArchiveTab */
+
+/** Modalities offered in the 设备类型 select. */
+export const MODALITIES = ['CT', 'MR', 'CR', 'DX', 'DR', 'US', 'MG', 'XA', 'RF', 'NM', 'PT', 'OT'];
+
+/**
+ * Filters of 归档检索, in the API's own names (GET /api/archive/studies and its export.xlsx); a server
+ * validation error names one of them (`fields[].field`), so it lands under the right input.
+ */
+export const STUDY_FILTERS = /** @type {const} */ ([
+  'patientName', 'patientId', 'accessionNumber', 'modality', 'studyFrom', 'studyTo', 'receivedFrom', 'receivedTo', 'institutionId', 'cloud',
+]);
+/** @typedef {Partial<Record<typeof STUDY_FILTERS[number], string>>} StudyFilters */
+
+/**
+ * The filters worth sending: trimmed, empty ones left out, modality upper-cased; unknown names are dropped.
+ * @param {Record<string, unknown>} raw
+ * @returns {StudyFilters}
+ */
+export function cleanFilters(raw) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const name of STUDY_FILTERS) {
+    const value = raw[name];
+    if (value === undefined || value === null) continue;
+    let text = String(value).trim();
+    if (name === 'modality') text = text.toUpperCase();
+    if (text) out[name] = text;
+  }
+  return out;
+}
+
+/**
+ * "?patientName=%E5%BC%A0&modality=CT" (empty filters left out; '' when there are none). Extra parameters (page,
+ * lang …) follow the filters.
+ * @param {Record<string, unknown>} filters
+ * @param {Record<string, string | number | null | undefined>} [extra]
+ */
+export function filterQuery(filters, extra = {}) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(cleanFilters(filters))) search.append(name, String(value));
+  for (const [name, value] of Object.entries(extra)) {
+    if (value === undefined || value === null || value === '') continue;
+    search.append(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * The 导出Excel link of 归档检索: the same filters as the table, and the page's language (a plain link cannot set
+ * Accept-Language), so that the file name and the headers follow the page.
+ * @param {Record<string, unknown>} filters
+ * @param {string} lang
+ */
+export function studyExportHref(filters, lang) {
+  return `/api/archive/studies/export.xlsx${filterQuery(filters, { lang })}`;
+}
+
+/**
+ * The 导出Excel link of 归档统计.
+ * @param {{by: string, from?: string, to?: string}} o
+ * @param {string} lang
+ */
+export function statisticsExportHref(o, lang) {
+  const search = new URLSearchParams({ by: o.by });
+  if (o.from) search.set('from', o.from);
+  if (o.to) search.set('to', o.to);
+  search.set('lang', lang);
+  return `/api/archive/statistics/export.xlsx?${search}`;
+}
+
+/** Filters that may be given in the route (#/archive/studies?cloud=failed&modality=CT). */
+/** @param {URLSearchParams} query */
+export function filtersFromQuery(query) {
+  /** @type {Record<string, string>} */
+  const raw = {};
+  for (const name of STUDY_FILTERS) {
+    const v = query.get(name);
+    if (v !== null) raw[name] = v;
+  }
+  return cleanFilters(raw);
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Client-side checks of the date ranges (the browser's date inputs already give YYYY-MM-DD): a range whose end
+ * is before its start is marked under its 至 input.
+ * @param {{studyFrom?: string, studyTo?: string, receivedFrom?: string, receivedTo?: string, from?: string, to?: string}} f
+ * @returns {Record<string, {key: string}>}
+ */
+export function checkRanges(f) {
+  /** @type {Record<string, {key: string}>} */
+  const problems = {};
+  /** @param {string | undefined} from @param {string | undefined} to @param {string} toName */
+  const pair = (from, to, toName) => {
+    if (from && to && DAY.test(from) && DAY.test(to) && from > to) problems[toName] = { key: 'archive.rangeError' };
+  };
+  pair(f.studyFrom, f.studyTo, 'studyTo');
+  pair(f.receivedFrom, f.receivedTo, 'receivedTo');
+  pair(f.from, f.to, 'to');
+  return problems;
+}
+
+// ---------------------------------------------------------------- cloud upload state
+
+/** @typedef {'green' | 'gray' | 'red' | 'blue' | 'orange'} Tone */
+
+/** The upload state of a study (StudyRow.cloud.state) → its text and badge colour. */
+export const CLOUD_STATES = /** @type {const} */ ([
+  ['uploaded', 'archive.cloud.uploaded', 'green'],
+  ['partial', 'archive.cloud.partial', 'blue'],
+  ['pending', 'archive.cloud.pending', 'gray'],
+  ['failed', 'archive.cloud.failed', 'red'],
+]);
+
+/**
+ * @param {Translate} t
+ * @param {string} state
+ * @returns {{label: string, tone: Tone}}
+ */
+export function cloudState(t, state) {
+  const known = CLOUD_STATES.find(([code]) => code === state);
+  return known ? { label: t(known[1]), tone: known[2] } : { label: state || '—', tone: 'gray' };
+}
+
+/**
+ * The counts behind a study's upload badge, for its tooltip: "已上传 3 · 待上传 2 · 上传失败 0".
+ * `evicted` (local copy removed, the image lives only in the cloud) is added when there are any.
+ * @param {Translate} t
+ * @param {{uploaded: number, pending: number, failed: number, evicted?: number}} c
+ */
+export function cloudCountsText(t, c) {
+  const parts = [t('archive.count.uploaded', { n: c.uploaded }), t('archive.count.pending', { n: c.pending }), t('archive.count.failed', { n: c.failed })];
+  if (c.evicted) parts.push(t('archive.count.evicted', { n: c.evicted }));
+  return parts.join(' · ');
+}
+
+// ---------------------------------------------------------------- completeness
+
+/** Completeness.state → text and colour. */
+export const COMPLETENESS_STATES = /** @type {const} */ ([
+  ['complete', 'archive.complete.complete', 'green'],
+  ['incomplete', 'archive.complete.incomplete', 'red'],
+  ['receiving', 'archive.complete.receiving', 'orange'],
+]);
+
+/**
+ * @param {Translate} t
+ * @param {string} state
+ * @returns {{label: string, tone: Tone}}
+ */
+export function completenessState(t, state) {
+  const known = COMPLETENESS_STATES.find(([code]) => code === state);
+  return known ? { label: t(known[1]), tone: known[2] } : { label: state, tone: 'gray' };
+}
+
+/**
+ * The server explains a completeness result in Chinese only (ArchiveCatalog.completeness). In English the
+ * sentences it writes are recognised and said again in English; anything else is shown as it came.
+ * @param {Translate} t
+ * @param {string} reason
+ * @param {string} lang
+ */
+export function completenessReason(t, reason, lang) {
+  if (lang !== 'en' || !reason) return reason;
+  let m;
+  if ((m = /^MPPS 报告的 (\d+) 个序列尚未收到$/.exec(reason))) return t('archive.reason.seriesMissing', { n: m[1] });
+  if ((m = /^序列 (\S*) 应有 (\d+) 幅，已收到 (\d+) 幅$/.exec(reason))) return t('archive.reason.fewer', { series: m[1], expected: m[2], received: m[3] });
+  if ((m = /^序列 (\S*) 图像编号不连续，缺少 (.+?)( 等)?$/.exec(reason))) {
+    return t(m[3] ? 'archive.reason.gapsMore' : 'archive.reason.gaps', { series: m[1], numbers: m[2].split('、').join(', ') });
+  }
+  if (reason === '最近仍有图像到达，请稍候再检查') return t('archive.reason.arriving');
+  if (reason === '图像编号连续，未发现缺失') return t('archive.reason.numbersOk');
+  if (reason === '与 MPPS 报告的序列和图像数一致') return t('archive.reason.mppsOk');
+  return reason;
+}
+
+/**
+ * Missing instance numbers for a cell: "3、5、9" (the server sends at most 50); "—" when none.
+ * @param {number[]} numbers
+ * @param {string} separator
+ * @param {number} [max] shown before "…"
+ */
+export function missingText(numbers, separator, max = 12) {
+  if (!numbers || numbers.length === 0) return '—';
+  const shown = numbers.slice(0, max).join(separator);
+  return numbers.length > max ? `${shown}${separator}…` : shown;
+}
+
+// ---------------------------------------------------------------- who opened a study (DM-04)
+
+/** Audit action codes of the access log (ArchiveCatalog.accessLog: dicomweb.*, viewer.*, archive.*) → text. */
+export const ACCESS_ACTIONS = {
+  'dicomweb.search': 'archive.access.act.search',
+  'dicomweb.metadata': 'archive.access.act.metadata',
+  'dicomweb.retrieve': 'archive.access.act.retrieve',
+  'dicomweb.frames': 'archive.access.act.frames',
+  'dicomweb.rendered': 'archive.access.act.rendered',
+  'dicomweb.bulkdata': 'archive.access.act.bulkdata',
+  'dicomweb.stow': 'archive.access.act.stow',
+  'archive.search': 'archive.access.act.archiveSearch',
+  'archive.export': 'archive.access.act.archiveExport',
+  'archive.completeness': 'archive.access.act.completeness',
+  'archive.access-log': 'archive.access.act.accessLog',
+  'archive.cloud.upload': 'archive.access.act.cloudUpload',
+  'archive.cloud.retry': 'archive.access.act.cloudRetry',
+  'archive.cloud.evict': 'archive.access.act.cloudEvict',
+  'archive.statistics.export': 'archive.access.act.statisticsExport',
+};
+
+/**
+ * @param {Translate} t
+ * @param {string} action
+ * @returns {string} the action's name, '' when it has none (the code is shown then)
+ */
+export function accessActionText(t, action) {
+  const key = /** @type {Record<string, string>} */ (ACCESS_ACTIONS)[action];
+  if (key) return t(key);
+  if (action.startsWith('viewer.')) return t('archive.access.act.viewer');
+  return '';
+}
+
+// ---------------------------------------------------------------- statistics
+
+/** 统计维度 (GET /api/archive/statistics?by=) and their texts. */
+export const STAT_GROUPS = /** @type {const} */ ([
+  ['modality', 'archive.by.modality'],
+  ['studyMonth', 'archive.by.studyMonth'],
+  ['studyDay', 'archive.by.studyDay'],
+  ['archiveMonth', 'archive.by.archiveMonth'],
+  ['archiveDay', 'archive.by.archiveDay'],
+  ['institution', 'archive.by.institution'],
+]);
+
+/** 上传状态 groupings (GET /api/archive/upload-status?by=). */
+export const UPLOAD_GROUPS = /** @type {const} */ ([
+  ['modality', 'archive.by.modality'],
+  ['institution', 'archive.by.institution'],
+  ['archiveDay', 'archive.by.archiveDay'],
+]);
+
+/**
+ * A statistics key as people read it: "202412" → "2024-12", "20241220" → "2024-12-20", "CT\OT" → "CT/OT";
+ * an empty key (no exam date, no modality) → 未填写.
+ * @param {Translate} t
+ * @param {string} by
+ * @param {string} key
+ */
+export function statKeyText(t, by, key) {
+  const k = String(key ?? '').trim();
+  if (!k) return t('archive.keyEmpty');
+  if (by === 'studyMonth' && /^\d{6}$/.test(k)) return `${k.slice(0, 4)}-${k.slice(4)}`;
+  if (by === 'studyDay') return dicomDate(k);
+  if (by === 'modality') return modalitiesText(k);
+  return k;
+}
+
+/**
+ * Totals of statistics rows.
+ * @param {{studies: number, instances: number, bytes: number}[]} rows
+ */
+export function statTotals(rows) {
+  return rows.reduce((sum, r) => ({ studies: sum.studies + r.studies, instances: sum.instances + r.instances, bytes: sum.bytes + r.bytes }), { studies: 0, instances: 0, bytes: 0 });
+}
+
+// ---------------------------------------------------------------- formatting
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+
+/**
+ * 579218 → "565.6 KB"; 1024-based, one decimal under 100 of a unit, none above; "0 B" for nothing.
+ * @param {number | null | undefined} bytes
+ */
+export function formatBytes(bytes) {
+  const n = Number(bytes);
+  if (!Number.isFinite(n) || n <= 0) return '0 B';
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${Math.round(value)} B`;
+  const text = value >= 100 ? String(Math.round(value)) : value.toFixed(1).replace(/\.0$/, '');
+  return `${text} ${UNITS[unit]}`;
+}
+
+/**
+ * 12345 → "12,345".
+ * @param {number | null | undefined} n
+ */
+export function formatCount(n) {
+  const v = Number(n);
+  if (!Number.isFinite(v)) return '0';
+  return Math.round(v).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * Share of a whole as a percentage for a card: 0 → "0%", 1 of 3 → "33.3%", everything → "100%".
+ * @param {number} part @param {number} whole
+ */
+export function percentText(part, whole) {
+  if (!whole || whole <= 0 || !part) return '0%';
+  const p = (part / whole) * 100;
+  if (p >= 100) return '100%';
+  return `${p >= 10 ? p.toFixed(0) : p.toFixed(1)}%`.replace(/\.0%$/, '%');
+}
+
+/**
+ * DICOM DA "20241220" → "2024-12-20"; other text unchanged.
+ * @param {string | null | undefined} da
+ */
+export function dicomDate(da) {
+  const s = String(da ?? '').trim();
+  return /^\d{8}$/.test(s) ? `${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}` : s;
+}
+
+/**
+ * Modalities of a study as stored ("CT\OT") → "CT/OT".
+ * @param {string | null | undefined} value
+ */
+export function modalitiesText(value) {
+  return String(value ?? '')
+    .split('\\')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join('/');
+}
+
+/**
+ * A DICOM person name "Zhang^San=张^三" → {main: "张三", alt: "Zhang San"}: the Chinese (ideographic) group first,
+ * the alphabetic one beside it; a name with one group only has no `alt`. Chinese names are written without a
+ * space between family and given name.
+ * @param {string | null | undefined} value
+ * @returns {{main: string, alt: string}}
+ */
+export function personName(value) {
+  const groups = String(value ?? '').split('=');
+  /** @param {string | undefined} g @param {boolean} cjk */
+  const clean = (g, cjk) => {
+    const parts = String(g ?? '').split('^').map((s) => s.trim()).filter(Boolean);
+    return parts.join(cjk ? '' : ' ');
+  };
+  const alphabetic = clean(groups[0], false);
+  const ideographic = clean(groups[1], true);
+  if (ideographic) return { main: ideographic, alt: alphabetic && alphabetic !== ideographic ? alphabetic : '' };
+  return { main: alphabetic || clean(groups[2], true), alt: '' };
+}
+
+/**
+ * DICOM sex code → text key.
+ * @param {string | null | undefined} sex
+ */
+export function sexKey(sex) {
+  const s = String(sex ?? '').trim().toUpperCase();
+  return s === 'M' ? 'archive.sex.M' : s === 'F' ? 'archive.sex.F' : s === 'O' ? 'archive.sex.O' : '';
+}
+
+// ---------------------------------------------------------------- charts
+
+/**
+ * A value axis for a bar chart: a round maximum at or above `max` and the ticks from 0 to it (at most `count`
+ * steps of 1, 2, 2.5 or 5 × 10ⁿ; whole numbers only, as the charts count studies and images).
+ * @param {number} max the largest value drawn
+ * @param {number} [count] wanted number of steps
+ * @returns {{max: number, step: number, ticks: number[]}}
+ */
+export function niceScale(max, count = 4) {
+  const top = Number.isFinite(max) && max > 0 ? max : 0;
+  if (top === 0) return { max: 1, step: 1, ticks: [0, 1] };
+  const raw = top / Math.max(1, count);
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  let step = power;
+  for (const m of [1, 2, 2.5, 5, 10]) {
+    step = m * power;
+    // 2.5 is only round from 25 up (counts are whole numbers).
+    if (Number.isInteger(step) && step >= raw) break;
+  }
+  step = Math.max(1, step);
+  const niceMax = Math.ceil(top / step) * step;
+  /** @type {number[]} */
+  const ticks = [];
+  for (let v = 0; v <= niceMax + step / 2; v += step) ticks.push(v);
+  return { max: niceMax, step, ticks };
+}
+
+/**
+ * Widths of the parts of a stacked bar, in pixels, for a bar area `width` wide on a scale to `scaleMax`; parts
+ * keep their order, each starts where the one before ended, and a non-zero part is at least 1 px wide.
+ * @param {number[]} values
+ * @param {number} scaleMax
+ * @param {number} width
+ * @returns {{x: number, width: number}[]}
+ */
+export function stackSegments(values, scaleMax, width) {
+  let x = 0;
+  return values.map((v) => {
+    const w = v > 0 && scaleMax > 0 ? Math.max(1, (v / scaleMax) * width) : 0;
+    const seg = { x, width: w };
+    x += w;
+    return seg;
+  });
+}
+
+/**
+ * The rows a chart draws: with more than `limit` keys only the last `limit` are drawn (keys come sorted, so for
+ * dates these are the latest); `hidden` says how many were left out.
+ * @template T
+ * @param {T[]} rows
+ * @param {number} limit
+ * @returns {{rows: T[], hidden: number}}
+ */
+export function chartRows(rows, limit) {
+  if (rows.length <= limit) return { rows, hidden: 0 };
+  return { rows: rows.slice(rows.length - limit), hidden: rows.length - limit };
+}

@@ -1,0 +1,155 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  cleanFilters, filterQuery, studyExportHref, statisticsExportHref, filtersFromQuery, checkRanges, cloudState, cloudCountsText, CLOUD_STATES,
+  completenessState, completenessReason, COMPLETENESS_STATES, missingText, accessActionText, ACCESS_ACTIONS, STAT_GROUPS, UPLOAD_GROUPS,
+  statKeyText, statTotals, formatBytes, formatCount, percentText, dicomDate, modalitiesText, personName, sexKey, niceScale, stackSegments, chartRows,
+  MODALITIES, ARCHIVE_TABS,
+} from '../lib/archive.js';
+import { createTranslator, CATALOGS } from '../lib/i18n.js';
+
+const zh = createTranslator(CATALOGS, 'zh-CN');
+const en = createTranslator(CATALOGS, 'en');
+
+test('filters: trimmed, empty ones left out, modality upper-cased, unknown names dropped', () => {
+  assert.deepEqual(cleanFilters({ patientName: ' 张 ', patientId: '', modality: 'ct', cloud: null, institutionId: 2, other: 'x' }), {
+    patientName: '张',
+    modality: 'CT',
+    institutionId: '2',
+  });
+  assert.equal(filterQuery({}), '');
+  assert.equal(filterQuery({ patientName: '张', studyFrom: '2024-12-01' }), '?patientName=%E5%BC%A0&studyFrom=2024-12-01');
+  assert.equal(filterQuery({ modality: 'MR' }, { page: 2, pageSize: 20, lang: '' }), '?modality=MR&page=2&pageSize=20');
+});
+
+test('Excel links carry the filters and the page language', () => {
+  assert.equal(studyExportHref({}, 'zh-CN'), '/api/archive/studies/export.xlsx?lang=zh-CN');
+  assert.equal(studyExportHref({ cloud: 'failed', accessionNumber: 'CT1 ' }, 'en'), '/api/archive/studies/export.xlsx?accessionNumber=CT1&cloud=failed&lang=en');
+  assert.equal(statisticsExportHref({ by: 'archiveDay', from: '2026-01-01' }, 'en'), '/api/archive/statistics/export.xlsx?by=archiveDay&from=2026-01-01&lang=en');
+  assert.equal(statisticsExportHref({ by: 'modality', from: '', to: '2026-02-01' }, 'zh-CN'), '/api/archive/statistics/export.xlsx?by=modality&to=2026-02-01&lang=zh-CN');
+});
+
+test('filters can come from the route', () => {
+  assert.deepEqual(filtersFromQuery(new URLSearchParams('cloud=failed&modality=mr&page=3&patientName=')), { modality: 'MR', cloud: 'failed' });
+});
+
+test('a range whose end is before its start is marked under its end', () => {
+  assert.deepEqual(checkRanges({ studyFrom: '2025-01-10', studyTo: '2025-01-01' }), { studyTo: { key: 'archive.rangeError' } });
+  assert.deepEqual(checkRanges({ receivedFrom: '2025-01-01', receivedTo: '2025-01-01', from: '2025-03-01', to: '2025-02-01' }), { to: { key: 'archive.rangeError' } });
+  assert.deepEqual(checkRanges({ studyFrom: '2025-01-10' }), {});
+  // Not a day (the server checks those and says so under the input).
+  assert.deepEqual(checkRanges({ studyFrom: '2025', studyTo: '2024-01-01' }), {});
+});
+
+test('cloud states have texts and colours; counts go in the tooltip', () => {
+  assert.deepEqual(cloudState(zh, 'failed'), { label: '上传失败', tone: 'red' });
+  assert.deepEqual(cloudState(zh, 'uploaded'), { label: '已上传', tone: 'green' });
+  assert.deepEqual(cloudState(en, 'partial'), { label: 'Partly uploaded', tone: 'blue' });
+  assert.deepEqual(cloudState(zh, 'weird'), { label: 'weird', tone: 'gray' });
+  for (const [, key] of CLOUD_STATES) assert.notEqual(zh(key), key);
+  assert.equal(cloudCountsText(zh, { uploaded: 3, pending: 2, failed: 0, evicted: 0 }), '已上传 3 · 待上传 2 · 上传失败 0');
+  assert.equal(cloudCountsText(en, { uploaded: 3, pending: 0, failed: 1, evicted: 2 }), 'uploaded 3 · waiting 0 · failed 1 · cloud only 2');
+});
+
+test('completeness: states, and the server\'s Chinese reasons said again in English', () => {
+  assert.deepEqual(completenessState(zh, 'incomplete'), { label: '不完整', tone: 'red' });
+  assert.deepEqual(completenessState(zh, 'receiving'), { label: '接收中', tone: 'orange' });
+  for (const [, key] of COMPLETENESS_STATES) assert.notEqual(en(key), key);
+  assert.equal(completenessReason(zh, '序列 2 应有 10 幅，已收到 8 幅', 'zh-CN'), '序列 2 应有 10 幅，已收到 8 幅');
+  assert.equal(completenessReason(en, '序列 2 应有 10 幅，已收到 8 幅', 'en'), 'Series 2 should have 10 images; 8 received');
+  assert.equal(completenessReason(en, 'MPPS 报告的 1 个序列尚未收到', 'en'), '1 series reported in MPPS have not arrived');
+  assert.equal(completenessReason(en, '序列 3 图像编号不连续，缺少 4、7', 'en'), 'Image numbers of series 3 have gaps: 4, 7 missing');
+  assert.equal(completenessReason(en, '序列 3 图像编号不连续，缺少 1、2、3、4、5 等', 'en'), 'Image numbers of series 3 have gaps: 1, 2, 3, 4, 5 and more missing');
+  assert.equal(completenessReason(en, '最近仍有图像到达，请稍候再检查', 'en'), 'Images arrived a moment ago; check again shortly');
+  assert.equal(completenessReason(en, '图像编号连续，未发现缺失', 'en'), 'Image numbers run without gaps; nothing missing');
+  assert.equal(completenessReason(en, '与 MPPS 报告的序列和图像数一致', 'en'), 'Matches the series and image counts reported in MPPS');
+  assert.equal(completenessReason(en, '别的原因', 'en'), '别的原因');
+  assert.equal(missingText([], '、'), '—');
+  assert.equal(missingText([3, 5], '、'), '3、5');
+  assert.equal(missingText([1, 2, 3, 4], ', ', 3), '1, 2, 3, …');
+});
+
+test('access log actions have names in both languages', () => {
+  for (const key of Object.values(ACCESS_ACTIONS)) {
+    assert.notEqual(zh(key), key);
+    assert.notEqual(en(key), key);
+  }
+  assert.equal(accessActionText(zh, 'dicomweb.frames'), '调阅图像');
+  assert.equal(accessActionText(zh, 'viewer.open'), '阅片');
+  assert.equal(accessActionText(zh, 'something.else'), '');
+});
+
+test('statistics keys as people read them', () => {
+  assert.equal(statKeyText(zh, 'studyMonth', '202412'), '2024-12');
+  assert.equal(statKeyText(zh, 'studyDay', '20241220'), '2024-12-20');
+  assert.equal(statKeyText(zh, 'archiveDay', '2026-11-29'), '2026-11-29');
+  assert.equal(statKeyText(zh, 'modality', 'CT\\OT'), 'CT/OT');
+  assert.equal(statKeyText(zh, 'institution', ''), '（未填写）');
+  assert.equal(statKeyText(en, 'modality', ' '), '(not given)');
+  for (const [, key] of [...STAT_GROUPS, ...UPLOAD_GROUPS]) assert.notEqual(en(key), key);
+  assert.deepEqual(statTotals([{ studies: 1, instances: 5, bytes: 10 }, { studies: 2, instances: 4, bytes: 5 }]), { studies: 3, instances: 9, bytes: 15 });
+  assert.deepEqual(statTotals([]), { studies: 0, instances: 0, bytes: 0 });
+});
+
+test('byte sizes, counts and percentages', () => {
+  assert.equal(formatBytes(0), '0 B');
+  assert.equal(formatBytes(null), '0 B');
+  assert.equal(formatBytes(512), '512 B');
+  assert.equal(formatBytes(1024), '1 KB');
+  assert.equal(formatBytes(18392), '18 KB');
+  assert.equal(formatBytes(579218), '566 KB');
+  assert.equal(formatBytes(1.5 * 1024 * 1024), '1.5 MB');
+  assert.equal(formatBytes(36.75 * 1024 ** 3), '36.8 GB');
+  assert.equal(formatBytes(3 * 1024 ** 4), '3 TB');
+  assert.equal(formatCount(1234567), '1,234,567');
+  assert.equal(formatCount(12), '12');
+  assert.equal(percentText(0, 10), '0%');
+  assert.equal(percentText(1, 3), '33%');
+  assert.equal(percentText(1, 200), '0.5%');
+  assert.equal(percentText(5, 5), '100%');
+  assert.equal(percentText(3, 0), '0%');
+});
+
+test('DICOM dates, modalities, names and sex', () => {
+  assert.equal(dicomDate('20241220'), '2024-12-20');
+  assert.equal(dicomDate(''), '');
+  assert.equal(dicomDate('2024'), '2024');
+  assert.equal(modalitiesText('CT\\OT'), 'CT/OT');
+  assert.equal(modalitiesText(''), '');
+  assert.deepEqual(personName('Zhang^San=张^三'), { main: '张三', alt: 'Zhang San' });
+  assert.deepEqual(personName('Li^Ming'), { main: 'Li Ming', alt: '' });
+  assert.deepEqual(personName('=王^五'), { main: '王五', alt: '' });
+  assert.deepEqual(personName(''), { main: '', alt: '' });
+  assert.equal(zh(sexKey('M')), '男');
+  assert.equal(zh(sexKey('f')), '女');
+  assert.equal(sexKey(''), '');
+});
+
+test('chart scale: round steps from zero past the largest value', () => {
+  assert.deepEqual(niceScale(0), { max: 1, step: 1, ticks: [0, 1] });
+  assert.deepEqual(niceScale(2), { max: 2, step: 1, ticks: [0, 1, 2] });
+  assert.deepEqual(niceScale(8), { max: 8, step: 2, ticks: [0, 2, 4, 6, 8] });
+  assert.deepEqual(niceScale(9), { max: 10, step: 5, ticks: [0, 5, 10] });
+  assert.deepEqual(niceScale(37), { max: 40, step: 10, ticks: [0, 10, 20, 30, 40] });
+  assert.deepEqual(niceScale(1234).ticks, [0, 500, 1000, 1500]);
+  const s = niceScale(87654);
+  assert.ok(s.max >= 87654 && s.ticks.length <= 6 && Number.isInteger(s.step));
+});
+
+test('stacked bar segments keep order, start where the last ended, and show small parts', () => {
+  assert.deepEqual(stackSegments([5, 0, 5], 10, 200), [{ x: 0, width: 100 }, { x: 100, width: 0 }, { x: 100, width: 100 }]);
+  const tiny = stackSegments([1, 999], 1000, 100);
+  assert.equal(tiny[0].width, 1);
+  assert.equal(tiny[1].x, 1);
+  assert.deepEqual(stackSegments([0], 0, 100), [{ x: 0, width: 0 }]);
+});
+
+test('charts draw the last keys when there are too many', () => {
+  assert.deepEqual(chartRows([1, 2, 3], 5), { rows: [1, 2, 3], hidden: 0 });
+  assert.deepEqual(chartRows([1, 2, 3, 4, 5], 2), { rows: [4, 5], hidden: 3 });
+});
+
+test('the tabs and modalities the page offers', () => {
+  assert.deepEqual([...ARCHIVE_TABS], ['studies', 'statistics', 'upload']);
+  assert.deepEqual(MODALITIES, ['CT', 'MR', 'CR', 'DX', 'DR', 'US', 'MG', 'XA', 'RF', 'NM', 'PT', 'OT']);
+});

@@ -1,0 +1,1243 @@
+// The diagnostic 2D viewer (issue #6): /viewer/?study=<StudyInstanceUID> or /viewer/?accession=<AccessionNumber>.
+// One page, one WebGL2 context (lib/viewer/gl-renderer.js) behind a grid of viewports; series come from
+// DICOMweb (QIDO-RS for the study and its series, WADO-RS metadata per series, frames as native pixels decoded
+// in workers), a /rendered JPEG stands in for a slice until its exact pixels arrive. Interaction goes through
+// lib/viewer/tools.js; everything the page says is in lib/i18n/viewer.*.js.
+
+import { RenderingEngine } from '../lib/viewer/gl-renderer.js';
+import { FrameLoader } from '../lib/viewer/loader.js';
+import { priorityOrder, interleave } from '../lib/viewer/frame-queue.js';
+import { buildStack } from '../lib/viewer/series.js';
+import { searchStudies, searchSeries, seriesMetadata, urls, DicomwebError } from '../lib/viewer/dicomweb.js';
+import { PRESETS, presetWindow, presetForKey, matchPreset } from '../lib/viewer/presets.js';
+import { LAYOUTS, MAX_ROWS, MAX_COLS, hang, clampActive, isValidLayout, layoutName } from '../lib/viewer/layout.js';
+import { cornerInfo, personName, sexText, ageText, dateText } from '../lib/viewer/corner.js';
+import { tagRows } from '../lib/viewer/dicom-dict.js';
+import { ToolManager } from '../lib/viewer/tools.js';
+import { viewerIcon, layoutIcon } from '../lib/viewer/icons.js';
+import { LUT_NAMES } from '../lib/viewer/luts.js';
+import { isColor, fullRangeWindow, strings, number } from '../lib/viewer/pixels.js';
+import {
+  fit, oneToOne, reset, rotateBy, flipHorizontal, flipVertical, zoomAt, imageToCanvas,
+} from '../lib/viewer/view-transform.js';
+import { h, replace } from '../lib/dom.js';
+import { t, initLanguage, setLanguage, getLanguage } from '../lib/i18n.js';
+import { logoMark } from '../lib/icons.js';
+import { RETURN_KEY } from '../lib/return-to.js';
+
+/** @typedef {import('../lib/viewer/pixels.js').DicomJson} DicomJson */
+/** @typedef {import('../lib/viewer/pixels.js').Window} Window */
+/** @typedef {import('../lib/viewer/series.js').Stack} Stack */
+/** @typedef {import('../lib/viewer/gl-renderer.js').Frame} Frame */
+/** @typedef {import('../lib/viewer/luts.js').LutName} LutName */
+/** @typedef {import('../lib/viewer/layout.js').Layout} Layout */
+/** @typedef {import('../lib/viewer/tools.js').ViewportHandle} ViewportHandle */
+/**
+ * @typedef {object} Series
+ * @property {string} uid
+ * @property {number} number
+ * @property {string} description
+ * @property {string} modality
+ * @property {number} count instances (QIDO)
+ * @property {Stack | null} stack
+ * @property {Promise<Stack> | null} loading
+ * @property {DicomwebError | null} error
+ * @property {number} loaded frames decoded so far
+ * @property {HTMLElement | null} card its entry in the study browser
+ */
+/**
+ * @typedef {object} Cell
+ * @property {string} id engine viewport id
+ * @property {HTMLElement} el
+ * @property {Record<'topLeft' | 'topRight' | 'bottomLeft' | 'bottomRight', HTMLElement>} corners
+ * @property {HTMLElement} status
+ * @property {HTMLImageElement} preview
+ * @property {Series | null} series
+ * @property {number} index position in the stack
+ * @property {number} direction last paging direction
+ * @property {string | null} shown key of the frame on screen
+ * @property {Window | null} window the user's window (null: the image's own)
+ * @property {boolean} invert
+ * @property {LutName} lut
+ * @property {number | null} cine interval timer
+ * @property {number | null} previewTimer
+ * @property {boolean} frameError
+ */
+
+initLanguage();
+document.title = `${t('viewer.title')} · ${t('app.name')}`;
+const root = /** @type {HTMLElement} */ (document.getElementById('viewer'));
+const params = new URLSearchParams(location.search);
+
+const state = {
+  /** @type {string} */
+  study: '',
+  /** @type {DicomJson | null} */
+  studyMeta: null,
+  /** @type {Series[]} */
+  series: [],
+  /** @type {Layout} */
+  layout: { rows: 1, cols: 1 },
+  /** @type {Cell[]} */
+  cells: [],
+  active: 0,
+  showCorners: true,
+  fps: 10,
+  /** @type {number | null} */
+  firstImageAt: null,
+  startedAt: performance.now(),
+};
+
+/** @type {RenderingEngine} */
+let engine;
+/** @type {FrameLoader} */
+let loader;
+const tools = new ToolManager();
+/** @type {HTMLElement} */
+let grid;
+/** @type {HTMLElement} */
+let seriesList;
+/** @type {Record<string, HTMLElement>} */
+const buttons = {};
+
+// ---------------------------------------------------------------- start
+
+function start() {
+  const study = params.get('study')?.trim() ?? '';
+  const accession = params.get('accession')?.trim() ?? '';
+  if (!study && !accession) return showError(t('viewer.error.noStudy'), t('viewer.error.noStudyHint'), 'search', false);
+  showLoading();
+  openStudy(study, accession).catch(failed);
+}
+
+/** @param {string} study @param {string} accession */
+async function openStudy(study, accession) {
+  const found = await searchStudies(study ? { StudyInstanceUID: study, includefield: 'all' } : { AccessionNumber: accession, includefield: 'all' });
+  if (!found.length) throw new DicomwebError(404, 'not found');
+  state.studyMeta = found[0];
+  state.study = strings(found[0], '0020000D')[0];
+  const list = await searchSeries(state.study);
+  state.series = list
+    .map((s) => /** @type {Series} */ ({
+      uid: strings(s, '0020000E')[0],
+      number: number(s, '00200011', 0),
+      description: strings(s, '0008103E')[0] ?? '',
+      modality: strings(s, '00080060')[0] ?? '',
+      count: number(s, '00201209', 0),
+      stack: null,
+      loading: null,
+      error: null,
+      loaded: 0,
+      card: null,
+    }))
+    .filter((s) => s.uid)
+    .sort((a, b) => a.number - b.number);
+  if (!state.series.length) throw new DicomwebError(404, 'no series');
+  buildPage();
+  if (accession && found.length > 1) toast(t('viewer.multipleStudies', { n: found.length }));
+  // The first viewport shows the biggest image series (the main stack rather than a localizer); further
+  // viewports follow the study browser's order.
+  const viewable = state.series.filter(isImageSeries);
+  const first = [...viewable].sort((a, b) => b.count - a.count)[0] ?? state.series[0];
+  setLayout(state.layout, [first]);
+}
+
+/**
+ * Any failure before the page is built (and 401 at any time).
+ * @param {unknown} error
+ */
+function failed(error) {
+  const status = error instanceof DicomwebError ? error.status : -1;
+  console.error(error);
+  if (status === 401) return toLogin();
+  if (status === 404) return showError(t('viewer.error.notFound'), t('viewer.error.notFoundHint'), 'search', true);
+  if (status === 403) return showError(t('viewer.error.forbidden'), t('viewer.error.forbiddenHint'), 'lock', false);
+  if (status === 0) return showError(t('viewer.error.network'), t('viewer.error.networkHint'), 'wifiOff', true);
+  const message = error instanceof Error ? error.message : String(error);
+  return showError(t('viewer.error.server'), t('viewer.error.serverHint', { message }), 'alert', true);
+}
+
+function toLogin() {
+  try {
+    sessionStorage.setItem(RETURN_KEY, location.pathname + location.search);
+  } catch {
+    /* storage blocked: the user comes back by hand */
+  }
+  replace(root, h('div', { class: 'vw-state', testid: 'viewer-login-redirect' }, h('p', null, t('viewer.sessionExpired'))));
+  setTimeout(() => location.assign('/#/login'), 600);
+}
+
+function showLoading() {
+  replace(root, h('div', { class: 'vw-state', testid: 'viewer-loading' }, h('span', { class: 'vw-spinner' }), h('p', null, t('viewer.loading'))));
+}
+
+/**
+ * @param {string} title @param {string} hint @param {string} iconName @param {boolean} canRetry
+ */
+function showError(title, hint, iconName, canRetry) {
+  replace(
+    root,
+    h(
+      'div',
+      { class: 'vw-state vw-error', testid: 'viewer-error', role: 'alert' },
+      viewerIcon(iconName, 'vw-state-icon'),
+      h('h1', { testid: 'viewer-error-title' }, title),
+      h('p', { class: 'vw-state-hint' }, hint),
+      h(
+        'div',
+        { class: 'vw-state-actions' },
+        canRetry && h('button', { type: 'button', class: 'vw-btn vw-btn-primary', testid: 'viewer-retry', onclick: () => start() }, t('viewer.retry')),
+        h('a', { class: 'vw-btn', href: '/#/home' }, t('viewer.backToApp')),
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- page
+
+function buildPage() {
+  const canvas = h('canvas', { class: 'vw-canvas', testid: 'viewer-canvas' });
+  grid = h('div', { class: 'vw-grid', testid: 'viewer-grid' });
+  const stage = h('main', { class: 'vw-stage', testid: 'viewer-stage' }, canvas, grid);
+  seriesList = h('div', { class: 'vw-series-list', testid: 'series-list' });
+  const panel = h(
+    'aside',
+    { class: 'vw-panel', testid: 'study-browser' },
+    h('div', { class: 'vw-panel-head' }, h('span', null, t('viewer.studyBrowser')), h('span', { class: 'vw-muted' }, t('viewer.seriesCount', { n: state.series.length }))),
+    seriesList,
+  );
+  replace(root, h('div', { class: 'vw-app' }, header(), toolbar(), h('div', { class: 'vw-body' }, panel, stage)));
+  try {
+    engine = new RenderingEngine(canvas);
+  } catch (e) {
+    console.error(e);
+    showError(t('viewer.error.webgl'), t('viewer.error.webglHint'), 'alert', false);
+    throw new Error('no WebGL2');
+  }
+  loader = new FrameLoader({
+    concurrency: 4,
+    onFrame: frameArrived,
+    onError: frameFailed,
+    inUse: (key) => state.cells.some((c) => c.shown === key),
+  });
+  for (const s of state.series) seriesList.append(seriesCard(s));
+  document.addEventListener('keydown', onKey);
+}
+
+function header() {
+  const m = /** @type {DicomJson} */ (state.studyMeta);
+  const str = (/** @type {string} */ tag) => strings(m, tag)[0] ?? '';
+  const sexAge = [sexText(str('00100040'), t), ageText(m, t)].filter(Boolean).join(' ');
+  return h(
+    'header',
+    { class: 'vw-header' },
+    h('a', { class: 'vw-brand', href: '/#/home', title: t('viewer.backToApp') }, logoMark('vw-logo'), h('span', null, t('app.name'))),
+    h(
+      'div',
+      { class: 'vw-patient', testid: 'patient-banner' },
+      h('strong', { testid: 'patient-name' }, personName(m, '00100010') || '—'),
+      sexAge && h('span', null, sexAge),
+      str('00100020') && h('span', null, `ID ${str('00100020')}`),
+      h('span', { class: 'vw-sep' }),
+      h('span', null, [dateText(str('00080020')), str('00080061'), str('00081030')].filter(Boolean).join('  ')),
+      str('00080050') && h('span', { class: 'vw-muted' }, t('viewer.corner.accession', { n: str('00080050') })),
+    ),
+    h(
+      'div',
+      { class: 'vw-header-right' },
+      h('button', { type: 'button', class: 'vw-tbtn vw-lang', testid: 'viewer-lang', 'data-tip': t('common.language'), onclick: () => {
+        setLanguage(getLanguage() === 'en' ? 'zh-CN' : 'en');
+        location.reload();
+      } }, viewerIcon('globe'), h('span', null, t('viewer.language'))),
+    ),
+  );
+}
+
+/**
+ * A toolbar button with an icon and a tooltip.
+ * @param {string} id @param {string} iconName @param {string} tip @param {() => void} onclick
+ */
+function tbtn(id, iconName, tip, onclick) {
+  const b = h('button', { type: 'button', class: 'vw-tbtn', testid: `tool-${id}`, 'data-tip': tip, 'aria-label': tip, onclick }, viewerIcon(iconName));
+  buttons[id] = b;
+  return b;
+}
+
+/** Tooltip keys of the tools (written out so that the catalogue check finds them). */
+const TOOL_TIPS = {
+  stackScroll: 'viewer.tool.stackScroll',
+  windowLevel: 'viewer.tool.windowLevel',
+  pan: 'viewer.tool.pan',
+  zoom: 'viewer.tool.zoom',
+  rotate: 'viewer.tool.rotate',
+};
+
+/** @type {Record<LutName, string>} */
+const LUT_LABELS = { grey: 'viewer.lut.grey', hotIron: 'viewer.lut.hotIron', rainbow: 'viewer.lut.rainbow', jet: 'viewer.lut.jet', pet: 'viewer.lut.pet' };
+
+function toolbar() {
+  const toolIds = /** @type {const} */ (['stackScroll', 'windowLevel', 'pan', 'zoom', 'rotate']);
+  const toolButtons = toolIds.map((id) => {
+    const b = tbtn(id, id, t(TOOL_TIPS[id]), () => {
+      tools.setPrimary(id);
+      for (const other of toolIds) buttons[other].classList.toggle('on', other === id);
+    });
+    b.classList.toggle('on', tools.primary === id);
+    return b;
+  });
+  const fps = h(
+    'select',
+    { class: 'vw-select', testid: 'cine-fps', 'aria-label': t('viewer.fps'), title: t('viewer.fps'), onchange: (/** @type {Event} */ e) => {
+      state.fps = Number(/** @type {HTMLSelectElement} */ (e.target).value);
+      const c = activeCell();
+      if (c?.cine) startCine(c);
+    } },
+    [2, 5, 10, 15, 20, 25, 30, 60].map((n) => h('option', { value: String(n), selected: n === state.fps }, t('viewer.fpsUnit', { n }))),
+  );
+  buttons.fps = fps;
+  return h(
+    'div',
+    { class: 'vw-toolbar', role: 'toolbar', testid: 'viewer-toolbar' },
+    h('div', { class: 'vw-group' }, toolButtons),
+    h(
+      'div',
+      { class: 'vw-group' },
+      menuButton('layout', 'layout', t('viewer.layout'), layoutMenu),
+      menuButton('presets', 'presets', t('viewer.presets'), presetMenu),
+      tbtn('invert', 'invert', t('viewer.invert'), () => toggleInvert()),
+      menuButton('lut', 'lut', t('viewer.lut'), lutMenu),
+    ),
+    h(
+      'div',
+      { class: 'vw-group' },
+      tbtn('fit', 'fit', t('viewer.fit'), () => changeView(fit)),
+      tbtn('oneToOne', 'oneToOne', t('viewer.oneToOne'), () => changeView(oneToOne)),
+      tbtn('rotateLeft', 'rotateLeft', t('viewer.rotateLeft'), () => changeView((v) => rotateBy(v, -90))),
+      tbtn('rotateRight', 'rotateRight', t('viewer.rotateRight'), () => changeView((v) => rotateBy(v, 90))),
+      tbtn('flipH', 'flipH', t('viewer.flipH'), () => changeView(flipHorizontal)),
+      tbtn('flipV', 'flipV', t('viewer.flipV'), () => changeView(flipVertical)),
+      tbtn('reset', 'reset', t('viewer.reset'), () => resetCell()),
+    ),
+    h('div', { class: 'vw-group' }, tbtn('cine', 'play', t('viewer.cine'), () => toggleCine()), fps),
+    h(
+      'div',
+      { class: 'vw-group' },
+      tbtn('corners', 'corners', t('viewer.corners'), () => toggleCorners()),
+      tbtn('tags', 'tags', t('viewer.tags'), () => openTags()),
+      tbtn('help', 'help', t('viewer.help'), () => openHelp()),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- menus
+
+/** @type {{ el: HTMLElement, close: () => void } | null} */
+let openMenu = null;
+
+/**
+ * @param {string} id @param {string} iconName @param {string} tip @param {() => HTMLElement[]} items
+ */
+function menuButton(id, iconName, tip, items) {
+  const b = h('button', { type: 'button', class: 'vw-tbtn vw-has-menu', testid: `tool-${id}`, 'data-tip': tip, 'aria-label': tip, 'aria-haspopup': 'menu' }, viewerIcon(iconName), viewerIcon('chevronDown', 'vw-caret'));
+  b.addEventListener('click', () => {
+    const was = openMenu?.el.dataset.owner === id;
+    closeMenu();
+    if (was) return;
+    const menu = h('div', { class: 'vw-menu', role: 'menu', testid: `menu-${id}`, dataset: { owner: id } }, items());
+    document.body.append(menu);
+    const r = b.getBoundingClientRect();
+    menu.style.left = `${Math.min(r.left, window.innerWidth - menu.offsetWidth - 8)}px`;
+    menu.style.top = `${r.bottom + 4}px`;
+    const outside = (/** @type {MouseEvent} */ e) => {
+      if (!menu.contains(/** @type {Node} */ (e.target)) && !b.contains(/** @type {Node} */ (e.target))) closeMenu();
+    };
+    setTimeout(() => document.addEventListener('mousedown', outside), 0);
+    openMenu = { el: menu, close: () => document.removeEventListener('mousedown', outside) };
+  });
+  buttons[id] = b;
+  return b;
+}
+
+function closeMenu() {
+  if (!openMenu) return;
+  openMenu.close();
+  openMenu.el.remove();
+  openMenu = null;
+}
+
+/**
+ * @param {string} testid @param {import('../lib/dom.js').Child} content @param {() => void} action
+ * @param {{ checked?: boolean, shortcut?: string }} [o]
+ */
+function menuItem(testid, content, action, o = {}) {
+  return h(
+    'button',
+    { type: 'button', class: ['vw-menu-item', o.checked && 'checked'], role: 'menuitem', testid, onclick: () => {
+      closeMenu();
+      action();
+    } },
+    h('span', { class: 'vw-check' }, o.checked ? viewerIcon('check') : null),
+    h('span', { class: 'vw-menu-label' }, content),
+    o.shortcut ? h('kbd', null, o.shortcut) : null,
+  );
+}
+
+function layoutMenu() {
+  const cur = layoutName(state.layout);
+  return [
+    h('div', { class: 'vw-layout-grid' }, LAYOUTS.map((l) => h('button', {
+      type: 'button', class: ['vw-layout-opt', layoutName(l) === cur && 'checked'], testid: `layout-${layoutName(l)}`, title: `${l.rows}×${l.cols}`,
+      onclick: () => {
+        closeMenu();
+        setLayout(l);
+      },
+    }, layoutIcon(l.rows, l.cols), h('span', null, `${l.rows}×${l.cols}`)))),
+    menuItem('layout-custom', t('viewer.layout.custom'), () => customLayout()),
+  ];
+}
+
+function presetMenu() {
+  const c = activeCell();
+  const w = c ? engine.viewport(c.id).display.window : null;
+  const current = matchPreset(w);
+  return [
+    menuItem('preset-default', t('viewer.preset.default'), () => applyWindow(null), { checked: Boolean(c && !c.window) }),
+    ...PRESETS.map((p) => menuItem(`preset-${p.id}`, h('span', { class: 'vw-preset' }, h('span', null, t(p.labelKey)), h('span', { class: 'vw-muted' }, t('viewer.corner.window', { w: p.width, l: p.center }))),
+      () => applyWindow(presetWindow(p)), { checked: Boolean(c?.window) && current === p, shortcut: p.key })),
+    h('div', { class: 'vw-menu-sep' }),
+    menuItem('preset-custom', t('viewer.preset.custom'), () => customWindow()),
+  ];
+}
+
+function lutMenu() {
+  const c = activeCell();
+  return LUT_NAMES.map((name) => menuItem(`lut-${name}`, h('span', { class: 'vw-lut' }, h('span', { class: `vw-swatch vw-swatch-${name}` }), t(LUT_LABELS[name])),
+    () => forTargets((cell) => {
+      cell.lut = name;
+      engine.setDisplay(cell.id, { lut: name });
+      refresh(cell);
+    }), { checked: c?.lut === name }));
+}
+
+// ---------------------------------------------------------------- dialogs
+
+/**
+ * A modal dialog (native <dialog>), removed when closed.
+ * @param {string} testid @param {string} title @param {import('../lib/dom.js').Child} body @param {import('../lib/dom.js').Child} [footer]
+ */
+function dialog(testid, title, body, footer) {
+  const d = h(
+    'dialog',
+    { class: 'vw-dialog', testid },
+    h('div', { class: 'vw-dialog-head' }, h('h2', null, title), h('button', { type: 'button', class: 'vw-icon-btn', 'aria-label': t('viewer.close'), testid: `${testid}-close`, onclick: () => d.close() }, viewerIcon('x'))),
+    h('div', { class: 'vw-dialog-body' }, body),
+    footer ? h('div', { class: 'vw-dialog-foot' }, footer) : null,
+  );
+  if (testid === 'tags-dialog') d.classList.add('wide');
+  d.addEventListener('close', () => d.remove());
+  document.body.append(d);
+  d.showModal();
+  return d;
+}
+
+function openTags() {
+  const c = activeCell();
+  const f = c && currentFrame(c);
+  if (!c || !f) return;
+  const rows = tagRows(f.meta);
+  const tbody = h('tbody');
+  const count = h('span', { class: 'vw-muted', testid: 'tags-count' });
+  const render = (/** @type {string} */ q) => {
+    const needle = q.trim().toLowerCase();
+    const shown = needle ? rows.filter((r) => `${r.tag} ${r.keyword} ${r.value}`.toLowerCase().includes(needle)) : rows;
+    replace(tbody, shown.slice(0, 2000).map((r) => h('tr', { class: r.depth ? 'vw-nested' : null },
+      h('td', { class: 'vw-mono' }, r.tag), h('td', { style: { paddingLeft: `${8 + r.depth * 16}px` } }, r.keyword), h('td', { class: 'vw-mono' }, r.vr), h('td', { class: 'vw-tag-value' }, r.value))));
+    count.textContent = t('viewer.tags.count', { n: shown.length });
+  };
+  const filter = h('input', { class: 'vw-input', type: 'search', placeholder: t('viewer.tags.filter'), testid: 'tags-filter', oninput: (/** @type {Event} */ e) => render(/** @type {HTMLInputElement} */ (e.target).value) });
+  render('');
+  const name = `${c.series?.description || ''} · ${t('viewer.corner.image', { n: c.index + 1, total: c.series?.stack?.frames.length ?? 0 })}`;
+  dialog('tags-dialog', t('viewer.tags.title', { name }), [
+    h('div', { class: 'vw-tags-tools' }, filter, count),
+    h('div', { class: 'vw-tags-scroll' }, h('table', { class: 'vw-tags' },
+      h('thead', null, h('tr', null, h('th', null, t('viewer.tags.tag')), h('th', null, t('viewer.tags.keyword')), h('th', null, t('viewer.tags.vr')), h('th', null, t('viewer.tags.value')))), tbody)),
+  ]);
+  filter.focus();
+}
+
+function openHelp() {
+  const mouse = ['viewer.key.wheel', 'viewer.key.left', 'viewer.key.right', 'viewer.key.middle'];
+  const keys = ['viewer.key.arrows', 'viewer.key.page', 'viewer.key.space', 'viewer.key.presets', 'viewer.key.view', 'viewer.key.display', 'viewer.key.help'];
+  dialog('help-dialog', t('viewer.help.title'), [
+    h('h3', null, t('viewer.help.mouse')),
+    h('ul', { class: 'vw-help' }, mouse.map((k) => h('li', null, t(k)))),
+    h('h3', null, t('viewer.help.keyboard')),
+    h('ul', { class: 'vw-help' }, keys.map((k) => h('li', null, t(k)))),
+    h('table', { class: 'vw-help-presets' }, PRESETS.map((p) => h('tr', null, h('td', null, h('kbd', null, p.key)), h('td', null, t(p.labelKey)), h('td', { class: 'vw-muted' }, t('viewer.corner.window', { w: p.width, l: p.center }))))),
+  ]);
+}
+
+/**
+ * A small form dialog with two number fields.
+ * @param {string} testid @param {string} title @param {[string, string, number][]} fields name, label, value
+ * @param {(values: number[]) => string | null} submit returns an error text, or null when done
+ */
+function numberDialog(testid, title, fields, submit) {
+  const inputs = fields.map(([name, , value]) => h('input', { class: 'vw-input', type: 'number', name, value: String(value), testid: `${testid}-${name}` }));
+  const error = h('p', { class: 'vw-form-error', role: 'alert' });
+  /** @type {HTMLDialogElement} */
+  let d;
+  const ok = () => {
+    const message = submit(inputs.map((i) => Number(i.value)));
+    if (message) error.textContent = message;
+    else d.close();
+  };
+  d = dialog(testid, title, h('form', { class: 'vw-form', onsubmit: (/** @type {Event} */ e) => {
+    e.preventDefault();
+    ok();
+  } }, fields.map(([, label], i) => h('label', null, h('span', null, label), inputs[i])), error, h('button', { type: 'submit', hidden: true })), [
+    h('button', { type: 'button', class: 'vw-btn', onclick: () => d.close() }, t('viewer.cancel')),
+    h('button', { type: 'button', class: 'vw-btn vw-btn-primary', testid: `${testid}-ok`, onclick: ok }, t('viewer.ok')),
+  ]);
+  inputs[0].focus();
+  inputs[0].select();
+}
+
+function customLayout() {
+  numberDialog('layout-dialog', t('viewer.layout.customTitle'), [['rows', t('viewer.layout.rows'), state.layout.rows], ['cols', t('viewer.layout.cols'), state.layout.cols]], ([rows, cols]) => {
+    const l = { rows, cols };
+    if (!isValidLayout(l)) return t('viewer.layout.invalid', { rows: MAX_ROWS, cols: MAX_COLS });
+    setLayout(l);
+    return null;
+  });
+}
+
+function customWindow() {
+  const c = activeCell();
+  const w = c ? engine.viewport(c.id).display.window : null;
+  numberDialog('window-dialog', t('viewer.preset.customTitle'), [['width', t('viewer.preset.width'), w?.width ?? 400], ['center', t('viewer.preset.center'), w?.center ?? 40]], ([width, center]) => {
+    if (!Number.isFinite(width) || !Number.isFinite(center) || width < 1) return t('viewer.preset.width');
+    applyWindow({ center, width, fn: 'LINEAR' });
+    return null;
+  });
+}
+
+/** @type {number | null} */
+let toastTimer = null;
+/** @param {string} text */
+function toast(text) {
+  document.querySelector('.vw-toast')?.remove();
+  const el = h('div', { class: 'vw-toast', role: 'status', testid: 'viewer-toast' }, text);
+  document.body.append(el);
+  if (toastTimer !== null) clearTimeout(toastTimer);
+  toastTimer = window.setTimeout(() => el.remove(), 4000);
+}
+
+// ---------------------------------------------------------------- study browser
+
+/** @param {Series} s */
+function isImageSeries(s) {
+  return !['SR', 'KO', 'PR', 'DOC', 'REG', 'SEG', 'RWV'].includes(s.modality.toUpperCase()) && s.count > 0;
+}
+
+/** @param {Series} s */
+function seriesCard(s) {
+  const viewable = isImageSeries(s);
+  const thumb = viewable
+    ? h('img', { class: 'vw-thumb', src: urls.seriesThumbnail(state.study, s.uid), alt: '', loading: 'lazy', draggable: 'false' })
+    : h('div', { class: 'vw-thumb vw-thumb-empty' }, s.modality || '—');
+  const card = h(
+    'div',
+    {
+      class: ['vw-series', !viewable && 'disabled'],
+      testid: 'series-card',
+      dataset: { series: s.uid, number: String(s.number) },
+      draggable: viewable ? 'true' : 'false',
+      tabindex: '0',
+      title: s.description,
+      onclick: () => viewable && assign(activeCell(), s),
+      onkeydown: (/** @type {KeyboardEvent} */ e) => {
+        if (viewable && (e.key === 'Enter' || e.key === ' ')) {
+          e.preventDefault();
+          e.stopPropagation();
+          assign(activeCell(), s);
+        }
+      },
+      ondragstart: (/** @type {DragEvent} */ e) => {
+        e.dataTransfer?.setData('application/x-yunying-series', s.uid);
+        e.dataTransfer?.setData('text/plain', s.uid);
+        if (e.dataTransfer) e.dataTransfer.effectAllowed = 'copy';
+      },
+    },
+    h('div', { class: 'vw-thumb-box' }, thumb, h('span', { class: 'vw-badge' }, s.modality)),
+    h(
+      'div',
+      { class: 'vw-series-text' },
+      h('div', { class: 'vw-series-title' }, h('span', null, t('viewer.seriesNumber', { n: s.number })), h('span', { class: 'vw-muted' }, viewable ? t('viewer.images', { n: s.count }) : t('viewer.noImages'))),
+      h('div', { class: 'vw-series-desc' }, s.description || t('viewer.noDescription')),
+      h('div', { class: 'vw-progress' }, h('span', { class: 'vw-progress-bar' })),
+    ),
+  );
+  s.card = card;
+  return card;
+}
+
+/** @param {Series} s */
+function updateCard(s) {
+  if (!s.card) return;
+  const total = s.stack?.frames.length ?? 0;
+  const bar = /** @type {HTMLElement} */ (s.card.querySelector('.vw-progress-bar'));
+  const p = total ? Math.min(1, s.loaded / total) : 0;
+  bar.style.width = `${Math.round(p * 100)}%`;
+  s.card.classList.toggle('complete', total > 0 && s.loaded >= total);
+}
+
+function markCards() {
+  const active = activeCell()?.series;
+  const shown = new Set(state.cells.map((c) => c.series));
+  for (const s of state.series) {
+    s.card?.classList.toggle('shown', shown.has(s));
+    s.card?.classList.toggle('active', s === active);
+  }
+}
+
+// ---------------------------------------------------------------- layout and cells
+
+/**
+ * @param {Layout} layout
+ * @param {(Series | null)[]} [initial] series for the first cells
+ */
+function setLayout(layout, initial) {
+  closeMenu();
+  const old = state.cells;
+  for (const c of old) {
+    stopCine(c);
+    engine.removeViewport(c.id);
+  }
+  const n = layout.rows * layout.cols;
+  const placed = hang(initial ?? old.map((c) => c.series), n, state.series.filter(isImageSeries));
+  state.layout = layout;
+  grid.style.gridTemplateColumns = `repeat(${layout.cols}, 1fr)`;
+  grid.style.gridTemplateRows = `repeat(${layout.rows}, 1fr)`;
+  /** @type {Cell[]} */
+  const cells = [];
+  for (let i = 0; i < n; i++) {
+    const prev = old[i];
+    const cell = makeCell(i);
+    if (prev && prev.series === placed[i]) {
+      cell.index = prev.index;
+      cell.window = prev.window;
+      cell.invert = prev.invert;
+      cell.lut = prev.lut;
+    }
+    cells.push(cell);
+  }
+  state.cells = cells;
+  replace(grid, cells.map((c) => c.el));
+  for (const c of cells) engine.addViewport(c.id, c.el);
+  state.active = clampActive(state.active, n);
+  cells.forEach((c, i) => {
+    if (placed[i]) assign(c, /** @type {Series} */ (placed[i]), c.index);
+    else refresh(c);
+  });
+  setActive(state.active);
+}
+
+/** @param {number} i @returns {Cell} */
+function makeCell(i) {
+  const corners = {
+    topLeft: h('div', { class: 'vw-corner tl', testid: 'corner-tl' }),
+    topRight: h('div', { class: 'vw-corner tr', testid: 'corner-tr' }),
+    bottomLeft: h('div', { class: 'vw-corner bl', testid: 'corner-bl' }),
+    bottomRight: h('div', { class: 'vw-corner br', testid: 'corner-br' }),
+  };
+  const status = h('div', { class: 'vw-vp-status', testid: 'viewport-status' });
+  const preview = h('img', { class: 'vw-preview', alt: '', hidden: true, draggable: 'false' });
+  const el = h('div', { class: ['vw-vp', !state.showCorners && 'no-corners'], testid: 'viewport', dataset: { index: String(i) } }, preview, corners.topLeft, corners.topRight, corners.bottomLeft, corners.bottomRight, status);
+  /** @type {Cell} */
+  const cell = { id: `vp${i}`, el, corners, status, preview, series: null, index: 0, direction: 1, shown: null, window: null, invert: false, lut: 'grey', cine: null, previewTimer: null, frameError: false };
+  tools.bind(el, () => (cell.series?.stack ? handle(cell) : null), () => setActive(state.cells.indexOf(cell)));
+  let wheelRest = 0;
+  el.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    setActive(state.cells.indexOf(cell));
+    if (!cell.series?.stack) return;
+    if (e.ctrlKey) {
+      const v = engine.view(cell.id);
+      const r = el.getBoundingClientRect();
+      const k = window.devicePixelRatio || 1;
+      if (v) handle(cell).setView(zoomAt(v, Math.exp(-e.deltaY / 500), { x: (e.clientX - r.left) * k, y: (e.clientY - r.top) * k }));
+      return;
+    }
+    // A mouse notch (|deltaY| ≥ 50) is one image; a touchpad's small deltas add up to one.
+    if (Math.abs(e.deltaY) >= 50 || e.deltaMode !== 0) {
+      wheelRest = 0;
+      scrollBy(cell, Math.sign(e.deltaY));
+    } else {
+      wheelRest += e.deltaY;
+      if (Math.abs(wheelRest) >= 50) {
+        scrollBy(cell, Math.sign(wheelRest));
+        wheelRest = 0;
+      }
+    }
+  }, { passive: false });
+  el.addEventListener('dragover', (e) => {
+    if (!e.dataTransfer?.types.includes('application/x-yunying-series')) return;
+    e.preventDefault();
+    el.classList.add('drop');
+  });
+  el.addEventListener('dragleave', () => el.classList.remove('drop'));
+  el.addEventListener('drop', (e) => {
+    el.classList.remove('drop');
+    const uid = e.dataTransfer?.getData('application/x-yunying-series');
+    const s = state.series.find((x) => x.uid === uid);
+    if (!s) return;
+    e.preventDefault();
+    setActive(state.cells.indexOf(cell));
+    assign(cell, s);
+  });
+  el.addEventListener('dblclick', () => {
+    // Double-click toggles between this viewport alone and the grid it came from.
+    if (state.layout.rows * state.layout.cols > 1) {
+      lastGrid = { layout: state.layout, series: state.cells.map((c) => c.series), active: state.cells.indexOf(cell) };
+      state.active = 0;
+      setLayout({ rows: 1, cols: 1 }, [cell.series]);
+    } else if (lastGrid) {
+      const g = lastGrid;
+      lastGrid = null;
+      state.active = g.active;
+      setLayout(g.layout, g.series);
+    }
+  });
+  return cell;
+}
+
+/** @type {{ layout: Layout, series: (Series | null)[], active: number } | null} */
+let lastGrid = null;
+
+/** @param {number} i */
+function setActive(i) {
+  if (i < 0) return;
+  state.active = i;
+  state.cells.forEach((c, k) => c.el.classList.toggle('active', k === i));
+  markCards();
+  syncToolbar();
+}
+
+function activeCell() {
+  return state.cells[state.active] ?? null;
+}
+
+/**
+ * Puts a series into a viewport, loading its metadata first if need be.
+ * @param {Cell | null} cell @param {Series} s @param {number} [index]
+ */
+async function assign(cell, s, index) {
+  if (!cell) return;
+  const changed = cell.series !== s;
+  stopCine(cell);
+  cell.series = s;
+  cell.frameError = false;
+  if (changed) {
+    cell.window = null;
+    cell.invert = false;
+    cell.lut = 'grey';
+    cell.shown = null;
+    clearFrame(cell);
+  }
+  markCards();
+  refresh(cell);
+  try {
+    const stack = await loadSeries(s);
+    if (cell.series !== s) return;
+    const mid = s.modality.toUpperCase() === 'US' ? 0 : 0; // first image; kept explicit for a future hanging rule
+    cell.index = Math.max(0, Math.min(stack.frames.length - 1, index ?? (changed ? mid : cell.index)));
+    if (stack.frameTime) state.fps = Math.max(1, Math.min(60, Math.round(1000 / stack.frameTime)));
+    showFrame(cell, true);
+    schedule();
+  } catch (error) {
+    if (error instanceof DicomwebError && error.status === 401) return toLogin();
+    s.error = error instanceof DicomwebError ? error : new DicomwebError(0, String(error));
+    refresh(cell);
+  }
+}
+
+/** @param {Series} s @returns {Promise<Stack>} */
+function loadSeries(s) {
+  if (s.stack) return Promise.resolve(s.stack);
+  if (!s.loading) {
+    s.error = null;
+    s.loading = seriesMetadata(state.study, s.uid)
+      .then((metas) => {
+        const stack = buildStack(metas);
+        s.stack = stack;
+        loader.register(state.study, s.uid, stack.frames);
+        for (const f of stack.frames) seriesOfKey.set(f.key, s);
+        updateCard(s);
+        return stack;
+      })
+      .finally(() => {
+        s.loading = null;
+      });
+  }
+  return s.loading;
+}
+
+/** @type {Map<string, Series>} */
+const seriesOfKey = new Map();
+
+/** @param {Cell} cell */
+function currentFrame(cell) {
+  return cell.series?.stack?.frames[cell.index] ?? null;
+}
+
+/** @param {Cell} cell */
+function clearFrame(cell) {
+  const vp = engine.viewports.get(cell.id);
+  if (vp) {
+    vp.frame = null;
+    engine.render();
+  }
+}
+
+/**
+ * Shows the cell's current slice: exact pixels when decoded, else the server's JPEG of it while they load.
+ * @param {Cell} cell @param {boolean} [first] show the JPEG preview at once (else after a short pause, so that
+ *   fast scrolling over slices not yet loaded does not ask the server to render each)
+ */
+function showFrame(cell, first = false) {
+  const f = currentFrame(cell);
+  const s = cell.series;
+  if (!f || !s) return;
+  const frame = loader.get(f.key);
+  if (cell.previewTimer !== null) clearTimeout(cell.previewTimer);
+  cell.previewTimer = null;
+  if (frame) {
+    const firstOfSeries = cell.shown === null;
+    cell.shown = f.key;
+    const win = cell.window ?? (firstOfSeries || !engine.viewport(cell.id).display.window ? defaultWindow(frame) : null);
+    engine.setFrame(cell.id, frame, win ?? undefined);
+    engine.setDisplay(cell.id, { invert: cell.invert, lut: cell.lut });
+    cell.preview.hidden = true;
+    cell.preview.removeAttribute('src');
+    if (state.firstImageAt === null) {
+      state.firstImageAt = performance.now() - state.startedAt;
+      document.body.dataset.firstImage = 'true';
+    }
+  } else {
+    clearFrame(cell);
+    const show = () => {
+      cell.previewTimer = null;
+      if (currentFrame(cell) !== f || loader.get(f.key)) return;
+      const r = cell.el.getBoundingClientRect();
+      cell.preview.src = urls.rendered(state.study, s.uid, f.sop, f.frame, Math.max(64, r.width), Math.max(64, r.height));
+      cell.preview.hidden = false;
+    };
+    if (first) show();
+    else cell.previewTimer = window.setTimeout(show, 250);
+  }
+  refresh(cell);
+}
+
+/**
+ * The image's own first window (CT: soft tissue), else one spanning its values; none for colour.
+ * @param {Frame} frame
+ */
+function defaultWindow(frame) {
+  if (isColor(frame.info)) return null;
+  return frame.info.windows[0] ?? fullRangeWindow(frame.pixels, frame.info);
+}
+
+/** @param {string} key @param {Frame} frame */
+function frameArrived(key, frame) {
+  const s = seriesOfKey.get(key);
+  if (s) {
+    s.loaded++;
+    updateCard(s);
+  }
+  for (const c of state.cells) if (currentFrame(c)?.key === key) showFrame(c);
+  void frame;
+}
+
+/** @param {string} key @param {DicomwebError} error */
+function frameFailed(key, error) {
+  if (error.status === 401) return toLogin();
+  console.warn('frame failed', key, error);
+  for (const c of state.cells) {
+    if (currentFrame(c)?.key === key) {
+      c.frameError = true;
+      refresh(c);
+    }
+  }
+}
+
+/** Tells the loader what to fetch next: every visible stack outwards from its current slice. */
+function schedule() {
+  /** @type {string[][]} */
+  const lists = [];
+  const active = activeCell();
+  // The active viewport first, then the others.
+  const ordered = active ? [active, ...state.cells.filter((c) => c !== active)] : state.cells;
+  for (const c of ordered) {
+    const stack = c.series?.stack;
+    if (!stack || !stack.frames.length) continue;
+    const cap = loader.capacity(loader.info(stack.frames[0].meta));
+    lists.push(priorityOrder(stack.frames.length, c.index, c.direction, cap).map((i) => stack.frames[i].key));
+  }
+  loader.want(interleave(lists));
+}
+
+/**
+ * @param {Cell} cell @param {number} delta images @param {boolean} [wrap] cine wraps around
+ */
+function scrollBy(cell, delta, wrap = false) {
+  const stack = cell.series?.stack;
+  if (!stack || !delta) return;
+  const n = stack.frames.length;
+  let i = cell.index + delta;
+  i = wrap ? ((i % n) + n) % n : Math.max(0, Math.min(n - 1, i));
+  if (i === cell.index) return;
+  cell.direction = delta > 0 ? 1 : -1;
+  cell.index = i;
+  showFrame(cell);
+  schedule();
+}
+
+/** @param {Cell} cell @param {number} i */
+function scrollTo(cell, i) {
+  scrollBy(cell, i - cell.index);
+}
+
+/** @param {Cell} cell @returns {ViewportHandle} */
+function handle(cell) {
+  return {
+    view: () => engine.view(cell.id),
+    setView: (v) => {
+      engine.setView(cell.id, v);
+      refresh(cell);
+    },
+    window: () => engine.viewport(cell.id).display.window,
+    setWindow: (w) => {
+      if (!cell.shown || isColor(engine.viewport(cell.id).frame?.info ?? /** @type {any} */ ({ samplesPerPixel: 1 }))) return;
+      cell.window = w;
+      engine.setDisplay(cell.id, { window: w });
+      refresh(cell);
+    },
+    scroll: (d) => scrollBy(cell, d),
+    dpr: () => window.devicePixelRatio || 1,
+  };
+}
+
+/**
+ * Toolbar actions act on the active viewport.
+ * @param {(c: Cell) => void} fn
+ */
+function forTargets(fn) {
+  const c = activeCell();
+  if (c?.series) fn(c);
+}
+
+/** @param {Window | null} w null: back to the image's own */
+function applyWindow(w) {
+  forTargets((c) => {
+    const frame = c.shown ? loader.get(c.shown) : null;
+    if (frame && isColor(frame.info)) return;
+    c.window = w;
+    const win = w ?? (frame ? defaultWindow(frame) : null);
+    if (win) engine.setDisplay(c.id, { window: win });
+    refresh(c);
+  });
+}
+
+function toggleInvert() {
+  forTargets((c) => {
+    c.invert = !c.invert;
+    engine.setDisplay(c.id, { invert: c.invert });
+    refresh(c);
+  });
+}
+
+/** @param {(v: import('../lib/viewer/view-transform.js').ViewState) => import('../lib/viewer/view-transform.js').ViewState} fn */
+function changeView(fn) {
+  forTargets((c) => {
+    const v = engine.view(c.id);
+    if (v) handle(c).setView(fn(v));
+  });
+}
+
+function resetCell() {
+  forTargets((c) => {
+    const v = engine.view(c.id);
+    if (v) engine.setView(c.id, reset(v));
+    c.window = null;
+    c.invert = false;
+    c.lut = 'grey';
+    const frame = c.shown ? loader.get(c.shown) : null;
+    engine.setDisplay(c.id, { invert: false, lut: 'grey', ...(frame ? { window: defaultWindow(frame) } : {}) });
+    refresh(c);
+  });
+}
+
+function toggleCorners() {
+  state.showCorners = !state.showCorners;
+  for (const c of state.cells) c.el.classList.toggle('no-corners', !state.showCorners);
+  syncToolbar();
+}
+
+// ---------------------------------------------------------------- cine
+
+/** @param {Cell} cell */
+function startCine(cell) {
+  stopCine(cell, true);
+  cell.cine = window.setInterval(() => {
+    const stack = cell.series?.stack;
+    if (!stack) return;
+    const next = (cell.index + 1) % stack.frames.length;
+    // Wait for a frame that is still loading rather than flash its preview.
+    if (!loader.get(stack.frames[next].key)) {
+      schedule();
+      return;
+    }
+    scrollBy(cell, 1, true);
+  }, 1000 / state.fps);
+  syncToolbar();
+}
+
+/** @param {Cell} cell @param {boolean} [quiet] */
+function stopCine(cell, quiet = false) {
+  if (cell.cine !== null) clearInterval(cell.cine);
+  cell.cine = null;
+  if (!quiet) syncToolbar();
+}
+
+function toggleCine() {
+  forTargets((c) => (c.cine !== null ? stopCine(c) : startCine(c)));
+}
+
+// ---------------------------------------------------------------- overlay
+
+/** @type {Set<Cell>} */
+const dirty = new Set();
+/** @type {number | null} */
+let overlayFrame = null;
+
+/**
+ * Updates a cell's corner text and status on the next animation frame.
+ * @param {Cell} cell
+ */
+function refresh(cell) {
+  dirty.add(cell);
+  if (overlayFrame === null) {
+    overlayFrame = requestAnimationFrame(() => {
+      overlayFrame = null;
+      for (const c of dirty) drawOverlay(c);
+      dirty.clear();
+      syncToolbar();
+    });
+  }
+}
+
+/** @param {Cell} cell */
+function drawOverlay(cell) {
+  const s = cell.series;
+  const f = currentFrame(cell);
+  cell.el.classList.toggle('empty', !s);
+  /** @type {import('../lib/dom.js').Child} */
+  let status = null;
+  if (!s) status = h('div', { class: 'vw-vp-empty' }, t('viewer.emptyViewport'));
+  else if (s.error) status = h('div', { class: 'vw-vp-error' }, h('span', null, t('viewer.error.series')), h('button', { type: 'button', class: 'vw-btn vw-btn-sm', testid: 'viewport-retry', onclick: () => assign(cell, s) }, t('viewer.retry')));
+  else if (!s.stack) status = h('div', { class: 'vw-vp-loading' }, h('span', { class: 'vw-spinner' }), t('viewer.loadingSeries'));
+  else if (cell.frameError && f && !loader.get(f.key)) {
+    status = h('div', { class: 'vw-vp-error' }, h('span', null, t('viewer.error.frame')), h('button', { type: 'button', class: 'vw-btn vw-btn-sm', testid: 'viewport-retry', onclick: () => {
+      cell.frameError = false;
+      loader.retry();
+      schedule();
+      refresh(cell);
+    } }, t('viewer.retry')));
+  } else if (f && cell.shown !== f.key) status = h('div', { class: 'vw-vp-loading small' }, h('span', { class: 'vw-spinner' }), t('viewer.loadingImage'));
+  replace(cell.status, status);
+  cell.el.dataset.loaded = String(Boolean(f && cell.shown === f.key));
+  if (!s?.stack || !f) {
+    for (const el of Object.values(cell.corners)) el.replaceChildren();
+    return;
+  }
+  const vp = engine.viewport(cell.id);
+  const view = vp.view;
+  const frame = cell.shown ? loader.get(cell.shown) : null;
+  const win = frame && !isColor(frame.info) ? vp.display.window : null;
+  const preset = cell.window ? matchPreset(cell.window) : undefined;
+  const info = cornerInfo(f.meta, {
+    index: cell.index,
+    count: s.stack.frames.length,
+    window: win,
+    zoom: view ? view.zoom / (window.devicePixelRatio || 1) : 1,
+    rotation: view?.rotation ?? 0,
+    flipH: view?.flipH ?? false,
+    flipV: view?.flipV ?? false,
+    invert: cell.invert,
+    frame: f.frame,
+    frames: number(f.meta, '00280008', 1),
+    presetName: preset ? t(preset.labelKey) : undefined,
+  }, t);
+  for (const [corner, lines] of Object.entries(info)) {
+    replace(cell.corners[/** @type {keyof Cell['corners']} */ (corner)], lines.map((l) => h('div', null, l)));
+  }
+}
+
+function syncToolbar() {
+  const c = activeCell();
+  buttons.invert?.classList.toggle('on', Boolean(c?.invert));
+  buttons.lut?.classList.toggle('on', Boolean(c && c.lut !== 'grey'));
+  buttons.corners?.classList.toggle('on', state.showCorners);
+  const playing = Boolean(c && c.cine !== null);
+  const cine = buttons.cine;
+  if (cine) {
+    cine.classList.toggle('on', playing);
+    const icon = cine.querySelector('svg');
+    const want = playing ? 'pause' : 'play';
+    if (icon && cine.dataset.icon !== want) {
+      icon.replaceWith(viewerIcon(want));
+      cine.dataset.icon = want;
+    }
+  }
+  const fps = /** @type {HTMLSelectElement | undefined} */ (buttons.fps);
+  if (fps && fps.value !== String(state.fps)) {
+    if (![...fps.options].some((o) => o.value === String(state.fps))) fps.append(h('option', { value: String(state.fps) }, t('viewer.fpsUnit', { n: state.fps })));
+    fps.value = String(state.fps);
+  }
+}
+
+// ---------------------------------------------------------------- keyboard
+
+/** @param {KeyboardEvent} e */
+function onKey(e) {
+  if (document.querySelector('dialog[open]')) return; // the dialog handles its own keys (Esc closes it)
+  const target = /** @type {HTMLElement} */ (e.target);
+  if (target.closest('input, select, textarea')) return;
+  if (e.altKey || e.metaKey) return;
+  const c = activeCell();
+  if (e.key === 'Escape') return closeMenu();
+  if (e.key === '?' || e.key === 'F1') {
+    e.preventDefault();
+    return openHelp();
+  }
+  if (e.key === 'Tab') {
+    e.preventDefault();
+    const n = state.cells.length;
+    return setActive((state.active + (e.shiftKey ? n - 1 : 1)) % n);
+  }
+  if (!c) return;
+  const n = c.series?.stack?.frames.length ?? 0;
+  /** @type {Record<string, () => void>} */
+  const actions = {
+    ArrowUp: () => scrollBy(c, -1),
+    ArrowLeft: () => scrollBy(c, -1),
+    ArrowDown: () => scrollBy(c, 1),
+    ArrowRight: () => scrollBy(c, 1),
+    PageUp: () => scrollBy(c, -10),
+    PageDown: () => scrollBy(c, 10),
+    Home: () => scrollTo(c, 0),
+    End: () => scrollTo(c, n - 1),
+    ' ': () => toggleCine(),
+    i: () => toggleInvert(),
+    r: () => resetCell(),
+    f: () => changeView(fit),
+    h: () => changeView(flipHorizontal),
+    v: () => changeView(flipVertical),
+    '[': () => changeView((v) => rotateBy(v, -90)),
+    ']': () => changeView((v) => rotateBy(v, 90)),
+    '+': () => changeView((v) => zoomAt(v, 1.25)),
+    '=': () => changeView((v) => zoomAt(v, 1.25)),
+    '-': () => changeView((v) => zoomAt(v, 0.8)),
+    c: () => toggleCorners(),
+    t: () => openTags(),
+  };
+  const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+  const preset = e.ctrlKey ? undefined : presetForKey(e.key);
+  if (preset) {
+    e.preventDefault();
+    return applyWindow(presetWindow(preset));
+  }
+  const action = e.ctrlKey ? undefined : actions[key];
+  if (action) {
+    e.preventDefault();
+    action();
+  }
+}
+
+// ---------------------------------------------------------------- test hooks
+
+/** @param {Uint8Array} bytes */
+function base64(bytes) {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+// Hooks for Tests/e2e/test_viewer.py: read state, the stored value of an image pixel and what the GPU shows there.
+Object.assign(window, {
+  viewerTest: {
+    state() {
+      return {
+        study: state.study,
+        layout: layoutName(state.layout),
+        active: state.active,
+        firstImageMs: state.firstImageAt,
+        framesLoaded: loader?.loaded ?? 0,
+        cells: state.cells.map((c) => {
+          const f = currentFrame(c);
+          const vp = engine?.viewports.get(c.id);
+          return {
+            series: c.series?.uid ?? null,
+            index: c.index,
+            count: c.series?.stack?.frames.length ?? 0,
+            sop: f?.sop ?? null,
+            frame: f?.frame ?? null,
+            loaded: Boolean(f && c.shown === f.key),
+            window: vp?.display.window ?? null,
+            invert: c.invert,
+            lut: c.lut,
+            view: vp?.view ?? null,
+            rect: vp?.rect ?? null,
+            cine: c.cine !== null,
+          };
+        }),
+      };
+    },
+    /**
+     * The stored value of image pixel (column, row) of a viewport's frame and the RGBA the canvas shows at its centre.
+     * @param {number} cellIndex @param {number} column @param {number} row
+     */
+    probe(cellIndex, column, row) {
+      const c = state.cells[cellIndex];
+      const frame = c?.shown ? loader.get(c.shown) : null;
+      const view = c && engine.view(c.id);
+      if (!c || !frame || !view) return null;
+      const p = imageToCanvas(view, { x: column + 0.5, y: row + 0.5 });
+      const read = engine.readPixels(c.id);
+      const x = Math.floor(p.x);
+      const y = Math.floor(p.y);
+      if (x < 0 || y < 0 || x >= read.width || y >= read.height) return null;
+      const o = (y * read.width + x) * 4;
+      return {
+        stored: frame.pixels[row * frame.info.columns + column],
+        slope: frame.info.rescaleSlope,
+        intercept: frame.info.rescaleIntercept,
+        canvas: p,
+        rgba: [...read.data.subarray(o, o + 4)],
+        window: engine.viewport(c.id).display.window,
+      };
+    },
+    /** @param {number} cellIndex */
+    read(cellIndex) {
+      const r = engine.readPixels(state.cells[cellIndex].id);
+      return { width: r.width, height: r.height, rgba: base64(r.data) };
+    },
+    /** @param {number} cellIndex */
+    select(cellIndex) {
+      setActive(cellIndex);
+    },
+  },
+});
+
+start();
