@@ -126,6 +126,12 @@ public enum DICOMJSON {
 
     static func escape(_ s: String, into out: inout String) {
         out += "\""
+        // Almost every value needs no escaping: append it whole (a QIDO page is tens of thousands of values).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            out += "\""
+            return
+        }
         for u in s.unicodeScalars {
             switch u {
             case "\"": out += "\\\""

@@ -140,6 +140,18 @@ extension ArchiveQueryService {
             }
         let candidates: [DataSet]
         do {
+            if search.matches.isEmpty {
+                // Nothing to match beyond the UIDs in the URL, which SQL decides exactly: page in the database.
+                let restrict = Self.scopeFilter(scope)
+                let total = try await count(level: level, identifier: identifier, restrict: restrict)
+                let page = try await self.candidates(level: level, identifier: identifier, restrict: restrict, order: order,
+                                                     window: (search.limit, search.offset))
+                return (page.map { candidate in
+                    var out = response(identifier, candidate: candidate, level: level, charset: .utf8)
+                    _ = out.remove(QueryMatcher.queryRetrieveLevel)
+                    return out
+                }, total)
+            }
             candidates = try await self.candidates(level: level, identifier: identifier, restrict: Self.scopeFilter(scope), order: order)
         } catch DIMSEError.status(_, let why) {
             throw DomainError(status: 413, code: "too_many_matches", zh: "匹配结果过多，请缩小查询范围", en: why)

@@ -98,7 +98,8 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
     /// - Parameters:
     ///   - restrict: an extra SQL condition (a user's scope, a study the URL names), over the aliases `p`, `s`, `se`, `i`.
     ///   - order: the ORDER BY list (QIDO lists newest studies first; C-FIND keeps index order).
-    func candidates(level: Level, identifier: DataSet, restrict: SQLQueryString? = nil, order: String = "1") async throws -> [DataSet] {
+    func candidates(level: Level, identifier: DataSet, restrict: SQLQueryString? = nil, order: String = "1",
+                    window: (limit: Int, offset: Int)? = nil) async throws -> [DataSet] {
         let columns = Self.columns.filter { $0.level.depth <= level.depth }
         let geometry = level == .image ? Self.geometry : []
         let needed = identifier.tags.filter { tag in
@@ -114,36 +115,30 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
             select.append("(SELECT COUNT(*) FROM series y JOIN studies x ON x.id = y.study_pk WHERE x.patient_pk = p.id) AS n_series")
             select.append("(SELECT CAST(COALESCE(SUM(x.num_instances), 0) AS BIGINT) FROM studies x WHERE x.patient_pk = p.id) AS n_instances")
         }
-        let from: String =
-            switch level {
-            case .patient: "patients p"
-            case .study: "studies s JOIN patients p ON p.id = s.patient_pk"
-            case .series: "series se JOIN studies s ON s.id = se.study_pk JOIN patients p ON p.id = s.patient_pk"
-            case .image:
-                "instances i JOIN series se ON se.id = i.series_pk JOIN studies s ON s.id = se.study_pk JOIN patients p ON p.id = s.patient_pk"
-            }
+        let from = Self.from(level)
         let filter = restrict.map { Self.sqlFilter(identifier, columns: columns) + " AND " + $0 } ?? Self.sqlFilter(identifier, columns: columns)
         let limit = maxMatches * 10 + 1  // candidates; the match limit applies after exact matching
         let head: String = "SELECT " + select.joined(separator: ", ") + " FROM " + from + " WHERE "
-        let tail: String = " ORDER BY " + order + " LIMIT " + String(limit)
+        // With a window the caller knows SQL decides every key exactly, so paging happens in the database.
+        let tail: String = " ORDER BY " + order + (window.map { " LIMIT \($0.limit) OFFSET \($0.offset)" } ?? " LIMIT " + String(limit))
         let rows = try await database.read { sql in
             try await sql.raw(SQLQueryString(head) + filter + SQLQueryString(tail)).all()
         }
-        if rows.count >= limit { throw DIMSEError.status(0xA700, "more than \(maxMatches * 10) candidates; narrow the query") }
+        if window == nil, rows.count >= limit { throw DIMSEError.status(0xA700, "more than \(maxMatches * 10) candidates; narrow the query") }
         var out: [DataSet] = []
         out.reserveCapacity(rows.count)
+        // Column names and kinds once, not per row (a QIDO page is a thousand rows of twenty columns).
+        let named = columns.map { (column: $0, name: Self.alias($0.tag), counter: $0.sql.contains(".num_")) }
+        let geometryNames = geometry.map { (column: $0, name: Self.alias($0.tag)) }
         for row in rows {
             var ds = DataSet()
             ds.characterSet = .utf8
-            for column in columns {
-                let name = Self.alias(column.tag)
-                let value =
-                    column.sql.contains(".num_")
-                    ? String((try? row.int(name)) ?? 0) : ((try? row.stringOrNil(name)) ?? nil) ?? ""
+            for (column, name, counter) in named {
+                let value = counter ? String((try? row.int(name)) ?? 0) : ((try? row.stringOrNil(name)) ?? nil) ?? ""
                 ds.set(column.tag, column.vr, string: value)
             }
-            for column in geometry {
-                let value = (try? row.int(Self.alias(column.tag))) ?? 0
+            for (column, name) in geometryNames {
+                let value = (try? row.int(name)) ?? 0
                 guard value > 0 else { continue }
                 if column.vr == .IS { ds.set(column.tag, .IS, string: String(value)) } else { ds.set(column.tag, column.vr, ints: [value]) }
             }
@@ -162,6 +157,24 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
             out.append(ds)
         }
         return out
+    }
+
+    static func from(_ level: Level) -> String {
+        switch level {
+        case .patient: "patients p"
+        case .study: "studies s JOIN patients p ON p.id = s.patient_pk"
+        case .series: "series se JOIN studies s ON s.id = se.study_pk JOIN patients p ON p.id = s.patient_pk"
+        case .image:
+            "instances i JOIN series se ON se.id = i.series_pk JOIN studies s ON s.id = se.study_pk JOIN patients p ON p.id = s.patient_pk"
+        }
+    }
+
+    /// How many rows of the level the SQL filter admits (exact when no key needs `QueryMatcher`).
+    func count(level: Level, identifier: DataSet, restrict: SQLQueryString) async throws -> Int {
+        let columns = Self.columns.filter { $0.level.depth <= level.depth }
+        let filter = Self.sqlFilter(identifier, columns: columns) + " AND " + restrict
+        let head = SQLQueryString("SELECT COUNT(*) AS n FROM " + Self.from(level) + " WHERE ")
+        return try await database.read { sql in try await sql.count(head + filter) }
     }
 
     static func alias(_ tag: Tag) -> String { "c_" + String(format: "%04x%04x", tag.group, tag.element) }

@@ -2,6 +2,9 @@ import Archive
 import DICOM
 import DICOMImaging
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import Hummingbird
 import Platform
@@ -121,7 +124,7 @@ enum DICOMwebController {
                     }
                 }
             }
-            return multipart(parts, request: request)
+            return multipart(parts, request: request, compressible: !(choice == .asStored && stored.encapsulated))
         }
         r.get("dicomweb/studies/:study/series/:series/instances/:instance/bulkdata/:tag", .permission(.studyView), audit: "dicomweb.bulkdata",
               object: "study") { request, context in
@@ -232,19 +235,20 @@ enum DICOMwebController {
     }
 
     /// A single-part body, gzip-compressed when the client accepts it and it is worth it.
-    static func body(_ data: Data, type: String, request: Request) -> Response {
+    static func body(_ data: Data, type: String, request: Request, pixels: Bool = false) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = type
         headers[.vary] = "Accept, Accept-Encoding"
-        if data.count > 1024, Negotiation.acceptsGzip(request.headers[.acceptEncoding]), let zipped = Gzip.compress(data) {
+        if data.count > 1024, Negotiation.acceptsGzip(request.headers[.acceptEncoding]), let zipped = Gzip.compress(data, pixels: pixels) {
             headers[.contentEncoding] = "gzip"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: zipped)))
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// A small multipart/related body built in memory (frames, bulk data), compressed like `body`.
-    static func multipart(_ parts: [(String, Data)], request: Request) -> Response {
+    /// A small multipart/related body built in memory (frames, bulk data). Uncompressed pixels are gzipped when the
+    /// client allows it; codestreams (JPEG-LS, JPEG 2000 …) would not shrink and go as they are.
+    static func multipart(_ parts: [(String, Data)], request: Request, compressible: Bool = true) -> Response {
         let boundary = "yunying-" + UUID().uuidString.lowercased()
         var out = Data()
         for (type, data) in parts {
@@ -253,9 +257,16 @@ enum DICOMwebController {
             out.append(Data("\r\n".utf8))
         }
         out.append(Data("--\(boundary)--\r\n".utf8))
-        let first = parts.first?.0 ?? "application/octet-stream"
-        let partType = first.split(separator: ";")[0]
-        return body(out, type: "multipart/related; type=\"\(partType)\"; boundary=\(boundary)", request: request)
+        let first = (parts.first?.0 ?? "application/octet-stream").split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        var type = "multipart/related; type=\"\(first[0])\""
+        if let ts = first.dropFirst().first(where: { $0.hasPrefix("transfer-syntax=") }) { type += "; " + ts }
+        type += "; boundary=\(boundary)"
+        guard compressible else {
+            var headers = HTTPFields()
+            headers[.contentType] = type
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: out)))
+        }
+        return body(out, type: type, request: request, pixels: true)
     }
 
     /// Whole instances streamed one file at a time, as stored or transcoded.
@@ -265,20 +276,18 @@ enum DICOMwebController {
         headers[.contentType] = "multipart/related; type=\"application/dicom\"; boundary=\(boundary)"
         let body = ResponseBody { writer in
             for instance in instances {
-                let data: Data
-                let sent: String
+                var buffer = ByteBuffer()
                 if syntax == "*" || syntax == instance.transferSyntax {
-                    data = try Data(contentsOf: instance.url, options: .alwaysMapped)
-                    sent = instance.transferSyntax
+                    buffer.reserveCapacity(instance.size + 200)
+                    buffer.writeString("--\(boundary)\r\nContent-Type: application/dicom; transfer-syntax=\(instance.transferSyntax)\r\n\r\n")
+                    try appendFile(instance.url, to: &buffer)
                 } else {
                     let file = try DICOMFile.read(contentsOf: instance.url)
-                    data = try DICOMWriter.write(try PixelCodecs.transcode(file, to: TransferSyntax.forUID(syntax)))
-                    sent = syntax
+                    let data = try DICOMWriter.write(try PixelCodecs.transcode(file, to: TransferSyntax.forUID(syntax)))
+                    buffer.reserveCapacity(data.count + 200)
+                    buffer.writeString("--\(boundary)\r\nContent-Type: application/dicom; transfer-syntax=\(syntax)\r\n\r\n")
+                    buffer.writeBytes(data)
                 }
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(data.count + 160)
-                buffer.writeString("--\(boundary)\r\nContent-Type: application/dicom; transfer-syntax=\(sent)\r\n\r\n")
-                buffer.writeBytes(data)
                 buffer.writeString("\r\n")
                 try await writer.write(buffer)
             }
@@ -286,6 +295,27 @@ enum DICOMwebController {
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: headers, body: body)
+    }
+
+    /// Reads a stored file straight into the response buffer with read(2): one copy from the page cache, where a
+    /// memory map plus a copy into the buffer costs page faults and a second pass over the bytes.
+    static func appendFile(_ url: URL, to buffer: inout ByteBuffer) throws {
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { throw DomainError(status: 502, code: "storage_unavailable", zh: "影像文件无法读取", en: "cannot open a stored object") }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw DomainError(status: 502, code: "storage_unavailable", zh: "影像文件无法读取", en: "cannot stat a stored object") }
+        let size = Int(info.st_size)
+        let read = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { target -> Int in
+            var done = 0
+            while done < size {
+                let n = Glibc.read(fd, target.baseAddress! + done, size - done)
+                if n <= 0 { throw DomainError(status: 502, code: "storage_unavailable", zh: "影像文件读取中断", en: "short read of a stored object") }
+                done += n
+            }
+            return done
+        }
+        _ = read
     }
 
     /// The object and frame a rendered/thumbnail URL means: the instance named, or the middle image of the series
