@@ -13,6 +13,7 @@ public struct ArchiveServices: Sendable {
     public let cloud: CloudArchiver
     public let catalog: ArchiveCatalog
     public let completion: StudyCompletion
+    public let matcher: ExamMatcher
     public let conversion: ConversionService
     public var ingest: IngestService
     public let applicationEntities: ApplicationEntityService
@@ -53,6 +54,7 @@ public struct ArchiveServices: Sendable {
         let dispatcher = routing
         ingest.onQueued = { dispatcher.poke() }
         catalog = ArchiveCatalog(database: database)
+        matcher = ExamMatcher(database: database, autoRegister: config.autoRegister, windowDays: config.matchWindowDays, logger: logger)
         completion = StudyCompletion(database: database, catalog: catalog, quiet: .seconds(config.studyQuietSeconds), logger: logger)
         wado = WADOService(database: database, storage: storage)
         stow = STOWService(ingest: ingest)

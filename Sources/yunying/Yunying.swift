@@ -123,7 +123,8 @@ struct Serve: AsyncParsableCommand {
             }
             var listeners: [any Service] = [listener(port: config.dicomPort, tls: nil), RoutingService(dispatcher: services.archive.routing),
                                             CloudArchiveService(archiver: services.archive.cloud),
-                                            StudyCompletionService(completion: services.archive.completion)]
+                                            StudyCompletionService(completion: services.archive.completion),
+                                            ExamMatchingService(matcher: services.archive.matcher)]
             if let port = config.dicomTLSPort, let tls { listeners.append(listener(port: port, tls: tls)) }
             let app = buildApplication(services: services, extraServices: listeners, logger: logger)
             logger.info("Yunying listening on http://\(config.httpHost):\(config.httpPort)/")
@@ -162,6 +163,14 @@ struct StudyCompletionService: Service {
         // Look often enough that a short quiet period (tests, small sites) is honoured closely.
         let seconds = min(10, max(1, completion.quiet.components.seconds / 4))
         await cancelWhenGracefulShutdown { await completion.loop(interval: .seconds(seconds)) }
+    }
+}
+
+/// Matches arriving studies to their exams (or registers them) every few seconds.
+struct ExamMatchingService: Service {
+    let matcher: ExamMatcher
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await matcher.loop() }
     }
 }
 

@@ -58,6 +58,9 @@ public struct ArchiveCatalog: Sendable {
         /// When the study was found complete (nil while images may still arrive), and why.
         public var completedAt: String?
         public var completion: String
+        /// matched, auto-registered, conflict, unmatched, or empty while matching has not run; why.
+        public var matchStatus: String
+        public var matchReason: String
         public var cloud: CloudCounts
         public var routingPending: Int
         public var routingFailed: Int
@@ -110,7 +113,7 @@ public struct ArchiveCatalog: Sendable {
     static let select = """
         SELECT s.id, s.study_uid, p.name, p.patient_id, p.sex, p.birth_date, s.accession_number, s.study_date, s.study_time, s.modalities,
           s.description, COALESCE(s.institution_id, \(home)) AS inst_id, ins.name AS inst_name, s.num_series, s.num_instances, s.size_bytes,
-          s.created_at, s.last_received_at, s.completed_at, s.completion,
+          s.created_at, s.last_received_at, s.completed_at, s.completion, s.match_status, s.match_reason,
           (SELECT COUNT(*) FROM instances ci JOIN series cs ON cs.id = ci.series_pk WHERE cs.study_pk = s.id AND ci.cloud_status = 'uploaded') AS c_up,
           (SELECT COUNT(*) FROM instances ci JOIN series cs ON cs.id = ci.series_pk WHERE cs.study_pk = s.id AND ci.cloud_status = 'pending') AS c_pend,
           (SELECT COUNT(*) FROM instances ci JOIN series cs ON cs.id = ci.series_pk WHERE cs.study_pk = s.id AND ci.cloud_status = 'failed') AS c_fail,
@@ -132,7 +135,7 @@ public struct ArchiveCatalog: Sendable {
             institutionName: (try? row.stringOrNil("inst_name")) ?? "", numSeries: try row.int("num_series"),
             numInstances: try row.int("num_instances"), sizeBytes: try row.int("size_bytes"), archivedAt: try row.string("created_at"),
             lastReceivedAt: try row.string("last_received_at"), completedAt: try row.stringOrNil("completed_at"),
-            completion: try row.string("completion"),
+            completion: try row.string("completion"), matchStatus: try row.string("match_status"), matchReason: try row.string("match_reason"),
             cloud: CloudCounts(uploaded: up, pending: pending, failed: failed, evicted: try row.int("c_evict"), state: state),
             routingPending: try row.int("r_pend"), routingFailed: try row.int("r_dead"))
     }

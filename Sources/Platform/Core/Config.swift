@@ -46,6 +46,10 @@ public struct YunyingConfig: Sendable {
     /// many days (nil: keep them).
     /// A study with no new image for this long is complete (unless MPPS completed it earlier).
     public var studyQuietSeconds: Int = 300
+    /// Modalities registered automatically (补登记) when a study matches no exam: `CT,MR`, `*` for all, empty for none.
+    public var autoRegister: Set<String> = []
+    /// Days between an exam's scheduled date and the study date that still match by patient ID and modality.
+    public var matchWindowDays: Int = 1
     public var keepLocalDays: Int?
     /// Lossless compression of uncompressed arrivals per modality, `CT=jpeg-ls,MR=jpeg-ls,*=keep` (empty: keep all).
     public var ingestCompression: String = ""
@@ -100,6 +104,8 @@ public struct YunyingConfig: Sendable {
         ("YUNYING_S3_PREFIX", "(none)", "Key prefix inside the bucket, e.g. `yunying/`"),
         ("YUNYING_STUDY_QUIET_SECONDS", "300", "A study is complete when MPPS says so and its series arrived, or after this long without new images"),
         ("YUNYING_INGEST_COMPRESSION", "(keep as received)", "Lossless compression at ingest per modality, e.g. `CT=jpeg-ls,MR=jpeg-ls,CR=j2k,*=keep` (codecs: jpeg-ls, j2k, rle, jpeg-lossless)"),
+        ("YUNYING_AUTO_REGISTER", "(none)", "Modalities whose studies without an exam are registered automatically (补登记), e.g. `CT,MR` or `*`"),
+        ("YUNYING_MATCH_WINDOW_DAYS", "1", "Days between an exam's scheduled date and the study date that still match by patient ID and modality"),
         ("YUNYING_KEEP_LOCAL_DAYS", "(keep all)", "Remove local copies of studies already in the object store after this many quiet days"),
     ]
 
@@ -190,6 +196,9 @@ public struct YunyingConfig: Sendable {
         s3Prefix = nonEmpty("YUNYING_S3_PREFIX") ?? ""
         ingestCompression = nonEmpty("YUNYING_INGEST_COMPRESSION") ?? ""
         studyQuietSeconds = try int("YUNYING_STUDY_QUIET_SECONDS", 300)
+        autoRegister = Set((nonEmpty("YUNYING_AUTO_REGISTER") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).uppercased() }
+            .filter { !$0.isEmpty })
+        matchWindowDays = try int("YUNYING_MATCH_WINDOW_DAYS", 1)
         keepLocalDays = nonEmpty("YUNYING_KEEP_LOCAL_DAYS") == nil ? nil : try int("YUNYING_KEEP_LOCAL_DAYS", 0)
         if s3Endpoint != nil, s3Bucket == nil || s3AccessKey == nil || s3SecretKey == nil {
             throw ConfigError.invalid("YUNYING_S3_ENDPOINT", "needs YUNYING_S3_BUCKET, YUNYING_S3_ACCESS_KEY and YUNYING_S3_SECRET_KEY")

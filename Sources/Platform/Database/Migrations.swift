@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion]
+    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -277,5 +277,18 @@ public enum Migrations {
             "ALTER TABLE studies ADD COLUMN completed_at TEXT",
             "ALTER TABLE studies ADD COLUMN completion TEXT NOT NULL DEFAULT ''",
             "CREATE INDEX studies_completed ON studies (completed_at)",
+        ])
+
+    /// Matching arrived studies to their exam (DCM-06) and automatic registration (DCM-07): which worklist item a study
+    /// belongs to, how it was matched, and items created from image headers.
+    static let examMatching = Migration(
+        version: 8, name: "exam_matching",
+        statements: [
+            "ALTER TABLE studies ADD COLUMN match_status TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE studies ADD COLUMN match_reason TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE studies ADD COLUMN worklist_item_id BIGINT",
+            "CREATE INDEX studies_match ON studies (match_status)",
+            "ALTER TABLE worklist_items ADD COLUMN auto_registered BOOLEAN NOT NULL DEFAULT FALSE",
+            "CREATE INDEX worklist_items_patient ON worklist_items (patient_id)",
         ])
 }

@@ -74,6 +74,24 @@ enum ArchiveController {
             context.auditNote.set(objectID: study, detail: "查看影像访问记录")
             return JSONResponse(try await catalog.accessLog(studyUID: study, scope: principal.scope(for: .archiveManage), page: try request.pageRequest))
         }
+        r.get("api/archive/match-queue", .permission(.archiveManage), audit: "archive.match-queue", object: "study") { request, context in
+            let principal = try context.require()
+            let page = try await archive.matcher.reviewQueue(scope: principal.scope(for: .archiveManage), page: try request.pageRequest)
+            context.auditNote.set(detail: "查看待匹配检查 \(page.total) 个")
+            return JSONResponse(page)
+        }
+        r.post("api/archive/studies/:study/match", .permission(.archiveManage), audit: "archive.match", object: "study") { request, context in
+            struct Input: Decodable { let examId: Int? }
+            let principal = try context.require()
+            let input = try await request.json(Input.self, context: context)
+            guard let exam = input.examId else {
+                throw DomainError.validation([FieldError(field: "examId", code: "required", zh: "请选择要匹配的检查预约", en: "Choose the exam")])
+            }
+            let study = try context.require("study")
+            try await archive.matcher.match(studyUID: study, examID: exam, scope: principal.scope(for: .archiveManage), by: principal.displayName)
+            context.auditNote.set(objectID: study, detail: "人工匹配到检查预约 #\(exam)")
+            return Response(status: .noContent)
+        }
         r.get("api/archive/statistics", .permission(.archiveManage)) { request, context in
             let principal = try context.require()
             let rows = try await catalog.statistics(by: request.query("by") ?? "modality", from: request.query("from"), to: request.query("to"),
