@@ -135,8 +135,8 @@ extension ArchiveQueryService {
         let order: String =
             switch search.level {
             case .study: "s.study_date DESC, s.study_time DESC, s.id DESC"
-            case .series: "s.id, CAST(se.series_number AS INTEGER), se.id"
-            case .instance: "se.id, CAST(i.instance_number AS INTEGER), i.id"
+            case .series: "s.id, LENGTH(se.series_number), se.series_number, se.id"
+            case .instance: "se.id, LENGTH(i.instance_number), i.instance_number, i.id"
             }
         let candidates: [DataSet]
         do {
@@ -171,11 +171,12 @@ extension ArchiveQueryService {
     /// Studies a user may see: all, or those filed under one of the user's institutions. A study from a node that
     /// has no institution belongs to the archive's home institution, the first one set up (the hospital running it).
     static func scopeFilter(_ scope: Scope) -> SQLQueryString {
-        if scope.allInstitutions { return "1 = 1" }
-        if scope.institutionIDs.isEmpty { return "1 = 0" }
+        // Leading space and parentheses: callers append this right after "WHERE" or "AND" in multi-line SQL.
+        if scope.allInstitutions { return " (1 = 1)" }
+        if scope.institutionIDs.isEmpty { return " (1 = 0)" }
         var list = SQLQueryString("(")
         for (n, id) in scope.institutionIDs.sorted().enumerated() { list = list + (n == 0 ? "" : ", ") + "\(bind: id)" }
         list = list + ")"
-        return "(s.institution_id IN " + list + " OR (s.institution_id IS NULL AND (SELECT MIN(id) FROM institutions) IN " + list + "))"
+        return " (s.institution_id IN " + list + " OR (s.institution_id IS NULL AND (SELECT MIN(id) FROM institutions) IN " + list + "))"
     }
 }

@@ -56,7 +56,7 @@ public struct WADOService: Sendable {
                 SELECT i.storage_path, i.sop_uid, i.sop_class_uid, i.transfer_syntax, i.size_bytes, se.series_uid, p.patient_id, p.name
                 FROM instances i JOIN series se ON se.id = i.series_pk JOIN studies s ON s.id = se.study_pk JOIN patients p ON p.id = s.patient_pk
                 WHERE \n
-                """ + filter + " ORDER BY CAST(se.series_number AS INTEGER), se.id, CAST(i.instance_number AS INTEGER), i.id"
+                """ + filter + " ORDER BY LENGTH(se.series_number), se.series_number, se.id, LENGTH(i.instance_number), i.instance_number, i.id"
             ).all()
         }
         guard let first = rows.first else { throw Self.notFound(instance != nil ? "实例" : series != nil ? "序列" : "检查") }
@@ -125,7 +125,7 @@ public struct WADOService: Sendable {
             try await sql.raw(
                 """
                 SELECT se.series_uid FROM series se JOIN studies s ON s.id = se.study_pk WHERE s.study_uid = \(bind: study) AND
-                """ + ArchiveQueryService.scopeFilter(scope) + " ORDER BY CAST(se.series_number AS INTEGER), se.id"
+                """ + ArchiveQueryService.scopeFilter(scope) + " ORDER BY LENGTH(se.series_number), se.series_number, se.id"
             ).all().map { try $0.string("series_uid") }
         }
         guard !series.isEmpty else { throw Self.notFound("检查") }

@@ -121,7 +121,7 @@ public struct ArchiveCatalog: Sendable {
           (SELECT COUNT(*) FROM outbox o WHERE o.study_uid = s.study_uid AND o.status IN ('pending', 'sending')) AS r_pend,
           (SELECT COUNT(*) FROM outbox o WHERE o.study_uid = s.study_uid AND o.status = 'dead') AS r_dead
         FROM studies s JOIN patients p ON p.id = s.patient_pk LEFT JOIN institutions ins ON ins.id = COALESCE(s.institution_id, \(home))
-        WHERE
+        WHERE \n
         """
 
     static func decode(_ row: any SQLRow) throws -> StudyRow {
@@ -196,7 +196,7 @@ public struct ArchiveCatalog: Sendable {
             let pk = try study.int("id")
             let series = try await sql.raw("""
                 SELECT id, series_uid, series_number, modality, description, num_instances FROM series WHERE study_pk = \(bind: pk)
-                ORDER BY CAST(series_number AS INTEGER), id
+                ORDER BY LENGTH(series_number), series_number, id
                 """).all()
             let numbers = try await sql.raw("""
                 SELECT i.series_pk, i.instance_number FROM instances i JOIN series se ON se.id = i.series_pk WHERE se.study_pk = \(bind: pk)
