@@ -14,6 +14,7 @@ public struct ArchiveServices: Sendable {
     public let catalog: ArchiveCatalog
     public let completion: StudyCompletion
     public let matcher: ExamMatcher
+    public let patients: PatientService
     public let conversion: ConversionService
     public var ingest: IngestService
     public let applicationEntities: ApplicationEntityService
@@ -54,6 +55,7 @@ public struct ArchiveServices: Sendable {
         let dispatcher = routing
         ingest.onQueued = { dispatcher.poke() }
         catalog = ArchiveCatalog(database: database)
+        patients = PatientService(database: database, storage: storage, logger: logger)
         matcher = ExamMatcher(database: database, autoRegister: config.autoRegister, windowDays: config.matchWindowDays, logger: logger)
         completion = StudyCompletion(database: database, catalog: catalog, quiet: .seconds(config.studyQuietSeconds), logger: logger)
         wado = WADOService(database: database, storage: storage)

@@ -74,6 +74,30 @@ enum ArchiveController {
             context.auditNote.set(objectID: study, detail: "查看影像访问记录")
             return JSONResponse(try await catalog.accessLog(studyUID: study, scope: principal.scope(for: .archiveManage), page: try request.pageRequest))
         }
+        r.get("api/archive/patients", .permission(.archiveManage), audit: "archive.patients.search", object: "patient") { request, context in
+            let principal = try context.require()
+            let page = try await archive.patients.search(request.query("q"), scope: principal.scope(for: .archiveManage), page: try request.pageRequest)
+            context.auditNote.set(detail: "检索患者 \(request.query("q") ?? "")：\(page.total) 个")
+            return JSONResponse(page)
+        }
+        r.put("api/archive/patients/:id", .permission(.archiveManage), audit: "archive.patient.update", object: "patient") { request, context in
+            let principal = try context.require()
+            let input = try await request.json(PatientService.PatientInput.self, context: context)
+            let patient = try await archive.patients.update(try context.intParameter("id"), input, scope: principal.scope(for: .archiveManage))
+            context.auditNote.set(patientID: patient.patientId, detail: "修改患者信息：\(patient.name) \(patient.sex) \(patient.birthDate)，影像文件已同步")
+            return JSONResponse(patient)
+        }
+        r.post("api/archive/patients/:id/merge", .permission(.archiveManage), audit: "archive.patient.merge", object: "patient") { request, context in
+            struct Input: Decodable { let into: Int? }
+            let principal = try context.require()
+            guard let into = try await request.json(Input.self, context: context).into else {
+                throw DomainError.validation([FieldError(field: "into", code: "required", zh: "请选择合并到哪位患者", en: "Choose the patient to merge into")])
+            }
+            let source = try context.intParameter("id")
+            let merged = try await archive.patients.merge(source, into: into, scope: principal.scope(for: .archiveManage))
+            context.auditNote.set(patientID: merged.patientId, detail: "患者 #\(source) 合并到 \(merged.patientId) \(merged.name)，共 \(merged.studies) 个检查")
+            return JSONResponse(merged)
+        }
         r.get("api/archive/match-queue", .permission(.archiveManage), audit: "archive.match-queue", object: "study") { request, context in
             let principal = try context.require()
             let page = try await archive.matcher.reviewQueue(scope: principal.scope(for: .archiveManage), page: try request.pageRequest)
