@@ -20,6 +20,9 @@ export YUNYING_E2E_ADMIN_PASSWORD=$YUNYING_ADMIN_PASSWORD
 export YUNYING_DEMO_PASSWORD=${YUNYING_E2E_DEMO_PASSWORD:-Demo#2026pwA}
 export YUNYING_E2E_DEMO_PASSWORD=$YUNYING_DEMO_PASSWORD
 export YUNYING_E2E_URL=http://127.0.0.1:$port
+# Studies of these modalities that match no exam are registered automatically (补登记); test_archive_matching.py
+# reads the same variable to know what to expect. Set it empty to test the server without automatic registration.
+export YUNYING_AUTO_REGISTER=${YUNYING_AUTO_REGISTER-CT}
 
 "$bin" demo >"$data/demo.log" 2>&1
 "$bin" serve >"$data/serve.log" 2>&1 &

@@ -1,11 +1,11 @@
 // 影像数据管理 (DM-01..07) words and arithmetic: the search filters → query string, cloud upload states, study
-// completeness, who opened a study, statistics groupings, byte sizes, DICOM names and dates, and the scale of
-// the bar charts. Pure functions (unit-tested in tests/archive.test.js); the pages are views/archive.js.
+// completeness, exam matching (DCM-06/07), who opened a study, statistics groupings, byte sizes, DICOM names and
+// dates, and the scale of the bar charts. Pure functions (unit-tested in tests/archive.test.js); the pages are views/archive.js.
 
 /** @typedef {(key: string, params?: Record<string, string | number | null | undefined>) => string} Translate */
 
 /** The page's tabs, in order; each is a route #/archive/<tab>. */
-export const ARCHIVE_TABS = /** @type {const} */ (['studies', 'statistics', 'upload']);
+export const ARCHIVE_TABS = /** @type {const} */ (['studies', 'matching', 'statistics', 'upload']);
 /** @typedef {typeof ARCHIVE_TABS[number]} ArchiveTab */
 
 /** Modalities offered in the 设备类型 select. */
@@ -197,6 +197,102 @@ export function missingText(numbers, separator, max = 12) {
   return numbers.length > max ? `${shown}${separator}…` : shown;
 }
 
+// ---------------------------------------------------------------- exam matching (DCM-06, DCM-07)
+
+/**
+ * How a study was matched to its exam (StudyRow.matchStatus) → text and badge colour; '' while the matcher has not
+ * looked at it yet (it runs every few seconds).
+ */
+export const MATCH_STATES = /** @type {const} */ ([
+  ['matched', 'archive.match.matched', 'green'],
+  ['auto-registered', 'archive.match.autoRegistered', 'blue'],
+  ['conflict', 'archive.match.conflict', 'red'],
+  ['unmatched', 'archive.match.unmatched', 'orange'],
+  ['', 'archive.match.pending', 'gray'],
+]);
+
+/**
+ * @param {Translate} t
+ * @param {string | null | undefined} status
+ * @returns {{label: string, tone: Tone}}
+ */
+export function matchState(t, status) {
+  const s = String(status ?? '');
+  const known = MATCH_STATES.find(([code]) => code === s);
+  return known ? { label: t(known[1]), tone: known[2] } : { label: s, tone: 'gray' };
+}
+
+/**
+ * The server explains a match in Chinese only (ExamMatcher). In English its sentences are recognised and said again
+ * in English; anything else is shown as it came. A DICOM person name in the sentence is shown as people read it.
+ * @param {Translate} t
+ * @param {string} reason
+ * @param {string} lang
+ */
+export function matchReason(t, reason, lang) {
+  if (!reason) return reason;
+  let m;
+  // The other patient's name comes as stored ("Zhou^Si=周^四"); it is written as people read it in both languages.
+  if ((m = /^检查号 (\S+) 属于患者 (\S*)（(.*)），与图像中的患者 ID (\S*) 不一致$/.exec(reason))) {
+    const n = personName(m[3]);
+    return t('archive.matchReason.otherPatient', { accession: m[1], owner: m[2], name: n.main || m[3], patient: m[4] });
+  }
+  if (lang !== 'en') return reason;
+  if ((m = /^检查号 (\S+) 一致$/.exec(reason))) return t('archive.matchReason.accession', { accession: m[1] });
+  if ((m = /^患者 ID、设备类型和检查日期一致(?:（图像检查号 (\S+) 与预约 (\S+) 不同）)?$/.exec(reason))) {
+    return m[1] ? t('archive.matchReason.byPatientOtherAccession', { image: m[1], exam: m[2] }) : t('archive.matchReason.byPatient');
+  }
+  if ((m = /^同一患者有 (\d+) 个候选检查（(.*)），请人工确认$/.exec(reason))) {
+    return t('archive.matchReason.several', { n: m[1], list: m[2].split('、').join(', ') });
+  }
+  if ((m = /^由 (.+) 人工匹配$/.exec(reason))) return t('archive.matchReason.manual', { user: m[1] });
+  if (reason === '未找到预约，已按图像信息自动补登记') return t('archive.matchReason.registered');
+  if (reason === '未找到对应的检查预约') return t('archive.matchReason.noExam');
+  if (reason === '图像没有患者 ID') return t('archive.matchReason.noPatientId');
+  return reason;
+}
+
+/** Worklist item (exam) states → text and colour, for the candidates of the 匹配 dialog. */
+export const EXAM_STATES = /** @type {const} */ ([
+  ['SCHEDULED', 'archive.exam.scheduled', 'blue'],
+  ['IN PROGRESS', 'archive.exam.inProgress', 'orange'],
+  ['COMPLETED', 'archive.exam.completed', 'green'],
+  ['DISCONTINUED', 'archive.exam.discontinued', 'gray'],
+]);
+
+/**
+ * @param {Translate} t
+ * @param {string} status
+ * @returns {{label: string, tone: Tone}}
+ */
+export function examState(t, status) {
+  const known = EXAM_STATES.find(([code]) => code === status);
+  return known ? { label: t(known[1]), tone: known[2] } : { label: status || '—', tone: 'gray' };
+}
+
+/**
+ * What to say when POST /api/archive/studies/{uid}/match fails, as a text key: the exam already belongs to another
+ * study (409 exam_taken), the study or the exam is gone (404, e.g. someone else matched it meanwhile); null for
+ * anything else (a 422 lands under the candidates, other errors are shown as the server worded them).
+ * @param {{status?: number, code?: string} | null | undefined} error
+ */
+export function matchErrorKey(error) {
+  if (!error) return null;
+  if (error.status === 409 && error.code === 'exam_taken') return 'archive.matchDialog.examTaken';
+  if (error.status === 404) return 'archive.matchDialog.gone';
+  return null;
+}
+
+/**
+ * The number on the 待匹配 tab: nothing for none, "99+" above 99.
+ * @param {number | null | undefined} n
+ */
+export function queueCountText(n) {
+  const v = Number(n);
+  if (!Number.isFinite(v) || v <= 0) return '';
+  return v > 99 ? '99+' : String(Math.round(v));
+}
+
 // ---------------------------------------------------------------- who opened a study (DM-04)
 
 /** Audit action codes of the access log (ArchiveCatalog.accessLog: dicomweb.*, viewer.*, archive.*) → text. */
@@ -216,6 +312,7 @@ export const ACCESS_ACTIONS = {
   'archive.cloud.retry': 'archive.access.act.cloudRetry',
   'archive.cloud.evict': 'archive.access.act.cloudEvict',
   'archive.statistics.export': 'archive.access.act.statisticsExport',
+  'archive.match': 'archive.access.act.match',
 };
 
 /**

@@ -4,7 +4,7 @@ import {
   cleanFilters, filterQuery, studyExportHref, statisticsExportHref, filtersFromQuery, checkRanges, cloudState, cloudCountsText, CLOUD_STATES,
   completenessState, completenessReason, COMPLETENESS_STATES, missingText, accessActionText, ACCESS_ACTIONS, STAT_GROUPS, UPLOAD_GROUPS,
   statKeyText, statTotals, formatBytes, formatCount, percentText, dicomDate, modalitiesText, personName, sexKey, niceScale, stackSegments, chartRows,
-  MODALITIES, ARCHIVE_TABS,
+  MODALITIES, ARCHIVE_TABS, MATCH_STATES, matchState, matchReason, EXAM_STATES, examState, matchErrorKey, queueCountText,
 } from '../lib/archive.js';
 import { createTranslator, CATALOGS } from '../lib/i18n.js';
 
@@ -150,6 +150,79 @@ test('charts draw the last keys when there are too many', () => {
 });
 
 test('the tabs and modalities the page offers', () => {
-  assert.deepEqual([...ARCHIVE_TABS], ['studies', 'statistics', 'upload']);
+  assert.deepEqual([...ARCHIVE_TABS], ['studies', 'matching', 'statistics', 'upload']);
+  for (const tab of ARCHIVE_TABS) {
+    assert.notEqual(zh(`archive.tab.${tab}`), `archive.tab.${tab}`);
+    assert.notEqual(en(`archive.tab.${tab}`), `archive.tab.${tab}`);
+  }
   assert.deepEqual(MODALITIES, ['CT', 'MR', 'CR', 'DX', 'DR', 'US', 'MG', 'XA', 'RF', 'NM', 'PT', 'OT']);
+});
+
+test('match states have texts and colours; an empty state is still being matched', () => {
+  assert.deepEqual(matchState(zh, 'matched'), { label: '已匹配', tone: 'green' });
+  assert.deepEqual(matchState(zh, 'auto-registered'), { label: '补登记', tone: 'blue' });
+  assert.deepEqual(matchState(zh, 'conflict'), { label: '冲突', tone: 'red' });
+  assert.deepEqual(matchState(zh, 'unmatched'), { label: '未匹配', tone: 'orange' });
+  assert.deepEqual(matchState(zh, ''), { label: '匹配中', tone: 'gray' });
+  assert.deepEqual(matchState(zh, undefined), { label: '匹配中', tone: 'gray' });
+  assert.deepEqual(matchState(en, 'auto-registered'), { label: 'Registered', tone: 'blue' });
+  assert.deepEqual(matchState(zh, 'odd'), { label: 'odd', tone: 'gray' });
+  for (const [, key] of MATCH_STATES) {
+    assert.notEqual(zh(key), key);
+    assert.notEqual(en(key), key);
+  }
+});
+
+test('the matcher\'s Chinese reasons stay in Chinese and are said again in English', () => {
+  const reasons = {
+    '检查号 ACC-A 一致': 'Accession number ACC-A matches',
+    '检查号 ACC-D 属于患者 P4（周四），与图像中的患者 ID P5 不一致':
+      'Accession number ACC-D belongs to patient P4 (周四), not to patient ID P5 in the images',
+    '患者 ID、设备类型和检查日期一致': 'Patient ID, modality and exam date match',
+    '患者 ID、设备类型和检查日期一致（图像检查号 WRONG1 与预约 ACC-C 不同）':
+      'Patient ID, modality and exam date match (accession number WRONG1 in the images, ACC-C on the exam)',
+    '同一患者有 2 个候选检查（ACC-1、ACC-2），请人工确认': 'The patient has 2 candidate exams (ACC-1, ACC-2); a person must choose',
+    '由 黄卫东 人工匹配': 'Matched by hand by 黄卫东',
+    '未找到预约，已按图像信息自动补登记': 'No exam found; registered automatically from the image header',
+    '未找到对应的检查预约': 'No exam found for it',
+    '图像没有患者 ID': 'The images have no patient ID',
+  };
+  for (const [zhText, enText] of Object.entries(reasons)) {
+    assert.equal(matchReason(zh, zhText, 'zh-CN'), zhText);
+    assert.equal(matchReason(en, zhText, 'en'), enText);
+  }
+  // The Chinese catalogue says the same as the server (the keys exist for both languages).
+  assert.equal(zh('archive.matchReason.several', { n: 2, list: 'A、B' }), '同一患者有 2 个候选检查（A、B），请人工确认');
+  // The name as stored in DICOM is written as people read it, in both languages.
+  const stored = '检查号 ACC-D 属于患者 P4（Zhou^Si=周^四），与图像中的患者 ID P5 不一致';
+  assert.equal(matchReason(zh, stored, 'zh-CN'), '检查号 ACC-D 属于患者 P4（周四），与图像中的患者 ID P5 不一致');
+  assert.equal(matchReason(en, stored, 'en'), 'Accession number ACC-D belongs to patient P4 (周四), not to patient ID P5 in the images');
+  assert.equal(matchReason(en, '别的原因', 'en'), '别的原因');
+  assert.equal(matchReason(en, '', 'en'), '');
+});
+
+test('exam states of the candidates', () => {
+  assert.deepEqual(examState(zh, 'SCHEDULED'), { label: '已预约', tone: 'blue' });
+  assert.deepEqual(examState(zh, 'COMPLETED'), { label: '已完成', tone: 'green' });
+  assert.deepEqual(examState(en, 'IN PROGRESS'), { label: 'In progress', tone: 'orange' });
+  assert.deepEqual(examState(zh, ''), { label: '—', tone: 'gray' });
+  for (const [, key] of EXAM_STATES) assert.notEqual(en(key), key);
+});
+
+test('errors of matching: the exam taken, the study or exam gone', () => {
+  assert.equal(matchErrorKey({ status: 409, code: 'exam_taken' }), 'archive.matchDialog.examTaken');
+  assert.equal(zh('archive.matchDialog.examTaken'), '该预约已与另一个检查关联，请选择其他预约');
+  assert.equal(matchErrorKey({ status: 404, code: 'not_found' }), 'archive.matchDialog.gone');
+  assert.equal(matchErrorKey({ status: 409, code: 'other' }), null);
+  assert.equal(matchErrorKey({ status: 422, code: 'validation_failed' }), null);
+  assert.equal(matchErrorKey(null), null);
+});
+
+test('the number on the 待匹配 tab', () => {
+  assert.equal(queueCountText(0), '');
+  assert.equal(queueCountText(undefined), '');
+  assert.equal(queueCountText(3), '3');
+  assert.equal(queueCountText(99), '99');
+  assert.equal(queueCountText(100), '99+');
+  assert.equal(zh('archive.tab.matchingCount', { n: 3 }), '3 个检查待匹配');
 });

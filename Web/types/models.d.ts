@@ -306,6 +306,39 @@ export interface ArchivedStudy {
   cloud: CloudCounts;
   routingPending: number;
   routingFailed: number;
+  /** matched / auto-registered / conflict / unmatched; '' until the matcher has looked at the study. */
+  matchStatus: string;
+  /** Why, in Chinese (ExamMatcher). */
+  matchReason: string;
+}
+
+/** An exam (worklist item) a study of the match queue could belong to. Dates are DICOM DA. */
+export interface MatchCandidate {
+  id: number;
+  accessionNumber: string;
+  patientId: string;
+  patientName: string;
+  modality: string;
+  scheduledDate: string;
+  procedureDescription: string;
+  /** SCHEDULED / IN PROGRESS / COMPLETED / DISCONTINUED */
+  status: string;
+}
+
+/** A row of GET /api/archive/match-queue: a study no exam could be found for (unmatched) or several could (conflict). */
+export interface MatchQueueItem {
+  studyUID: string;
+  patientId: string;
+  patientName: string;
+  accessionNumber: string;
+  studyDate: string;
+  /** "CT\\OT" */
+  modalities: string;
+  description: string;
+  status: string;
+  /** Why, in Chinese. */
+  reason: string;
+  candidates: MatchCandidate[];
 }
 
 /** GET /api/archive/studies/{uid}/completeness; state complete / incomplete / receiving, reason in Chinese. */

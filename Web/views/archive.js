@@ -1,9 +1,10 @@
 // 影像数据管理 (DM-01..07): archived studies searched by patient, exam number, modality, exam and archive date,
-// campus and cloud upload status, with completeness, who opened them, the viewer and re-upload (归档检索); archive
-// statistics by modality, exam time, archive time or campus (归档统计); and the cloud upload status with the
-// storage summary, a chart by category, 立即上传 and 重新上传全部失败任务 (上传状态).
-// Tabs are routes: #/archive/studies (filters may be given: ?cloud=failed&modality=CT), #/archive/statistics,
-// #/archive/upload. Everything needs archive.manage.
+// campus and cloud upload status, with how each was matched to its exam, completeness, who opened them, the viewer
+// and re-upload (归档检索); the studies no exam could be found for, matched to one by a person (待匹配, DCM-06/07);
+// archive statistics by modality, exam time, archive time or campus (归档统计); and the cloud upload status with
+// the storage summary, a chart by category, 立即上传 and 重新上传全部失败任务 (上传状态).
+// Tabs are routes: #/archive/studies (filters may be given: ?cloud=failed&modality=CT), #/archive/matching,
+// #/archive/statistics, #/archive/upload. Everything needs archive.manage.
 import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
 import { t, getLanguage } from '../lib/i18n.js';
@@ -14,7 +15,8 @@ import { barChart } from '../components/bar-chart.js';
 import {
   ARCHIVE_TABS, MODALITIES, CLOUD_STATES, STAT_GROUPS, UPLOAD_GROUPS, cleanFilters, filtersFromQuery, studyExportHref, statisticsExportHref,
   checkRanges, cloudState, cloudCountsText, completenessState, completenessReason, missingText, accessActionText, statKeyText, statTotals,
-  formatBytes, formatCount, percentText, dicomDate, modalitiesText, personName, sexKey, chartRows,
+  formatBytes, formatCount, percentText, dicomDate, modalitiesText, personName, sexKey, chartRows, matchState, matchReason, examState,
+  matchErrorKey, queueCountText,
 } from '../lib/archive.js';
 import {
   pageHeader, button, badge, dataTable, pager, pagedList, searchToolbar, select, openModal, confirmDialog, toast, toastError, errorText,
@@ -29,14 +31,21 @@ import {
 /** @typedef {import('../types/models').UploadStatusRow} UploadStatusRow */
 /** @typedef {import('../types/models').StorageSummary} StorageSummary */
 /** @typedef {import('../types/models').CloudUploadResult} CloudUploadResult */
+/** @typedef {import('../types/models').MatchQueueItem} MatchQueueItem */
+/** @typedef {import('../types/models').MatchCandidate} MatchCandidate */
 /** @typedef {import('../lib/archive.js').ArchiveTab} ArchiveTab */
 /** @typedef {import('../lib/dom.js').Child} Child */
 
 /** @type {Record<ArchiveTab, string>} */
-const TAB_LABELS = { studies: 'archive.tab.studies', statistics: 'archive.tab.statistics', upload: 'archive.tab.upload' };
+const TAB_LABELS = { studies: 'archive.tab.studies', matching: 'archive.tab.matching', statistics: 'archive.tab.statistics', upload: 'archive.tab.upload' };
 
-/** @type {Record<ArchiveTab, (ctx: ViewContext) => {actions: Child, body: Child, start: () => void}>} */
-const TAB_VIEWS = { studies: studiesTab, statistics: statisticsTab, upload: uploadTab };
+/**
+ * What a tab may change on the page around it: the number on the 待匹配 tab.
+ * @typedef {{setQueueCount: (n: number) => void}} ArchivePage
+ */
+
+/** @type {Record<ArchiveTab, (ctx: ViewContext, page: ArchivePage) => {actions: Child, body: Child, start: () => void}>} */
+const TAB_VIEWS = { studies: studiesTab, matching: matchingTab, statistics: statisticsTab, upload: uploadTab };
 
 /** Bar colours: the palette of the styles (success, primary, danger). */
 const COLORS = { uploaded: '#1a7f45', pending: '#7aa7e6', failed: '#cf3131', studies: '#1766d1' };
@@ -54,14 +63,37 @@ export function renderArchive(main, ctx) {
     ctx.replaceRoute('/archive/studies');
     return;
   }
+  // The number of studies waiting on the 待匹配 tab: that tab reports it from its own list, the others ask for it
+  // (one row of the queue; the total is all that is read).
+  const queueCount = h('span', { class: 'tab-count', testid: 'archive-tab-matching-count', hidden: true });
+  /** @param {number} n */
+  const setQueueCount = (n) => {
+    const text = queueCountText(n);
+    queueCount.textContent = text;
+    queueCount.hidden = !text;
+    queueCount.title = text ? t('archive.tab.matchingCount', { n }) : '';
+  };
   const tabBar = h(
     'nav',
     { class: 'tabs', 'aria-label': t('nav.archive'), testid: 'archive-tabs' },
-    ARCHIVE_TABS.map((id) => h('a', { class: ['tab', id === tab ? 'active' : ''], href: `#/archive/${id}`, testid: `archive-tab-${id}`, 'aria-current': id === tab ? 'page' : undefined }, t(TAB_LABELS[id]))),
+    ARCHIVE_TABS.map((id) =>
+      h(
+        'a',
+        { class: ['tab', id === tab ? 'active' : ''], href: `#/archive/${id}`, testid: `archive-tab-${id}`, 'aria-current': id === tab ? 'page' : undefined },
+        t(TAB_LABELS[id]),
+        id === 'matching' ? queueCount : null,
+      ),
+    ),
   );
-  const view = TAB_VIEWS[tab](ctx);
+  const view = TAB_VIEWS[tab](ctx, { setQueueCount });
   replace(main, pageHeader(t('nav.archive'), t('desc.archive'), view.actions), tabBar, h('div', { class: 'card card-tabbed archive-panel', testid: `archive-panel-${tab}` }, view.body));
   view.start();
+  if (tab !== 'matching') {
+    ctx.api
+      .request('GET', '/api/archive/match-queue', { query: { page: 1, pageSize: 1 }, signal: ctx.signal })
+      .then((/** @type {import('../types/models').Page<MatchQueueItem>} */ answer) => setQueueCount(answer.total))
+      .catch(() => setQueueCount(0));
+  }
 }
 
 // ---------------------------------------------------------------- shared pieces
@@ -147,6 +179,16 @@ function setBusy(b, busy) {
  */
 const chartWidth = (box) => Math.max(360, Math.min(1100, Math.floor(box.clientWidth || 720)));
 
+/**
+ * A patient's name as the tables show it: the Chinese name, the pinyin under it.
+ * @param {string} value DICOM person name
+ * @param {string} testid
+ */
+function patientCell(value, testid) {
+  const n = personName(value);
+  return h('span', { class: 'stack-cell' }, h('span', { class: 'strong', testid }, n.main || '—'), n.alt ? h('span', { class: 'sub' }, n.alt) : null);
+}
+
 /** @param {string} href @param {string} testid */
 const exportLink = (href, testid) => h('a', { class: 'btn btn-default', href, download: true, testid }, icon('download'), h('span', null, t('common.exportExcel')));
 
@@ -206,10 +248,7 @@ function studiesTab(ctx) {
   const canRouting = ctx.can('monitor.view');
 
   /** @param {ArchivedStudy} s */
-  const nameCell = (s) => {
-    const n = personName(s.patientName);
-    return h('span', { class: 'stack-cell' }, h('span', { class: 'strong', testid: 'study-patient' }, n.main || '—'), n.alt ? h('span', { class: 'sub' }, n.alt) : null);
-  };
+  const nameCell = (s) => patientCell(s.patientName, 'study-patient');
   /** @param {ArchivedStudy} s */
   const cloudCell = (s) => {
     const state = cloudState(t, s.cloud.state);
@@ -221,6 +260,12 @@ function studiesTab(ctx) {
         )
       : null;
     return h('span', { class: 'stack-cell cloud-cell' }, badge(state.label, state.tone, { title: cloudCountsText(t, s.cloud), testid: 'study-cloud', dataset: { state: s.cloud.state } }), routing);
+  };
+  /** @param {ArchivedStudy} s */
+  const matchCell = (s) => {
+    const state = matchState(t, s.matchStatus);
+    const why = s.matchStatus ? matchReason(t, s.matchReason, lang) : t('archive.match.pendingHint');
+    return badge(state.label, state.tone, { class: `badge badge-${state.tone} match-badge`, title: why, testid: 'study-match', dataset: { state: s.matchStatus || 'pending' } });
   };
 
   /** @type {import('../components/ui.js').Column<ArchivedStudy>[]} */
@@ -242,6 +287,7 @@ function studiesTab(ctx) {
         return h('span', { class: 'stack-cell', title: at }, h('span', null, at.slice(0, 10)), h('span', { class: 'sub' }, at.slice(11)));
       },
     },
+    { title: t('archive.col.match'), render: matchCell },
     { title: t('archive.col.cloud'), render: cloudCell },
     {
       title: t('common.actions'),
@@ -403,7 +449,7 @@ function openCompleteness(ctx, s) {
 
 /**
  * The study a dialog is about: "张三 · CT2024001 · 2024-12-20 · CT/OT · 胸腹部CT增强".
- * @param {ArchivedStudy} s
+ * @param {Pick<ArchivedStudy, 'patientName' | 'accessionNumber' | 'studyDate' | 'modalities' | 'description'>} s
  */
 function studyLine(s) {
   const n = personName(s.patientName);
@@ -455,6 +501,231 @@ function openAccessLog(ctx, s) {
   });
   close.addEventListener('click', modal.close);
   list.search();
+}
+
+// ---------------------------------------------------------------- 待匹配 (DCM-06, DCM-07)
+
+/**
+ * Studies the matcher could not settle: no exam found (未匹配) or several, or an accession number of another
+ * patient (冲突). A person picks the exam in the 匹配 dialog; the study then leaves the list.
+ * @param {ViewContext} ctx
+ * @param {ArchivePage} page
+ */
+function matchingTab(ctx, page) {
+  const { api } = ctx;
+  const lang = getLanguage();
+
+  /** @type {import('../components/ui.js').Column<MatchQueueItem>[]} */
+  const columns = [
+    { title: t('archive.queue.col.patient'), render: (r) => patientCell(r.patientName, 'queue-patient') },
+    { title: t('archive.col.patientId'), render: (r) => h('span', { class: 'ident', testid: 'queue-patient-id' }, r.patientId || '—') },
+    { title: t('archive.queue.col.imageAccession'), render: (r) => h('span', { class: 'ident', testid: 'queue-accession' }, r.accessionNumber || '—') },
+    { title: t('archive.col.studyDate'), render: (r) => dicomDate(r.studyDate) || '—' },
+    { title: t('archive.col.modality'), render: (r) => modalitiesText(r.modalities) || '—' },
+    { title: t('archive.col.description'), render: (r) => h('span', { class: 'clip study-desc', title: r.description || '' }, r.description || '—') },
+    {
+      title: t('archive.queue.col.status'),
+      render: (r) => {
+        const state = matchState(t, r.status);
+        return badge(state.label, state.tone, { testid: 'queue-status', dataset: { state: r.status } });
+      },
+    },
+    {
+      title: t('archive.queue.col.reason'),
+      render: (r) => {
+        const why = matchReason(t, r.reason, lang);
+        const n = r.candidates.length;
+        return h(
+          'span',
+          { class: 'stack-cell queue-reason' },
+          h('span', { class: 'reason-text', title: why, testid: 'queue-reason' }, why || '—'),
+          h('span', { class: ['sub', n ? '' : 'is-none'], testid: 'queue-candidates' }, n ? t('archive.queue.candidates', { n }) : t('archive.queue.noCandidates')),
+        );
+      },
+    },
+    {
+      title: t('common.actions'),
+      className: 'actions-col',
+      render: (r) =>
+        h('div', { class: 'row-actions' }, button(t('archive.queue.match'), { variant: 'link', testid: 'queue-match', title: t('archive.queue.matchHint'), onclick: () => openMatch(ctx, r, list.reload) })),
+    },
+  ];
+  const table = dataTable({
+    columns,
+    testid: 'match-queue-table',
+    rowProps: (r) => ({ testid: `queue-row-${r.accessionNumber || r.studyUID}`, dataset: { uid: r.studyUID } }),
+    empty: () => ({ title: t('archive.queue.empty'), text: t('archive.queue.emptyHint') }),
+  });
+  table.el.classList.add('archive-table', 'queue-table');
+  const pg = pager((p, size) => list.goTo(p, size));
+  const list = pagedList({
+    table,
+    pager: pg,
+    load: async (p, pageSize) => {
+      /** @type {import('../types/models').Page<MatchQueueItem>} */
+      const answer = await api.request('GET', '/api/archive/match-queue', { query: { page: p, pageSize }, signal: ctx.signal });
+      page.setQueueCount(answer.total);
+      return answer;
+    },
+  });
+  const refresh = button(t('archive.queue.refresh'), { icon: 'refresh', testid: 'queue-refresh', title: t('archive.queue.refreshHint'), onclick: () => list.reload() });
+
+  return {
+    actions: refresh,
+    body: [h('p', { class: 'queue-intro', testid: 'queue-intro' }, icon('info'), h('span', null, t('archive.queue.intro'))), table.el, pg.el],
+    start: () => list.search(),
+  };
+}
+
+/**
+ * 匹配: the exams the study could belong to, one chosen with a radio; 确认匹配 posts it. Without candidates the
+ * dialog says the exam must be registered first and offers no confirmation.
+ * @param {ViewContext} ctx
+ * @param {MatchQueueItem} item
+ * @param {() => void} reload the queue (after matching, and when the study or exam turned out to be gone)
+ */
+function openMatch(ctx, item, reload) {
+  const lang = getLanguage();
+  const state = matchState(t, item.status);
+  const alert = h('div', { class: 'form-alert', role: 'alert', hidden: true, testid: 'match-alert' });
+  const reason = h(
+    'div',
+    { class: `completeness-state state-${state.tone}`, testid: 'match-reason', dataset: { state: item.status } },
+    icon(item.status === 'conflict' ? 'alert' : 'info'),
+    h('div', null, h('div', { class: 'completeness-title' }, state.label), h('div', { class: 'completeness-reason' }, matchReason(t, item.reason, lang))),
+  );
+  const close = button(item.candidates.length ? t('common.cancel') : t('common.close'), { testid: 'match-cancel' });
+
+  if (item.candidates.length === 0) {
+    const modal = openModal({
+      title: t('archive.matchDialog.title'),
+      size: 'md',
+      testid: 'match-dialog',
+      body: h(
+        'div',
+        null,
+        studyLine(item),
+        reason,
+        h(
+          'div',
+          { class: 'match-none', testid: 'match-no-candidates' },
+          h('div', { class: 'match-none-title' }, t('archive.matchDialog.noCandidatesTitle')),
+          h('p', null, item.patientId ? t('archive.matchDialog.noCandidates', { patientId: item.patientId }) : t('archive.matchDialog.noCandidatesNoId')),
+        ),
+      ),
+      footer: h('div', { class: 'footer-buttons' }, close),
+      initialFocus: close,
+    });
+    close.addEventListener('click', modal.close);
+    return;
+  }
+
+  const radioName = `exam-${Math.random().toString(36).slice(2)}`;
+  /** @type {import('../components/ui.js').Column<MatchCandidate>[]} */
+  const columns = [
+    {
+      title: t('archive.matchDialog.select'),
+      className: 'center pick-col',
+      render: (c) =>
+        h('input', {
+          type: 'radio',
+          name: radioName,
+          value: String(c.id),
+          testid: 'candidate-radio',
+          'aria-label': `${t('archive.matchDialog.accession')} ${c.accessionNumber}`,
+          onchange: () => {
+            clearErrors(form);
+            for (const tr of form.querySelectorAll('tr.is-picked')) tr.classList.remove('is-picked');
+            form.querySelector(`tr[data-exam="${c.id}"]`)?.classList.add('is-picked');
+          },
+        }),
+    },
+    { title: t('archive.matchDialog.accession'), render: (c) => h('span', { class: 'ident strong', testid: 'candidate-accession' }, c.accessionNumber || '—') },
+    {
+      title: t('archive.matchDialog.patient'),
+      render: (c) => {
+        const n = personName(c.patientName);
+        const other = Boolean(item.patientId) && c.patientId !== item.patientId;
+        return h(
+          'span',
+          { class: 'stack-cell' },
+          h('span', null, n.main || '—'),
+          h('span', { class: ['sub', 'ident', other ? 'is-other' : ''], title: other ? t('archive.matchDialog.otherPatient') : undefined }, c.patientId || '—', other ? ' ⚠' : ''),
+        );
+      },
+    },
+    { title: t('archive.matchDialog.modality'), render: (c) => c.modality || '—' },
+    { title: t('archive.matchDialog.scheduledDate'), render: (c) => dicomDate(c.scheduledDate) || '—' },
+    { title: t('archive.matchDialog.procedure'), render: (c) => h('span', { class: 'clip series-desc', title: c.procedureDescription || '' }, c.procedureDescription || '—') },
+    {
+      title: t('archive.matchDialog.status'),
+      render: (c) => {
+        const s = examState(t, c.status);
+        return badge(s.label, s.tone);
+      },
+    },
+  ];
+  const table = dataTable({ columns, testid: 'candidate-table', rowProps: (c) => ({ testid: `candidate-${c.accessionNumber || c.id}`, dataset: { exam: String(c.id) }, class: 'pick-row' }) });
+  table.setRows(item.candidates);
+  const form = h(
+    'form',
+    { class: 'match-form', novalidate: true },
+    alert,
+    h('p', { class: 'hint' }, t('archive.matchDialog.choose')),
+    table.el,
+    h('div', { class: 'field-error', testid: 'error-examId', hidden: true, dataset: { errorFor: 'examId' } }),
+  );
+  // A click anywhere in a row chooses it.
+  table.el.addEventListener('click', (e) => {
+    const target = /** @type {HTMLElement} */ (e.target);
+    if (target.closest('input')) return;
+    const radio = /** @type {HTMLInputElement | null} */ (target.closest('tr')?.querySelector('input[type=radio]') || null);
+    if (radio && !radio.checked) {
+      radio.checked = true;
+      radio.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+  });
+  const confirm = button(t('archive.matchDialog.confirm'), { variant: 'primary', testid: 'match-confirm' });
+  const modal = openModal({
+    title: t('archive.matchDialog.title'),
+    size: 'xl',
+    testid: 'match-dialog',
+    body: h('div', null, studyLine(item), reason, form),
+    footer: h('div', { class: 'footer-buttons' }, close, confirm),
+    initialFocus: /** @type {HTMLElement | null} */ (form.querySelector('input[type=radio]')),
+  });
+  close.addEventListener('click', modal.close);
+
+  const submit = async () => {
+    clearErrors(form);
+    alert.hidden = true;
+    const picked = /** @type {HTMLInputElement | null} */ (form.querySelector('input[type=radio]:checked'));
+    if (!picked) {
+      placeErrors(form, { examId: t('archive.matchDialog.chooseExam') });
+      return;
+    }
+    const exam = item.candidates.find((c) => String(c.id) === picked.value);
+    setBusy(confirm, true);
+    try {
+      await ctx.api.request('POST', `/api/archive/studies/${encodeURIComponent(item.studyUID)}/match`, { json: { examId: Number(picked.value) }, signal: ctx.signal });
+      modal.close();
+      toast(t('archive.matchDialog.done', { accession: exam?.accessionNumber || picked.value }), 'success');
+      reload();
+    } catch (error) {
+      if (ctx.signal.aborted) return;
+      setBusy(confirm, false);
+      if (placeServerErrors(form, error)) return;
+      const key = matchErrorKey(error instanceof ApiError ? error : null);
+      alert.textContent = key ? t(key) : errorText(error);
+      alert.hidden = false;
+      if (key === 'archive.matchDialog.gone') reload();
+    }
+  };
+  confirm.addEventListener('click', submit);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit();
+  });
 }
 
 // ---------------------------------------------------------------- 归档统计
