@@ -15,6 +15,7 @@ public struct ArchiveServices: Sendable {
     public let completion: StudyCompletion
     public let matcher: ExamMatcher
     public let patients: PatientService
+    public let annotations: ViewerAnnotations
     public let conversion: ConversionService
     public var ingest: IngestService
     public let applicationEntities: ApplicationEntityService
@@ -55,6 +56,7 @@ public struct ArchiveServices: Sendable {
         let dispatcher = routing
         ingest.onQueued = { dispatcher.poke() }
         catalog = ArchiveCatalog(database: database)
+        annotations = ViewerAnnotations(database: database)
         patients = PatientService(database: database, storage: storage, logger: logger)
         matcher = ExamMatcher(database: database, autoRegister: config.autoRegister, windowDays: config.matchWindowDays, logger: logger)
         completion = StudyCompletion(database: database, catalog: catalog, quiet: .seconds(config.studyQuietSeconds), logger: logger)

@@ -291,3 +291,19 @@ def test_permissions_scope_and_audit(server, reader, dataset):
     log = auditor.get(server.url("api/audit"), params={"patientId": "P0000001", "pageSize": 200}).json()["items"]
     views = [e for e in log if e["action"].startswith("dicomweb.") and e["action"] != "dicomweb.search" and e.get("objectId") == dataset["study"]]
     assert len(views) == 1, views  # this module has fetched dozens of frames, metadata and instances of the study by now
+
+
+def test_viewer_annotations_per_user_and_study(server, reader, dataset):
+    url = server.url(f"api/viewer/studies/{dataset['study']}/annotations")
+    empty = reader.get(url).json()
+    assert empty["annotations"] == "[]" and empty["version"] == 0
+    line = '[{"type":"length","sop":"1.2.3","frame":1,"points":[[1,2],[30,40]],"color":"#ffcc00"}]'
+    saved = reader.put(url, json={"annotations": line, "version": 0})
+    assert saved.status_code == 200 and saved.json()["version"] == 1, saved.text
+    assert reader.get(url).json()["annotations"] == line
+    stale = reader.put(url, json={"annotations": "[]", "version": 0})
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "version_conflict"
+    assert reader.put(url, json={"annotations": "{not json", "version": 1}).status_code == 422
+    other = server.session("chief", DEMO_PASSWORD, new_password="Chf#Yunying2026x")
+    assert other.get(url).json()["version"] == 0, "each reader has their own measurements"
+    assert reader.get(server.url("api/viewer/studies/1.2.3.4.5/annotations")).status_code == 404

@@ -119,6 +119,18 @@ public struct WADOService: Sendable {
         return (reference, Data(json.utf8))
     }
 
+    /// The study as the caller may see it (404 otherwise): its patient, for the audit trail.
+    public func studyMetadataVisible(study: String, scope: Scope) async throws -> StudyReference {
+        let row = try await database.read { sql in
+            try await sql.raw(
+                "SELECT p.patient_id, p.name FROM studies s JOIN patients p ON p.id = s.patient_pk WHERE s.study_uid = \(bind: study) AND"
+                    + ArchiveQueryService.scopeFilter(scope)
+            ).first()
+        }
+        guard let row else { throw Self.notFound("检查") }
+        return StudyReference(studyUID: study, patientID: try row.string("patient_id"), patientName: try row.string("name"))
+    }
+
     /// Every series of the study, one array.
     public func studyMetadata(study: String, scope: Scope) async throws -> (study: StudyReference, json: Data) {
         let series = try await database.read { sql in

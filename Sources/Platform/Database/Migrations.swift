@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching]
+    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching, viewerAnnotations]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -290,5 +290,16 @@ public enum Migrations {
             "CREATE INDEX studies_match ON studies (match_status)",
             "ALTER TABLE worklist_items ADD COLUMN auto_registered BOOLEAN NOT NULL DEFAULT FALSE",
             "CREATE INDEX worklist_items_patient ON worklist_items (patient_id)",
+        ])
+
+    /// Measurements and annotations a reader drew on a study (VIEW-19..26), kept per user and study, in image
+    /// coordinates per SOP Instance and frame (the viewer's own JSON, versioned for optimistic concurrency).
+    static let viewerAnnotations = Migration(
+        version: 9, name: "viewer_annotations",
+        statements: [
+            """
+            CREATE TABLE viewer_annotations (id {pk}, user_id BIGINT NOT NULL REFERENCES users(id), study_uid TEXT NOT NULL,
+              document TEXT NOT NULL, version BIGINT NOT NULL DEFAULT 1, \(stamps), UNIQUE (user_id, study_uid))
+            """,
         ])
 }

@@ -183,6 +183,31 @@ enum DICOMwebController {
             }
         }
 
+        // MARK: Viewer annotations (VIEW-19..26): per user and study
+        r.get("api/viewer/studies/:study/annotations", .permission(.studyView)) { _, context in
+            let principal = try context.require()
+            let study = try context.require("study")
+            _ = try await archive.wado.studyMetadataVisible(study: study, scope: principal.scope(for: .studyView))
+            return JSONResponse(try await archive.annotations.get(userID: principal.userID, studyUID: study))
+        }
+        r.put("api/viewer/studies/:study/annotations", .permission(.studyView), audit: "viewer.annotations.save", object: "study") {
+            request, context in
+            struct Input: Decodable {
+                let annotations: String?
+                let version: Int?
+            }
+            let principal = try context.require()
+            let study = try context.require("study")
+            let reference = try await archive.wado.studyMetadataVisible(study: study, scope: principal.scope(for: .studyView))
+            let input = try await request.json(Input.self, context: context)
+            guard let annotations = input.annotations, let version = input.version else {
+                throw DomainError.validation([FieldError(field: "annotations", code: "required", zh: "缺少标注数据或版本", en: "annotations and version are required")])
+            }
+            let saved = try await archive.annotations.put(userID: principal.userID, studyUID: study, annotations: annotations, version: version)
+            context.auditNote.set(objectID: study, patientID: reference.patientID, detail: "保存测量与标注（版本 \(saved.version)）")
+            return JSONResponse(saved)
+        }
+
         // MARK: STOW-RS
         for path in ["dicomweb/studies", "dicomweb/studies/:study"] {
             r.post(path, .permission(.archiveManage), audit: "dicomweb.stow", object: "study") { request, context in
