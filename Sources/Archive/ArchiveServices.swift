@@ -16,6 +16,7 @@ public struct ArchiveServices: Sendable {
     public let matcher: ExamMatcher
     public let patients: PatientService
     public let annotations: ViewerAnnotations
+    public let integrity: IntegrityScrubber
     public let conversion: ConversionService
     public var ingest: IngestService
     public let applicationEntities: ApplicationEntityService
@@ -57,6 +58,7 @@ public struct ArchiveServices: Sendable {
         ingest.onQueued = { dispatcher.poke() }
         catalog = ArchiveCatalog(database: database)
         annotations = ViewerAnnotations(database: database)
+        integrity = IntegrityScrubber(database: database, storage: storage, logger: logger)
         patients = PatientService(database: database, storage: storage, logger: logger)
         matcher = ExamMatcher(database: database, autoRegister: config.autoRegister, windowDays: config.matchWindowDays, logger: logger)
         completion = StudyCompletion(database: database, catalog: catalog, quiet: .seconds(config.studyQuietSeconds), logger: logger)

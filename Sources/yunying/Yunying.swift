@@ -124,7 +124,8 @@ struct Serve: AsyncParsableCommand {
             var listeners: [any Service] = [listener(port: config.dicomPort, tls: nil), RoutingService(dispatcher: services.archive.routing),
                                             CloudArchiveService(archiver: services.archive.cloud),
                                             StudyCompletionService(completion: services.archive.completion),
-                                            ExamMatchingService(matcher: services.archive.matcher)]
+                                            ExamMatchingService(matcher: services.archive.matcher),
+                                            IntegrityService(scrubber: services.archive.integrity)]
             if let port = config.dicomTLSPort, let tls { listeners.append(listener(port: port, tls: tls)) }
             let app = buildApplication(services: services, extraServices: listeners, logger: logger)
             logger.info("Yunying listening on http://\(config.httpHost):\(config.httpPort)/")
@@ -171,6 +172,14 @@ struct ExamMatchingService: Service {
     let matcher: ExamMatcher
     func run() async throws {
         await cancelWhenGracefulShutdown { await matcher.loop() }
+    }
+}
+
+/// Checks stored objects against their ingest checksums, a few hundred a minute.
+struct IntegrityService: Service {
+    let scrubber: IntegrityScrubber
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await scrubber.loop() }
     }
 }
 

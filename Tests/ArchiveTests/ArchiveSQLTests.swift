@@ -59,6 +59,11 @@ struct ArchiveSQLTests {
                 #expect(try await catalog.accessLog(studyUID: "1.2.826.1.1", scope: scope, page: PageRequest()).total == 0)
                 #expect(try await patients.search("张", scope: scope, page: PageRequest()).total == 1)
             }
+            let integrity = IntegrityScrubber(database: database, storage: storage)
+            let checked = try await integrity.verify()
+            #expect(checked.checked == 2 && checked.ok == 2)
+            #expect(try await integrity.verify(studyUID: "1.2.826.1.1").ok == 2)
+            #expect(try await catalog.storageSummary(objectStore: false).verified == 2)
             #expect(try await matcher.sweep() == 1)
             #expect(try await matcher.reviewQueue(scope: .everything, page: PageRequest()).total == 1, "no exam and no auto-registration")
             // Automatic registration, then a manual match of another study to a registered exam.

@@ -121,3 +121,20 @@ def test_photos_scans_and_pdf_become_dicom_of_the_study(server):
     found = server.head.get(server.url("dicomweb/studies"), params={"PatientID": "EXT0001"}).json()
     assert len(found) == 1 and found[0]["00100010"]["Value"][0]["Ideographic"] == "王^五"
     assert server.head.post(server.url("api/archive/convert"), data=b"x", headers={"Content-Type": "text/plain"}).status_code == 415
+
+
+def test_integrity_check_finds_damaged_and_missing_objects(server):
+    import sqlite3
+    db = sqlite3.connect(os.path.join(server.data, "yunying.sqlite"))
+    rows = db.execute("""SELECT i.storage_path, i.sop_uid, s.study_uid FROM instances i JOIN series se ON se.id = i.series_pk
+                         JOIN studies s ON s.id = se.study_pk WHERE i.sop_class_uid = '1.2.840.10008.5.1.4.1.1.4' ORDER BY i.id""").fetchall()
+    db.close()
+    (damaged, damaged_sop, study), (gone, gone_sop, _) = rows[0], rows[1]
+    path = os.path.join(server.data, "archive", damaged)
+    raw = bytearray(open(path, "rb").read())
+    raw[-100] ^= 0xFF
+    open(path, "wb").write(bytes(raw))
+    os.remove(os.path.join(server.data, "archive", gone))
+    result = server.head.post(server.url("api/archive/verify"), params={"study": study}).json()
+    assert result["corrupt"] == 1 and result["missing"] == 1 and set(result["problems"]) == {damaged_sop, gone_sop}, result
+    assert server.head.get(server.url("api/archive/storage")).json()["damaged"] == 2

@@ -343,6 +343,9 @@ public struct ArchiveCatalog: Sendable {
         public var pending: Int
         public var failed: Int
         public var evicted: Int
+        /// Objects whose last check found them damaged or missing, and how many were checked at all.
+        public var damaged: Int
+        public var verified: Int
     }
 
     public func storageSummary(objectStore: Bool) async throws -> StorageSummary {
@@ -352,12 +355,14 @@ public struct ArchiveCatalog: Sendable {
                   SUM(CASE WHEN cloud_status = 'uploaded' THEN 1 ELSE 0 END) AS up,
                   SUM(CASE WHEN cloud_status = 'pending' THEN 1 ELSE 0 END) AS pend,
                   SUM(CASE WHEN cloud_status = 'failed' THEN 1 ELSE 0 END) AS fail,
-                  SUM(CASE WHEN tier = 's3' THEN 1 ELSE 0 END) AS ev
+                  SUM(CASE WHEN tier = 's3' THEN 1 ELSE 0 END) AS ev,
+                  SUM(CASE WHEN integrity IN ('corrupt', 'missing') THEN 1 ELSE 0 END) AS bad,
+                  SUM(CASE WHEN verified_at IS NOT NULL THEN 1 ELSE 0 END) AS ver
                 FROM instances
                 """).first()!
             return StorageSummary(objectStore: objectStore, instances: try row.int("n"), bytes: try row.int("b"),
                                   uploaded: (try? row.int("up")) ?? 0, pending: (try? row.int("pend")) ?? 0, failed: (try? row.int("fail")) ?? 0,
-                                  evicted: (try? row.int("ev")) ?? 0)
+                                  evicted: (try? row.int("ev")) ?? 0, damaged: (try? row.int("bad")) ?? 0, verified: (try? row.int("ver")) ?? 0)
         }
     }
 

@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching, viewerAnnotations]
+    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching, viewerAnnotations, integrity]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -294,6 +294,14 @@ public enum Migrations {
 
     /// Measurements and annotations a reader drew on a study (VIEW-19..26), kept per user and study, in image
     /// coordinates per SOP Instance and frame (the viewer's own JSON, versioned for optimistic concurrency).
+    static let integrity = Migration(
+        version: 10, name: "integrity",
+        statements: [
+            "ALTER TABLE instances ADD COLUMN verified_at TEXT",
+            "ALTER TABLE instances ADD COLUMN integrity TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX instances_integrity ON instances (integrity)",
+        ])
+
     static let viewerAnnotations = Migration(
         version: 9, name: "viewer_annotations",
         statements: [

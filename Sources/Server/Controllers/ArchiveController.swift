@@ -151,6 +151,12 @@ enum ArchiveController {
         r.get("api/archive/storage", .permission(.archiveManage)) { _, _ in
             JSONResponse(try await catalog.storageSummary(objectStore: archive.cloud.enabled))
         }
+        r.post("api/archive/verify", .permission(.archiveManage), audit: "archive.verify", object: "study") { request, context in
+            let study = request.query("study")
+            let result = try await archive.integrity.verify(studyUID: study, limit: 1000)
+            context.auditNote.set(objectID: study, detail: "校验影像完整性：检查 \(result.checked)，正常 \(result.ok)，修复 \(result.restored)，损坏 \(result.corrupt)，缺失 \(result.missing)")
+            return JSONResponse(result)
+        }
         r.post("api/archive/cloud/upload", .permission(.archiveManage), audit: "archive.cloud.upload", object: "study") { _, context in
             let result = try await archive.cloud.upload(now: true)
             context.auditNote.set(detail: "立即上传云端：成功 \(result.uploaded)，失败 \(result.failed)")
