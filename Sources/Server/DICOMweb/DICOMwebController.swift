@@ -299,21 +299,30 @@ enum DICOMwebController {
         let boundary = "yunying-" + UUID().uuidString.lowercased()
         var headers = HTTPFields()
         headers[.contentType] = "multipart/related; type=\"application/dicom\"; boundary=\(boundary)"
+        /// One part: its header, the object (as stored or transcoded), the line break before the next boundary.
+        @Sendable func part(_ instance: StoredInstance) throws -> ByteBuffer {
+            var buffer = ByteBuffer()
+            if syntax == "*" || syntax == instance.transferSyntax {
+                buffer.reserveCapacity(instance.size + 200)
+                buffer.writeString("--\(boundary)\r\nContent-Type: application/dicom; transfer-syntax=\(instance.transferSyntax)\r\n\r\n")
+                try appendFile(instance.url, to: &buffer)
+            } else {
+                let file = try DICOMFile.read(contentsOf: instance.url)
+                let data = try DICOMWriter.write(try PixelCodecs.transcode(file, to: TransferSyntax.forUID(syntax)))
+                buffer.reserveCapacity(data.count + 200)
+                buffer.writeString("--\(boundary)\r\nContent-Type: application/dicom; transfer-syntax=\(syntax)\r\n\r\n")
+                buffer.writeBytes(data)
+            }
+            buffer.writeString("\r\n")
+            return buffer
+        }
         let body = ResponseBody { writer in
-            for instance in instances {
-                var buffer = ByteBuffer()
-                if syntax == "*" || syntax == instance.transferSyntax {
-                    buffer.reserveCapacity(instance.size + 200)
-                    buffer.writeString("--\(boundary)\r\nContent-Type: application/dicom; transfer-syntax=\(instance.transferSyntax)\r\n\r\n")
-                    try appendFile(instance.url, to: &buffer)
-                } else {
-                    let file = try DICOMFile.read(contentsOf: instance.url)
-                    let data = try DICOMWriter.write(try PixelCodecs.transcode(file, to: TransferSyntax.forUID(syntax)))
-                    buffer.reserveCapacity(data.count + 200)
-                    buffer.writeString("--\(boundary)\r\nContent-Type: application/dicom; transfer-syntax=\(syntax)\r\n\r\n")
-                    buffer.writeBytes(data)
-                }
-                buffer.writeString("\r\n")
+            // The next object is read while the current one is being written to the socket.
+            var next: Task<ByteBuffer, any Error>? = instances.first.map { first in Task { try part(first) } }
+            for index in instances.indices {
+                guard let current = next else { break }
+                let buffer = try await current.value
+                next = index + 1 < instances.count ? Task { [instance = instances[index + 1]] in try part(instance) } : nil
                 try await writer.write(buffer)
             }
             try await writer.write(ByteBuffer(string: "--\(boundary)--\r\n"))
