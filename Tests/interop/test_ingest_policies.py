@@ -94,7 +94,9 @@ def test_photos_scans_and_pdf_become_dicom_of_the_study(server):
 
     def stored(name):
         sop = outcomes[name]["sopInstanceUID"]
-        url = server.url(f"dicomweb/studies/{ct.StudyInstanceUID}/series/{result['seriesUID']}/instances/{sop}")
+        found = server.head.get(server.url(f"dicomweb/studies/{ct.StudyInstanceUID}/instances"), params={"SOPInstanceUID": sop}).json()
+        series = found[0]["0020000E"]["Value"][0]
+        url = server.url(f"dicomweb/studies/{ct.StudyInstanceUID}/series/{series}/instances/{sop}")
         got = server.head.get(url, headers={"Accept": SAVED})
         assert got.status_code == 200, got.text
         return pydicom.dcmread(io.BytesIO(got.content.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--", 1)[0]))
@@ -111,6 +113,8 @@ def test_photos_scans_and_pdf_become_dicom_of_the_study(server):
     pdf = stored("知情同意书.pdf")
     assert pdf.SOPClassUID == "1.2.840.10008.5.1.4.1.1.104.1" and pdf.MIMETypeOfEncapsulatedDocument == "application/pdf"
     assert pdf.EncapsulatedDocument.rstrip(b"\0") == PDF.rstrip(b"\0")
+    assert pdf.SeriesInstanceUID != jpg.SeriesInstanceUID and pdf.Modality == "DOC" and jpg.Modality == "OT", "one modality per series"
+    assert jpg.SeriesInstanceUID == scan.SeriesInstanceUID == photo.SeriesInstanceUID
 
     # A new patient needs an ID and a name; the answer says which field is missing.
     bad = server.head.post(server.url("api/archive/convert"), data={"patientName": "王五"}, files=[("file", ("a.png", png, "image/png"))])

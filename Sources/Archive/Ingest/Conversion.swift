@@ -195,13 +195,22 @@ public struct ConversionService: Sendable {
 
     /// Converts and files each file (`name`, bytes in a temporary file that is consumed).
     public func convert(_ files: [(name: String, url: URL)], target: ConversionTarget, source: IngestSource) async -> Result {
-        let seriesUID = UIDGenerator.make()
+        // One series per kind: pictures (OT, Secondary Capture) and documents (DOC, Encapsulated PDF) never share a
+        // series, since a series has one modality.
+        let pictureSeries = UIDGenerator.make(), documentSeries = UIDGenerator.make()
+        var counts = (pictures: 0, documents: 0)
+        var firstSeries: String?
         var items: [Outcome] = []
-        for (n, file) in files.enumerated() {
+        for file in files {
             defer { try? FileManager.default.removeItem(at: file.url) }
             do {
                 let data = try Data(contentsOf: file.url)
-                let converted = try NonDICOMConverter.convert(data, target: target, seriesUID: seriesUID, instanceNumber: n + 1)
+                let isDocument = PictureFormat.sniff(data) == .pdf
+                let seriesUID = isDocument ? documentSeries : pictureSeries
+                let number: Int
+                if isDocument { counts.documents += 1; number = counts.documents } else { counts.pictures += 1; number = counts.pictures }
+                let converted = try NonDICOMConverter.convert(data, target: target, seriesUID: seriesUID, instanceNumber: number)
+                firstSeries = firstSeries ?? seriesUID
                 let incoming = try ingest.storage.incomingFile()
                 try DICOMWriter.write(converted, to: incoming)
                 let result = try await ingest.ingest(incoming, source: source)
@@ -216,6 +225,6 @@ public struct ConversionService: Sendable {
                 items.append(Outcome(filename: file.name, sopInstanceUID: nil, ok: false, message: "\(error)"))
             }
         }
-        return Result(studyUID: target.studyUID, seriesUID: seriesUID, items: items)
+        return Result(studyUID: target.studyUID, seriesUID: firstSeries ?? pictureSeries, items: items)
     }
 }
