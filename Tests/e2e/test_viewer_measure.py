@@ -279,3 +279,87 @@ def test_measure_draw_check_save_reload_flip(browser, measure_server):
     wait_visible(browser, "annotation-reload").click()
     WebDriverWait(browser, SLOW).until(lambda d: [a["type"] for a in shown(d)] == ["probe"])
     assert sync(browser)["status"] == "idle"
+
+
+def test_every_measurement_tool_draws(browser, measure_server):
+    """Each tool of the 测量 group makes its shape with the documented gesture; a screenshot shows them all."""
+    srv = measure_server
+    browser.get(f"{srv['base']}/viewer/?study={srv['study']}")
+    WebDriverWait(browser, SLOW).until(lambda d: "/#/login" in d.current_url or (state(d) or {}).get("cells"))
+    if "/#/login" in browser.current_url:
+        sign_in(browser, srv["base"])
+        WebDriverWait(browser, SLOW).until(lambda d: "/viewer/" in d.current_url)
+    wait_loaded(browser)
+    key(browser, Keys.PAGE_DOWN)  # slice 11: nothing drawn there yet
+    WebDriverWait(browser, SLOW).until(lambda d: state(d)["cells"][0]["index"] == 10 and state(d)["cells"][0]["loaded"])
+    WebDriverWait(browser, SLOW).until(lambda d: sync(d)["status"] is not None)
+    assert shown(browser) == []
+
+    def count():
+        return len(shown(browser))
+
+    key(browser, "b")  # rectangle
+    drag(browser, [(90, 200), (120, 230), (150, 260)])
+    key(browser, "g")  # polygon: clicks, then a click on the first point
+
+    for p in [(330, 150), (390, 140), (420, 200), (360, 230), (330, 150)]:
+        click_at(browser, *p)
+        time.sleep(0.45)  # not a double-click
+    key(browser, "d")  # freehand
+    drag(browser, [(200 + 30 * math.cos(a / 10), 420 + 20 * math.sin(a / 10)) for a in range(0, 63, 3)], pause=0.01)
+    key(browser, "a")  # angle: drag the first arm, click the far end
+    drag(browser, [(60, 330), (90, 360), (110, 400)])
+    click_at(browser, 170, 390)
+    key(browser, "o")  # Cobb: two drags
+    drag(browser, [(330, 300), (400, 290), (460, 280)])
+    drag(browser, [(330, 360), (400, 380), (460, 395)])
+    key(browser, "x")  # cardiothoracic ratio: heart width, then thorax width (kept horizontal)
+    drag(browser, [(200, 330), (260, 335), (320, 338)])
+    drag(browser, [(70, 470), (300, 472), (450, 474)])
+    key(browser, "w")  # arrow
+    drag(browser, [(236, 112), (215, 95), (190, 78)])
+    key(browser, "n")  # text
+    click_at(browser, 380, 60)
+    wait_visible(browser, "text-dialog-input").send_keys("左肺门结节")
+    wait_visible(browser, "text-dialog-ok").click()
+    WebDriverWait(browser, SLOW).until(lambda d: count() == 8)
+    by = {a["type"]: a for a in shown(browser)}
+    assert set(by) == {"rect", "polygon", "freehand", "angle", "cobb", "ctr", "arrow", "text"}
+    assert len(by["polygon"]["points"]) == 4
+    assert by["polygon"]["lines"][0].startswith("面积 ") and by["polygon"]["lines"][1].startswith("均值 ")
+    assert len(by["freehand"]["points"]) >= 10 and by["freehand"]["lines"][1].startswith("均值 ")
+    assert by["rect"]["lines"][0].startswith("面积 ")
+    assert by["angle"]["lines"][0].endswith("°")
+    cobb = by["cobb"]["values"]["angle"]
+    p = by["cobb"]["points"]
+    d1 = math.degrees(math.atan2(p[1]["y"] - p[0]["y"], p[1]["x"] - p[0]["x"]))
+    d2 = math.degrees(math.atan2(p[3]["y"] - p[2]["y"], p[3]["x"] - p[2]["x"]))
+    assert abs(cobb - abs(d1 - d2)) < 1e-6 and by["cobb"]["lines"][0].startswith("Cobb 角 ")
+    ctr = by["ctr"]
+    assert ctr["points"][0]["y"] == ctr["points"][1]["y"] and ctr["points"][2]["y"] == ctr["points"][3]["y"], "horizontal widths"
+    heart = abs(ctr["points"][1]["x"] - ctr["points"][0]["x"])
+    thorax = abs(ctr["points"][3]["x"] - ctr["points"][2]["x"])
+    assert ctr["lines"][0] == f"心胸比 {heart / thorax:.2f}"
+    assert by["text"]["lines"] == ["左肺门结节"]
+    wait_saved(browser, sync(browser)["count"])
+    screenshot(browser, "29-viewer-measure-all.png")
+
+    # Right-click on an annotation opens its menu; 清除全部 asks first.
+    ac = ActionChains(browser)
+    x, y = client(browser, 90, 230)
+    ac.w3c_actions.pointer_action.move_to_location(x, y)
+    ac.w3c_actions.pointer_action.context_click()
+    ac.perform()
+    wait_visible(browser, "annotation-menu")
+    screenshot(browser, "29-viewer-measure-menu.png")
+    wait_visible(browser, "annotation-delete").click()
+    WebDriverWait(browser, SLOW).until(lambda d: count() == 7)
+    wait_visible(browser, "tool-clearAnnotations").click()
+    wait_visible(browser, "clear-dialog")
+    screenshot(browser, "29-viewer-measure-clear.png")
+    wait_visible(browser, "clear-dialog-ok").click()
+    WebDriverWait(browser, SLOW).until(lambda d: count() == 0 and sync(d)["count"] == 0)
+    wait_saved(browser, 0)
+    wait_visible(browser, "tool-help").click()
+    assert "Cobb 角" in wait_visible(browser, "help-measure").text
+    screenshot(browser, "29-viewer-measure-help.png")

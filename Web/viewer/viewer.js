@@ -13,7 +13,11 @@ import { PRESETS, presetWindow, presetForKey, matchPreset } from '../lib/viewer/
 import { LAYOUTS, MAX_ROWS, MAX_COLS, hang, clampActive, isValidLayout, layoutName } from '../lib/viewer/layout.js';
 import { cornerInfo, personName, sexText, ageText, dateText } from '../lib/viewer/corner.js';
 import { tagRows } from '../lib/viewer/dicom-dict.js';
-import { ToolManager } from '../lib/viewer/tools.js';
+import { ToolManager, MEASURE_TOOLS, DrawTool } from '../lib/viewer/tools.js';
+import { PALETTE, DEFAULT_COLOR, newId, hit as hitAnnotation, measureAnnotation } from '../lib/viewer/annotations.js';
+import { calibration, valueUnit } from '../lib/viewer/measure.js';
+import { AnnotationSync } from '../lib/viewer/annotation-sync.js';
+import { drawAnnotations, mapper } from '../lib/viewer/overlay.js';
 import { viewerIcon, layoutIcon } from '../lib/viewer/icons.js';
 import { LUT_NAMES } from '../lib/viewer/luts.js';
 import { isColor, fullRangeWindow, strings, number } from '../lib/viewer/pixels.js';
@@ -32,6 +36,10 @@ import { RETURN_KEY } from '../lib/return-to.js';
 /** @typedef {import('../lib/viewer/luts.js').LutName} LutName */
 /** @typedef {import('../lib/viewer/layout.js').Layout} Layout */
 /** @typedef {import('../lib/viewer/tools.js').ViewportHandle} ViewportHandle */
+/** @typedef {import('../lib/viewer/tools.js').AnnotationLayer} AnnotationLayer */
+/** @typedef {import('../lib/viewer/annotations.js').Annotation} Annotation */
+/** @typedef {import('../lib/viewer/annotation-sync.js').SyncStatus} SyncStatus */
+/** @typedef {import('../lib/viewer/overlay.js').Drawn} Drawn */
 /**
  * @typedef {object} Series
  * @property {string} uid
@@ -62,6 +70,9 @@ import { RETURN_KEY } from '../lib/return-to.js';
  * @property {number | null} cine interval timer
  * @property {number | null} previewTimer
  * @property {boolean} frameError
+ * @property {HTMLCanvasElement} overlay the annotations, over the WebGL canvas
+ * @property {Drawn[]} drawn what the overlay shows now (labels for hit testing and the tests)
+ * @property {{ annotation: Annotation, closed: boolean } | null} draft a shape being drawn
  */
 
 initLanguage();
@@ -86,6 +97,11 @@ const state = {
   /** @type {number | null} */
   firstImageAt: null,
   startedAt: performance.now(),
+  /** @type {Annotation[]} every measurement and annotation of the study (this user's) */
+  annotations: [],
+  /** @type {string | null} */
+  selected: null,
+  color: DEFAULT_COLOR,
 };
 
 /** @type {RenderingEngine} */
@@ -99,6 +115,8 @@ let grid;
 let seriesList;
 /** @type {Record<string, HTMLElement>} */
 const buttons = {};
+/** @type {AnnotationSync | null} */
+let sync = null;
 
 // ---------------------------------------------------------------- start
 
@@ -134,6 +152,7 @@ async function openStudy(study, accession) {
     .sort((a, b) => a.number - b.number);
   if (!state.series.length) throw new DicomwebError(404, 'no series');
   buildPage();
+  startAnnotations();
   if (accession && found.length > 1) toast(t('viewer.multipleStudies', { n: found.length }));
   // The first viewport shows the biggest image series (the main stack rather than a localizer); further
   // viewports follow the study browser's order.
@@ -220,6 +239,7 @@ function buildPage() {
     onError: frameFailed,
     inUse: (key) => state.cells.some((c) => c.shown === key),
   });
+  engine.onRender = drawAllAnnotations;
   for (const s of state.series) seriesList.append(seriesCard(s));
   document.addEventListener('keydown', onKey);
 }
@@ -245,6 +265,7 @@ function header() {
     h(
       'div',
       { class: 'vw-header-right' },
+      h('span', { class: 'vw-save', testid: 'annotation-status', role: 'status', hidden: true }),
       h('button', { type: 'button', class: 'vw-tbtn vw-lang', testid: 'viewer-lang', 'data-tip': t('common.language'), onclick: () => {
         setLanguage(getLanguage() === 'en' ? 'zh-CN' : 'en');
         location.reload();
@@ -272,19 +293,64 @@ const TOOL_TIPS = {
   rotate: 'viewer.tool.rotate',
 };
 
+/** Names of the measurement tools (VIEW-19…25). */
+const MEASURE_NAMES = {
+  probe: 'viewer.tool.probe',
+  length: 'viewer.tool.length',
+  rect: 'viewer.tool.rect',
+  ellipse: 'viewer.tool.ellipse',
+  polygon: 'viewer.tool.polygon',
+  freehand: 'viewer.tool.freehand',
+  angle: 'viewer.tool.angle',
+  cobb: 'viewer.tool.cobb',
+  ctr: 'viewer.tool.ctr',
+  text: 'viewer.tool.text',
+  arrow: 'viewer.tool.arrow',
+};
+
+/** How each measurement tool is used, for its tooltip. */
+const MEASURE_HINTS = {
+  probe: 'viewer.hint.probe',
+  length: 'viewer.hint.drag',
+  rect: 'viewer.hint.box',
+  ellipse: 'viewer.hint.box',
+  polygon: 'viewer.hint.polygon',
+  freehand: 'viewer.hint.freehand',
+  angle: 'viewer.hint.angle',
+  cobb: 'viewer.hint.cobb',
+  ctr: 'viewer.hint.ctr',
+  text: 'viewer.hint.text',
+  arrow: 'viewer.hint.arrow',
+};
+
+/** Colour names for the palette's tooltips, in PALETTE order. */
+const COLOR_NAMES = ['viewer.color.yellow', 'viewer.color.green', 'viewer.color.cyan', 'viewer.color.red', 'viewer.color.orange', 'viewer.color.white'];
+
+const VIEW_TOOL_IDS = /** @type {const} */ (['stackScroll', 'windowLevel', 'pan', 'zoom', 'rotate']);
+const ALL_TOOL_IDS = [...VIEW_TOOL_IDS, ...MEASURE_TOOLS.map(([id]) => id)];
+
+/**
+ * Makes a tool the left-button tool and shows it pressed.
+ * @param {string} id
+ */
+function chooseTool(id) {
+  tools.setPrimary(id);
+  for (const other of ALL_TOOL_IDS) buttons[other]?.classList.toggle('on', other === tools.primary);
+  for (const c of state.cells) c.el.classList.toggle('drawing', tools.current().draws);
+}
+
 /** @type {Record<LutName, string>} */
 const LUT_LABELS = { grey: 'viewer.lut.grey', hotIron: 'viewer.lut.hotIron', rainbow: 'viewer.lut.rainbow', jet: 'viewer.lut.jet', pet: 'viewer.lut.pet' };
 
 function toolbar() {
-  const toolIds = /** @type {const} */ (['stackScroll', 'windowLevel', 'pan', 'zoom', 'rotate']);
-  const toolButtons = toolIds.map((id) => {
-    const b = tbtn(id, id, t(TOOL_TIPS[id]), () => {
-      tools.setPrimary(id);
-      for (const other of toolIds) buttons[other].classList.toggle('on', other === id);
-    });
+  const toolButtons = VIEW_TOOL_IDS.map((id) => {
+    const b = tbtn(id, id, t(TOOL_TIPS[id]), () => chooseTool(id));
     b.classList.toggle('on', tools.primary === id);
     return b;
   });
+  const measureButtons = MEASURE_TOOLS.map(([id, key]) => tbtn(id, id, `${t(MEASURE_NAMES[id])} (${key}) — ${t(MEASURE_HINTS[id])}`, () => chooseTool(id)));
+  const color = menuButton('color', 'palette', t('viewer.annot.color'), colorMenu);
+  color.append(h('span', { class: 'vw-color-dot', testid: 'annotation-color', style: { background: state.color } }));
   const fps = h(
     'select',
     { class: 'vw-select', testid: 'cine-fps', 'aria-label': t('viewer.fps'), title: t('viewer.fps'), onchange: (/** @type {Event} */ e) => {
@@ -299,6 +365,15 @@ function toolbar() {
     'div',
     { class: 'vw-toolbar', role: 'toolbar', testid: 'viewer-toolbar' },
     h('div', { class: 'vw-group' }, toolButtons),
+    h(
+      'div',
+      { class: 'vw-group vw-measure', role: 'group', 'aria-label': t('viewer.measure'), testid: 'measure-tools' },
+      h('span', { class: 'vw-group-label' }, t('viewer.measure')),
+      measureButtons,
+      color,
+      tbtn('deleteAnnotation', 'trash', t('viewer.annot.delete'), () => deleteSelected()),
+      tbtn('clearAnnotations', 'eraser', t('viewer.annot.clearAll'), () => clearAll()),
+    ),
     h(
       'div',
       { class: 'vw-group' },
@@ -474,6 +549,9 @@ function openHelp() {
     h('h3', null, t('viewer.help.keyboard')),
     h('ul', { class: 'vw-help' }, keys.map((k) => h('li', null, t(k)))),
     h('table', { class: 'vw-help-presets' }, PRESETS.map((p) => h('tr', null, h('td', null, h('kbd', null, p.key)), h('td', null, t(p.labelKey)), h('td', { class: 'vw-muted' }, t('viewer.corner.window', { w: p.width, l: p.center }))))),
+    h('h3', null, t('viewer.help.measure')),
+    h('table', { class: 'vw-help-presets', testid: 'help-measure' }, MEASURE_TOOLS.map(([id, key]) => h('tr', null, h('td', null, h('kbd', null, key)), h('td', null, t(MEASURE_NAMES[id])), h('td', { class: 'vw-muted' }, t(MEASURE_HINTS[id]))))),
+    h('ul', { class: 'vw-help' }, ['viewer.key.edit', 'viewer.key.delete', 'viewer.key.escape', 'viewer.key.calibration'].map((k) => h('li', null, t(k)))),
   ]);
 }
 
@@ -653,9 +731,10 @@ function makeCell(i) {
   };
   const status = h('div', { class: 'vw-vp-status', testid: 'viewport-status' });
   const preview = h('img', { class: 'vw-preview', alt: '', hidden: true, draggable: 'false' });
-  const el = h('div', { class: ['vw-vp', !state.showCorners && 'no-corners'], testid: 'viewport', dataset: { index: String(i) } }, preview, corners.topLeft, corners.topRight, corners.bottomLeft, corners.bottomRight, status);
+  const overlay = h('canvas', { class: 'vw-annotations', testid: 'annotation-overlay' });
+  const el = h('div', { class: ['vw-vp', !state.showCorners && 'no-corners', tools.current().draws && 'drawing'], testid: 'viewport', dataset: { index: String(i) } }, preview, overlay, corners.topLeft, corners.topRight, corners.bottomLeft, corners.bottomRight, status);
   /** @type {Cell} */
-  const cell = { id: `vp${i}`, el, corners, status, preview, series: null, index: 0, direction: 1, shown: null, window: null, invert: false, lut: 'grey', cine: null, previewTimer: null, frameError: false };
+  const cell = { id: `vp${i}`, el, corners, status, preview, series: null, index: 0, direction: 1, shown: null, window: null, invert: false, lut: 'grey', cine: null, previewTimer: null, frameError: false, overlay, drawn: [], draft: null };
   tools.bind(el, () => (cell.series?.stack ? handle(cell) : null), () => setActive(state.cells.indexOf(cell)));
   let wheelRest = 0;
   el.addEventListener('wheel', (e) => {
@@ -697,6 +776,7 @@ function makeCell(i) {
     assign(cell, s);
   });
   el.addEventListener('dblclick', () => {
+    if (tools.current().draws) return; // a polygon ends with a double-click
     // Double-click toggles between this viewport alone and the grid it came from.
     if (state.layout.rows * state.layout.cols > 1) {
       lastGrid = { layout: state.layout, series: state.cells.map((c) => c.series), active: state.cells.indexOf(cell) };
@@ -897,6 +977,7 @@ function scrollBy(cell, delta, wrap = false) {
   let i = cell.index + delta;
   i = wrap ? ((i % n) + n) % n : Math.max(0, Math.min(n - 1, i));
   if (i === cell.index) return;
+  if (cell.draft) tools.cancel();
   cell.direction = delta > 0 ? 1 : -1;
   cell.index = i;
   showFrame(cell);
@@ -925,6 +1006,7 @@ function handle(cell) {
     },
     scroll: (d) => scrollBy(cell, d),
     dpr: () => window.devicePixelRatio || 1,
+    annotations: layer(cell),
   };
 }
 
@@ -1107,6 +1189,346 @@ function syncToolbar() {
   }
 }
 
+// ---------------------------------------------------------------- measurements and annotations
+
+/**
+ * The frame on screen with its exact pixels (annotations are drawn and measured only then).
+ * @param {Cell} cell
+ */
+function shownFrame(cell) {
+  const f = currentFrame(cell);
+  if (!f || cell.shown !== f.key) return null;
+  const frame = loader.get(f.key);
+  return frame ? { f, frame } : null;
+}
+
+/** @param {Cell} cell the annotations of the image a viewport shows */
+function annotationsOf(cell) {
+  const f = currentFrame(cell);
+  if (!f) return [];
+  return state.annotations.filter((a) => a.sop === f.sop && a.frame === f.frame);
+}
+
+/** @type {Map<string, { sig: string, result: ReturnType<typeof measureAnnotation> }>} ROI statistics are kept until the shape changes */
+const measureCache = new Map();
+
+/** @param {Annotation} a @param {Cell} cell */
+function measured(a, cell) {
+  const f = currentFrame(cell);
+  if (!f) return { lines: [], values: {} };
+  const shown = shownFrame(cell);
+  const sig = `${f.key}|${shown ? 1 : 0}|${a.type}|${a.text ?? ''}|${a.points.map((p) => `${p.x},${p.y}`).join(';')}`;
+  const hit = measureCache.get(a.id);
+  if (hit && hit.sig === sig) return hit.result;
+  const result = measureAnnotation(a, { cal: calibration(f.meta), unit: valueUnit(f.meta), frame: shown ? shown.frame : null }, t);
+  measureCache.set(a.id, { sig, result });
+  return result;
+}
+
+/** Draws every viewport's annotations (called by the engine after each draw, so they move with the image). */
+function drawAllAnnotations() {
+  for (const c of state.cells) drawCellAnnotations(c);
+}
+
+/** @param {Cell} cell */
+function drawCellAnnotations(cell) {
+  const canvas = cell.overlay;
+  const ctx = canvas.getContext('2d');
+  const view = engine.viewports.get(cell.id)?.view;
+  const shown = shownFrame(cell);
+  if (!ctx) return;
+  if (!view || !shown) {
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    cell.drawn = [];
+    return;
+  }
+  if (canvas.width !== view.viewportWidth) canvas.width = view.viewportWidth;
+  if (canvas.height !== view.viewportHeight) canvas.height = view.viewportHeight;
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const items = annotationsOf(cell).map((a) => ({ annotation: a, lines: measured(a, cell).lines }));
+  const d = cell.draft;
+  const draft = d ? { ...d, lines: measureAnnotation(d.annotation, { cal: calibration(shown.f.meta), unit: valueUnit(shown.f.meta), frame: shown.frame }, t).lines } : null;
+  cell.drawn = drawAnnotations(ctx, view, items, { selected: state.selected, dpr: window.devicePixelRatio || 1, draft });
+}
+
+/**
+ * What is under a canvas point of a viewport: an annotation's handle, its outline or its label.
+ * @param {Cell} cell @param {import('../lib/viewer/view-transform.js').Point} p device pixels
+ * @returns {{ id: string, handle: number | null } | null}
+ */
+function hitTest(cell, p) {
+  const view = engine.viewports.get(cell.id)?.view;
+  if (!view || !shownFrame(cell)) return null;
+  const toCanvas = mapper(view);
+  const tolerance = 6 * (window.devicePixelRatio || 1);
+  const list = annotationsOf(cell).reverse(); // the last drawn is on top
+  const selected = list.find((a) => a.id === state.selected);
+  for (const a of selected ? [selected, ...list.filter((x) => x !== selected)] : list) {
+    const h = hitAnnotation(a, toCanvas, p, tolerance);
+    if (h) return { id: a.id, handle: 'handle' in h ? h.handle : null };
+  }
+  for (const d of [...cell.drawn].reverse()) {
+    const b = d.label;
+    if (b && p.x >= b.x && p.x <= b.x + b.width && p.y >= b.y && p.y <= b.y + b.height) return { id: d.annotation.id, handle: null };
+  }
+  return null;
+}
+
+/** @type {WeakMap<Cell, AnnotationLayer>} one layer per viewport, so that a tool can tell viewports apart */
+const layers = new WeakMap();
+
+/** @param {Cell} cell @returns {AnnotationLayer} */
+function layer(cell) {
+  let l = layers.get(cell);
+  if (!l) {
+    l = makeLayer(cell);
+    layers.set(cell, l);
+  }
+  return l;
+}
+
+/** @param {Cell} cell @returns {AnnotationLayer} */
+function makeLayer(cell) {
+  return {
+    hit: (p) => hitTest(cell, p),
+    select: (id) => select(id),
+    get: (id) => state.annotations.find((a) => a.id === id),
+    create: (type, points) => {
+      const f = currentFrame(cell);
+      if (!f || !shownFrame(cell)) return null;
+      return { id: newId(), type, sop: f.sop, frame: f.frame, series: cell.series?.uid, points, color: state.color };
+    },
+    draft: (a, closed = true) => {
+      cell.draft = a ? { annotation: a, closed } : null;
+      engine.render();
+    },
+    add: (a) => {
+      state.annotations.push(a);
+      annotationsChanged();
+    },
+    update: (a, final) => {
+      const i = state.annotations.findIndex((x) => x.id === a.id);
+      if (i < 0) return;
+      state.annotations[i] = a;
+      if (final) annotationsChanged();
+      else engine.render();
+    },
+    askText: (done, initial) => textDialog(done, initial),
+    menu: (id, x, y) => annotationMenu(id, x, y),
+  };
+}
+
+/** @param {string | null} id */
+function select(id) {
+  if (state.selected === id) return;
+  state.selected = id;
+  engine.render();
+  syncAnnotationButtons();
+}
+
+function annotationsChanged() {
+  sync?.changed(state.annotations);
+  engine.render();
+  syncAnnotationButtons();
+}
+
+function syncAnnotationButtons() {
+  const del = /** @type {HTMLButtonElement | undefined} */ (buttons.deleteAnnotation);
+  if (del) del.disabled = !state.selected;
+  const clear = /** @type {HTMLButtonElement | undefined} */ (buttons.clearAnnotations);
+  if (clear) clear.disabled = !state.annotations.length;
+  const dot = /** @type {HTMLElement | null | undefined} */ (buttons.color?.querySelector('.vw-color-dot'));
+  if (dot) dot.style.background = state.color;
+}
+
+function deleteSelected() {
+  const id = state.selected;
+  if (!id) return;
+  state.annotations = state.annotations.filter((a) => a.id !== id);
+  measureCache.delete(id);
+  state.selected = null;
+  annotationsChanged();
+}
+
+/** 清除全部 (VIEW-21): every annotation of the study, after a confirmation. */
+function clearAll() {
+  const n = state.annotations.length;
+  if (!n) return;
+  /** @type {HTMLDialogElement} */
+  let d;
+  d = dialog('clear-dialog', t('viewer.annot.clearTitle'), h('p', { class: 'vw-confirm' }, t('viewer.annot.clearConfirm', { n })), [
+    h('button', { type: 'button', class: 'vw-btn', onclick: () => d.close() }, t('viewer.cancel')),
+    h('button', { type: 'button', class: 'vw-btn vw-btn-danger', testid: 'clear-dialog-ok', onclick: () => {
+      d.close();
+      state.annotations = [];
+      state.selected = null;
+      measureCache.clear();
+      annotationsChanged();
+    } }, t('viewer.annot.clearOk')),
+  ]);
+}
+
+/** @param {string} color */
+function setColor(color) {
+  state.color = color;
+  const a = state.annotations.find((x) => x.id === state.selected);
+  if (a) {
+    state.annotations = state.annotations.map((x) => (x === a ? { ...a, color } : x));
+    annotationsChanged();
+  } else syncAnnotationButtons();
+}
+
+function colorMenu() {
+  const current = state.annotations.find((x) => x.id === state.selected)?.color ?? state.color;
+  return [h('div', { class: 'vw-palette' }, PALETTE.map((c, i) => h('button', {
+    type: 'button', class: ['vw-swatch-btn', c === current && 'checked'], testid: `color-${i}`, title: t(COLOR_NAMES[i]), 'aria-label': t(COLOR_NAMES[i]),
+    style: { background: c }, onclick: () => {
+      closeMenu();
+      setColor(c);
+    },
+  })))];
+}
+
+/**
+ * The context menu of an annotation (right click on it): colour, edit text, delete.
+ * @param {string} id @param {number} x @param {number} y client pixels
+ */
+function annotationMenu(id, x, y) {
+  closeMenu();
+  const a = state.annotations.find((q) => q.id === id);
+  if (!a) return;
+  const menu = h('div', { class: 'vw-menu', role: 'menu', testid: 'annotation-menu', dataset: { owner: 'annotation' } },
+    h('div', { class: 'vw-palette' }, PALETTE.map((c, i) => h('button', {
+      type: 'button', class: ['vw-swatch-btn', c === a.color && 'checked'], testid: `annotation-color-${i}`, title: t(COLOR_NAMES[i]), 'aria-label': t(COLOR_NAMES[i]),
+      style: { background: c }, onclick: () => {
+        closeMenu();
+        state.selected = id;
+        setColor(c);
+      },
+    }))),
+    h('div', { class: 'vw-menu-sep' }),
+    (a.type === 'text' || a.type === 'arrow') && menuItem('annotation-edit-text', t('viewer.annot.editText'), () => textDialog((text) => {
+      const cur = state.annotations.find((q) => q.id === id);
+      if (!cur || text === null) return;
+      if (!text && cur.type === 'text') return;
+      const next = { ...cur };
+      if (text) next.text = text;
+      else delete next.text;
+      state.annotations = state.annotations.map((q) => (q === cur ? next : q));
+      annotationsChanged();
+    }, a.text ?? '')),
+    menuItem('annotation-delete', t('viewer.annot.deleteOne'), () => {
+      state.selected = id;
+      deleteSelected();
+    }, { shortcut: 'Delete' }),
+  );
+  document.body.append(menu);
+  menu.style.left = `${Math.min(x, window.innerWidth - menu.offsetWidth - 8)}px`;
+  menu.style.top = `${Math.min(y, window.innerHeight - menu.offsetHeight - 8)}px`;
+  const outside = (/** @type {MouseEvent} */ e) => {
+    if (!menu.contains(/** @type {Node} */ (e.target))) closeMenu();
+  };
+  setTimeout(() => document.addEventListener('mousedown', outside), 0);
+  openMenu = { el: menu, close: () => document.removeEventListener('mousedown', outside) };
+}
+
+/**
+ * Asks for the words of a text (or arrow) annotation.
+ * @param {(text: string | null) => void} done null: cancelled
+ * @param {string} [initial]
+ */
+function textDialog(done, initial = '') {
+  const input = h('input', { class: 'vw-input vw-text-input', type: 'text', maxlength: '500', value: initial, testid: 'text-dialog-input', placeholder: t('viewer.annot.textPlaceholder') });
+  /** @type {HTMLDialogElement} */
+  let d;
+  let answered = false;
+  const ok = () => {
+    answered = true;
+    done(input.value.trim());
+    d.close();
+  };
+  d = dialog('text-dialog', t('viewer.annot.textTitle'), h('form', { class: 'vw-form', onsubmit: (/** @type {Event} */ e) => {
+    e.preventDefault();
+    ok();
+  } }, input, h('button', { type: 'submit', hidden: true })), [
+    h('button', { type: 'button', class: 'vw-btn', onclick: () => d.close() }, t('viewer.cancel')),
+    h('button', { type: 'button', class: 'vw-btn vw-btn-primary', testid: 'text-dialog-ok', onclick: ok }, t('viewer.ok')),
+  ]);
+  d.addEventListener('close', () => {
+    if (!answered) done(null);
+  });
+  input.focus();
+  input.select();
+}
+
+/** Texts of the save indicator. */
+const SAVE_TEXTS = {
+  saving: 'viewer.annot.saving',
+  saved: 'viewer.annot.saved',
+  error: 'viewer.annot.saveError',
+  offline: 'viewer.annot.offline',
+  conflict: 'viewer.annot.conflict',
+  tooLarge: 'viewer.annot.tooLarge',
+  loadError: 'viewer.annot.loadError',
+};
+
+/** @param {SyncStatus | 'loadError'} status */
+function showSaveStatus(status) {
+  const el = /** @type {HTMLElement | null} */ (document.querySelector('[data-testid="annotation-status"]'));
+  if (!el) return;
+  el.dataset.status = status;
+  if (status === 'idle') {
+    el.hidden = true;
+    return;
+  }
+  el.hidden = false;
+  el.className = ['vw-save', status === 'saved' ? 'ok' : status === 'saving' ? '' : 'warn'].filter(Boolean).join(' ');
+  replace(el, viewerIcon(status === 'saving' ? 'cloud' : status === 'saved' ? 'check' : 'alert', 'vw-save-icon'), h('span', null, t(SAVE_TEXTS[status])),
+    status === 'conflict' && h('button', { type: 'button', class: 'vw-btn vw-btn-sm', testid: 'annotation-reload', onclick: () => reloadAnnotations() }, t('viewer.annot.reload')));
+  if (status === 'conflict') toast(t('viewer.annot.conflict'));
+}
+
+/** Loads this user's annotations of the study and keeps them saved. */
+function startAnnotations() {
+  sync = new AnnotationSync({ study: state.study, onStatus: showSaveStatus, onUnauthorized: () => toLogin() });
+  const s = sync;
+  s.load()
+    .then((list) => {
+      // Anything drawn while the list was loading is kept and saved on top of it.
+      const local = state.annotations.filter((a) => !list.some((b) => b.id === a.id));
+      state.annotations = [...list, ...local];
+      if (local.length) s.changed(state.annotations);
+      if (s.dropped) toast(t('viewer.annot.dropped', { n: s.dropped }));
+      engine.render();
+      syncAnnotationButtons();
+    })
+    .catch((e) => {
+      console.warn('annotations not loaded', e);
+      showSaveStatus('loadError');
+    });
+  const leave = () => void s.flush({ keepalive: true });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') leave();
+  });
+  window.addEventListener('pagehide', leave);
+  syncAnnotationButtons();
+}
+
+/** After a conflict: the server's copy replaces what is on screen. */
+function reloadAnnotations() {
+  if (!sync) return;
+  sync.load()
+    .then((list) => {
+      state.annotations = list;
+      state.selected = null;
+      measureCache.clear();
+      engine.render();
+      syncAnnotationButtons();
+      toast(t('viewer.annot.reloaded'));
+    })
+    .catch(() => showSaveStatus('loadError'));
+}
+
 // ---------------------------------------------------------------- keyboard
 
 /** @param {KeyboardEvent} e */
@@ -1116,7 +1538,11 @@ function onKey(e) {
   if (target.closest('input, select, textarea')) return;
   if (e.altKey || e.metaKey) return;
   const c = activeCell();
-  if (e.key === 'Escape') return closeMenu();
+  if (e.key === 'Escape') {
+    if (openMenu) return closeMenu();
+    tools.cancel();
+    return select(null);
+  }
   if (e.key === '?' || e.key === 'F1') {
     e.preventDefault();
     return openHelp();
@@ -1151,7 +1577,14 @@ function onKey(e) {
     '-': () => changeView((v) => zoomAt(v, 0.8)),
     c: () => toggleCorners(),
     t: () => openTags(),
+    Delete: () => deleteSelected(),
+    Backspace: () => deleteSelected(),
+    Enter: () => {
+      const tool = tools.current();
+      if (tool instanceof DrawTool) tool.complete();
+    },
   };
+  for (const [id, k] of MEASURE_TOOLS) actions[k.toLowerCase()] = () => chooseTool(id);
   const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
   const preset = e.ctrlKey ? undefined : presetForKey(e.key);
   if (preset) {
@@ -1236,6 +1669,54 @@ Object.assign(window, {
     /** @param {number} cellIndex */
     select(cellIndex) {
       setActive(cellIndex);
+    },
+    /**
+     * Client (CSS) coordinates of an image point in a viewport, for drawing with pointer actions.
+     * @param {number} cellIndex @param {number} x @param {number} y
+     */
+    toClient(cellIndex, x, y) {
+      const c = state.cells[cellIndex];
+      const view = c && engine.view(c.id);
+      if (!view) return null;
+      const p = imageToCanvas(view, { x, y });
+      const r = c.el.getBoundingClientRect();
+      const k = window.devicePixelRatio || 1;
+      return { x: r.left + p.x / k, y: r.top + p.y / k };
+    },
+    /**
+     * The annotations a viewport shows: geometry, label text and box (device pixels), values, and the shape's
+     * bounding box on the canvas.
+     * @param {number} cellIndex
+     */
+    annotations(cellIndex) {
+      const c = state.cells[cellIndex];
+      const view = c && engine.viewports.get(c.id)?.view;
+      if (!c || !view) return [];
+      const toCanvas = mapper(view);
+      return c.drawn.map((d) => {
+        const pts = d.annotation.points.map(toCanvas);
+        const xs = pts.map((p) => p.x);
+        const ys = pts.map((p) => p.y);
+        return {
+          ...d.annotation,
+          lines: d.lines,
+          label: d.label,
+          values: measured(d.annotation, c).values,
+          bounds: { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) },
+        };
+      });
+    },
+    /**
+     * What a press at an image point would take hold of.
+     * @param {number} cellIndex @param {number} x @param {number} y
+     */
+    hit(cellIndex, x, y) {
+      const c = state.cells[cellIndex];
+      const view = c && engine.view(c.id);
+      return view ? hitTest(c, imageToCanvas(view, { x, y })) : null;
+    },
+    sync() {
+      return { status: sync?.status ?? null, version: sync?.version ?? null, count: state.annotations.length, selected: state.selected };
     },
   },
 });

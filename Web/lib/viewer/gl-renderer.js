@@ -49,6 +49,8 @@ export class RenderingEngine {
     this.uploadCount = 0;
     /** @type {number | null} */
     this.pending = null;
+    /** @type {(() => void) | null} called after each draw, e.g. to draw annotation overlays in the same frame */
+    this.onRender = null;
     /** @type {ByteLRU<CachedTexture>} */
     this.textures = new ByteLRU(options.textureBudget ?? DEFAULT_BUDGET, {
       onEvict: (_key, entry) => entry.texture && !this.lost && this.gl.deleteTexture(entry.texture),
@@ -225,6 +227,7 @@ export class RenderingEngine {
     }
     gl.disable(gl.SCISSOR_TEST);
     this.drawCount++;
+    this.onRender?.();
   }
 
   /** @param {Viewport} vp @param {number} canvasHeight */
