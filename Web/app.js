@@ -18,6 +18,7 @@ import { renderAudit } from './views/audit.js';
 import { renderTokens } from './views/tokens.js';
 import { renderDicom } from './views/dicom.js';
 import { renderArchive } from './views/archive.js';
+import { renderWorklist } from './views/worklist.js';
 import { takeReturnPath } from './lib/return-to.js';
 
 /** @typedef {import('./types/models').Me} Me */
@@ -33,6 +34,7 @@ const VIEWS = {
   audit: renderAudit,
   dicom: renderDicom,
   archive: renderArchive,
+  worklist: renderWorklist,
   password: renderPasswordPage,
   tokens: renderTokens,
 };

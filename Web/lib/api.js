@@ -9,13 +9,17 @@ export class ApiError extends Error {
    * @param {string} code machine code from the server, e.g. "validation_failed"
    * @param {string} message human text (already in the requested language)
    * @param {FieldError[]} [fields] per-field validation errors
+   * @param {unknown} [body] the parsed answer, for the few endpoints that explain a failure in their own shape
+   *   (POST /api/archive/convert answers 422 with the outcome of each file)
    */
-  constructor(status, code, message, fields) {
+  constructor(status, code, message, fields, body) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.fields = fields || [];
+    /** @type {unknown} */
+    this.body = body ?? null;
   }
 }
 
@@ -115,6 +119,9 @@ export function splitFieldErrors(error, hasField) {
  * @property {unknown} [json] body sent as JSON
  * @property {Blob} [raw] body sent as-is (file uploads)
  * @property {string} [contentType] content type of `raw`
+ * @property {FormData} [form] body sent as multipart/form-data (the browser writes the boundary into Content-Type)
+ * @property {(progress: {loaded: number, total: number}) => void} [onUploadProgress] sent through XMLHttpRequest,
+ *   which reports how much of the body has gone (fetch cannot); `total` is 0 when unknown
  * @property {AbortSignal} [signal]
  * @property {boolean} [handleAuth] false: do not run the 401 / password-change handlers (login form)
  */
@@ -152,6 +159,8 @@ export function createApiClient(options = {}) {
     if (opts.raw !== undefined) {
       body = opts.raw;
       headers['Content-Type'] = opts.contentType || opts.raw.type || 'application/octet-stream';
+    } else if (opts.form !== undefined) {
+      body = opts.form;
     } else if (opts.json !== undefined) {
       body = JSON.stringify(opts.json);
       headers['Content-Type'] = 'application/json';
@@ -161,7 +170,8 @@ export function createApiClient(options = {}) {
     /** @type {Response} */
     let response;
     try {
-      response = await fetchImpl(url, { method: upper, headers, body, credentials: 'same-origin', signal: opts.signal });
+      const init = { method: upper, headers, body, credentials: /** @type {RequestCredentials} */ ('same-origin'), signal: opts.signal };
+      response = opts.onUploadProgress ? await xhrFetch(url, init, opts.onUploadProgress) : await fetchImpl(url, init);
     } catch (cause) {
       if (cause && typeof cause === 'object' && /** @type {any} */ (cause).name === 'AbortError') throw cause;
       throw new ApiError(0, 'network_error', translate('error.network'));
@@ -180,6 +190,7 @@ export function createApiClient(options = {}) {
     if (response.ok) return data;
 
     const error = errorFromResponse(response.status, data, translate);
+    error.body = data;
     if (opts.handleAuth !== false) {
       if (response.status === 401) options.onUnauthenticated?.(error);
       else if (response.status === 403 && error.code === 'password_change_required') options.onPasswordChangeRequired?.(error);
@@ -205,6 +216,36 @@ export function createApiClient(options = {}) {
     /** @param {string} path */
     del: (path) => request('DELETE', path),
   };
+}
+
+/**
+ * fetch() over XMLHttpRequest, for uploads whose progress is shown: the same request, the answer as a Response.
+ * @param {string} url
+ * @param {{method: string, headers: Record<string, string>, body?: BodyInit, signal?: AbortSignal}} init
+ * @param {(progress: {loaded: number, total: number}) => void} onProgress
+ * @returns {Promise<Response>}
+ */
+export function xhrFetch(url, init, onProgress) {
+  return new Promise((resolve, reject) => {
+    const abortError = () => Object.assign(new Error('The upload was aborted'), { name: 'AbortError' });
+    if (init.signal?.aborted) {
+      reject(abortError());
+      return;
+    }
+    const xhr = new XMLHttpRequest();
+    xhr.open(init.method, url);
+    for (const [name, value] of Object.entries(init.headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (e) => onProgress({ loaded: e.loaded, total: e.lengthComputable ? e.total : 0 });
+    xhr.onload = () => {
+      // A Response cannot carry a body with these statuses.
+      const empty = [101, 204, 205, 304].includes(xhr.status);
+      resolve(new Response(empty ? null : xhr.responseText, { status: xhr.status }));
+    };
+    xhr.onerror = () => reject(new TypeError('network error'));
+    xhr.onabort = () => reject(abortError());
+    init.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+    xhr.send(/** @type {XMLHttpRequestBodyInit | null} */ (init.body ?? null));
+  });
 }
 
 /** @typedef {ReturnType<typeof createApiClient>} ApiClient */

@@ -1,11 +1,11 @@
 // 影像数据管理 (DM-01..07) words and arithmetic: the search filters → query string, cloud upload states, study
 // completeness, exam matching (DCM-06/07), who opened a study, statistics groupings, byte sizes, DICOM names and
-// dates, and the scale of the bar charts. Pure functions (unit-tested in tests/archive.test.js); the pages are views/archive.js.
+// dates, the scale of the bar charts, and the checks and form fields of 上传转换 (DCM-08). Pure functions (unit-tested in tests/archive.test.js); the pages are views/archive.js.
 
 /** @typedef {(key: string, params?: Record<string, string | number | null | undefined>) => string} Translate */
 
 /** The page's tabs, in order; each is a route #/archive/<tab>. */
-export const ARCHIVE_TABS = /** @type {const} */ (['studies', 'matching', 'statistics', 'upload']);
+export const ARCHIVE_TABS = /** @type {const} */ (['studies', 'matching', 'statistics', 'upload', 'convert']);
 /** @typedef {typeof ARCHIVE_TABS[number]} ArchiveTab */
 
 /** Modalities offered in the 设备类型 select. */
@@ -313,6 +313,7 @@ export const ACCESS_ACTIONS = {
   'archive.cloud.evict': 'archive.access.act.cloudEvict',
   'archive.statistics.export': 'archive.access.act.statisticsExport',
   'archive.match': 'archive.access.act.match',
+  'archive.convert': 'archive.access.act.convert',
 };
 
 /**
@@ -520,4 +521,285 @@ export function stackSegments(values, scaleMax, width) {
 export function chartRows(rows, limit) {
   if (rows.length <= limit) return { rows, hidden: 0 };
   return { rows: rows.slice(rows.length - limit), hidden: rows.length - limit };
+}
+
+// ---------------------------------------------------------------- 上传转换 (DCM-08)
+
+/** What the file input offers (ConversionController takes JPEG, PNG, BMP pictures and PDF documents). */
+export const CONVERT_ACCEPT = '.jpg,.jpeg,.png,.bmp,.pdf';
+/** The server's limits (ConversionController.maxFiles, maxFileBytes). */
+export const CONVERT_MAX_FILES = 50;
+export const CONVERT_MAX_BYTES = 200 * 1024 * 1024;
+
+/** Conversion Type (0008,0064) of pictures, the first the default; PDFs are always SD. */
+export const CONVERSION_TYPES = /** @type {const} */ ([
+  ['SI', 'archive.convert.type.SI'],
+  ['DI', 'archive.convert.type.DI'],
+  ['DF', 'archive.convert.type.DF'],
+  ['WSD', 'archive.convert.type.WSD'],
+]);
+
+const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'bmp'];
+const IMAGE_TYPES = ['image/jpeg', 'image/pjpeg', 'image/png', 'image/bmp', 'image/x-bmp', 'image/x-ms-bmp'];
+
+/**
+ * What a chosen file is, by its name's extension or else its MIME type: a picture, a PDF, or nothing the server
+ * converts (null).
+ * @param {{name: string, type?: string}} file
+ * @returns {'image' | 'pdf' | null}
+ */
+export function convertFileKind(file) {
+  const m = /\.([^./\\]+)$/.exec(String(file.name || ''));
+  const ext = m ? m[1].toLowerCase() : '';
+  if (IMAGE_EXTENSIONS.includes(ext)) return 'image';
+  if (ext === 'pdf') return 'pdf';
+  const type = String(file.type || '').toLowerCase();
+  if (IMAGE_TYPES.includes(type)) return 'image';
+  if (type === 'application/pdf') return 'pdf';
+  return null;
+}
+
+/**
+ * @typedef {{key: string, params?: Record<string, string | number>}} ConvertProblem a message key and its values
+ */
+
+/**
+ * Files added to the list (picked or dropped): those of a kind the server converts, not empty, at most 200 MB, not
+ * in the list already, and no more than 50 in all. The others are left out, each reason said once.
+ * @template {{name: string, size: number, type?: string, lastModified?: number}} F
+ * @param {F[]} existing the files in the list
+ * @param {F[]} incoming the files being added
+ * @param {{maxFiles?: number, maxBytes?: number}} [limits]
+ * @returns {{accepted: F[], problems: ConvertProblem[]}}
+ */
+export function checkConvertFiles(existing, incoming, limits = {}) {
+  const maxFiles = limits.maxFiles ?? CONVERT_MAX_FILES;
+  const maxBytes = limits.maxBytes ?? CONVERT_MAX_BYTES;
+  /** @param {F} f */
+  const identity = (f) => `${f.name}\u0000${f.size}\u0000${f.lastModified ?? ''}`;
+  const seen = new Set(existing.map(identity));
+  /** @type {F[]} */
+  const accepted = [];
+  /** @type {Record<string, string[]>} */
+  const refused = { type: [], empty: [], size: [], duplicate: [], count: [] };
+  for (const f of incoming) {
+    if (!convertFileKind(f)) refused.type.push(f.name);
+    else if (!(f.size > 0)) refused.empty.push(f.name);
+    else if (f.size > maxBytes) refused.size.push(f.name);
+    else if (seen.has(identity(f))) refused.duplicate.push(f.name);
+    else if (existing.length + accepted.length >= maxFiles) refused.count.push(f.name);
+    else {
+      seen.add(identity(f));
+      accepted.push(f);
+    }
+  }
+  /** @type {ConvertProblem[]} */
+  const problems = [];
+  /** @param {string[]} names */
+  const some = (names) => (names.length > 3 ? names.slice(0, 3).join('、') : names.join('、'));
+  /** @param {string} reason @param {string} one the text naming the files @param {string} more naming three and counting all */
+  const say = (reason, one, more) => {
+    const names = refused[reason];
+    if (names.length) problems.push({ key: names.length > 3 ? more : one, params: { names: some(names), n: names.length, max: maxFiles, size: formatBytes(maxBytes) } });
+  };
+  say('type', 'archive.convert.badType', 'archive.convert.badTypeMore');
+  say('empty', 'archive.convert.emptyFile', 'archive.convert.emptyFileMore');
+  say('size', 'archive.convert.tooBig', 'archive.convert.tooBigMore');
+  say('duplicate', 'archive.convert.duplicate', 'archive.convert.duplicateMore');
+  say('count', 'archive.convert.tooMany', 'archive.convert.tooManyMore');
+  return { accepted, problems };
+}
+
+/**
+ * The QIDO-RS search (GET /dicomweb/studies) of the study finder: an accession number (letters and digits with at
+ * least one digit, as typed) or any part of the patient's name (Chinese or pinyin, fuzzy); null for nothing typed.
+ * @param {string} term
+ * @param {number} [limit]
+ * @returns {Record<string, string> | null}
+ */
+export function studySearchQuery(term, limit = 20) {
+  const v = String(term ?? '').replace(/[\\*?=]/g, '').trim();
+  if (!v) return null;
+  const base = { includefield: '00081030', limit: String(limit) };
+  if (/\d/.test(v) && /^[A-Za-z0-9._-]+$/.test(v)) return { AccessionNumber: v, ...base };
+  return { PatientName: `*${v.replace(/\s+/g, '')}*`, fuzzymatching: 'true', ...base };
+}
+
+/**
+ * @typedef {object} FoundStudy a study of the finder (from a QIDO-RS answer)
+ * @property {string} studyUID
+ * @property {string} patientName DICOM person name ("Zhang^San=张^三")
+ * @property {string} patientId
+ * @property {string} sex
+ * @property {string} accessionNumber
+ * @property {string} studyDate DICOM DA
+ * @property {string} modalities "CT\\OT"
+ * @property {string} description
+ */
+
+/**
+ * One study of a DICOM JSON answer (PS3.18 F.2): the attributes the finder shows. A person name comes in its
+ * groups (`{Alphabetic, Ideographic}`) and is put together as DICOM writes it.
+ * @param {Record<string, {vr?: string, Value?: unknown[]}>} item
+ * @returns {FoundStudy}
+ */
+export function qidoStudy(item) {
+  /** @param {string} tag */
+  const values = (tag) => (item && item[tag] && Array.isArray(item[tag].Value) ? /** @type {unknown[]} */ (item[tag].Value) : []);
+  /** @param {string} tag */
+  const text = (tag) => values(tag).map((v) => (v === null || v === undefined ? '' : String(v))).join('\\');
+  const pn = values('00100010')[0];
+  let name = '';
+  if (pn && typeof pn === 'object') {
+    const g = /** @type {Record<string, string>} */ (pn);
+    name = [g.Alphabetic || '', g.Ideographic || '', g.Phonetic || ''].join('=').replace(/=+$/, '');
+  } else if (typeof pn === 'string') {
+    name = pn;
+  }
+  return {
+    studyUID: text('0020000D'),
+    patientName: name,
+    patientId: text('00100020'),
+    sex: text('00100040'),
+    accessionNumber: text('00080050'),
+    studyDate: text('00080020'),
+    modalities: text('00080061'),
+    description: text('00081030'),
+  };
+}
+
+/**
+ * @typedef {object} ConvertForm what the 上传转换 form holds
+ * @property {'study' | 'patient'} target an existing study, or a new patient (and a new study)
+ * @property {string} [studyUID] the study picked in the finder
+ * @property {string} [patientId]
+ * @property {string} [patientName]
+ * @property {string} [sex] M, F, O or ''
+ * @property {string} [birthDate] YYYY-MM-DD (the date input) or YYYYMMDD
+ * @property {string} [studyDescription]
+ * @property {string} [seriesDescription]
+ * @property {string} [title] document title (PDFs)
+ * @property {string} [conversionType] SI, DI, DF or WSD
+ */
+
+/**
+ * The text fields of POST /api/archive/convert for the form, in order (the `file` parts follow them), and the
+ * problems to show under the inputs first: no study picked, the new patient's ID or name missing, a birth date
+ * that is not a day. Empty values are left out; texts are trimmed.
+ * @param {ConvertForm} f
+ * @returns {{fields: [string, string][], problems: Record<string, ConvertProblem>}}
+ */
+export function convertFields(f) {
+  /** @type {[string, string][]} */
+  const fields = [];
+  /** @type {Record<string, ConvertProblem>} */
+  const problems = {};
+  const v = (/** @type {string | undefined} */ s) => String(s ?? '').trim();
+  /** @param {string} name @param {string} value */
+  const add = (name, value) => {
+    if (value) fields.push([name, value]);
+  };
+  if (f.target === 'study') {
+    if (!v(f.studyUID)) problems.study = { key: 'archive.convert.pickStudy' };
+    add('studyUID', v(f.studyUID));
+  } else {
+    const id = v(f.patientId);
+    const name = v(f.patientName);
+    const birth = v(f.birthDate);
+    const sex = v(f.sex).toUpperCase();
+    if (!id) problems.patientId = { key: 'archive.convert.patientIdRequired' };
+    else if (id.length > 64) problems.patientId = { key: 'archive.convert.patientIdTooLong' };
+    if (!name) problems.patientName = { key: 'archive.convert.patientNameRequired' };
+    if (birth && !/^\d{4}-?\d{2}-?\d{2}$/.test(birth)) problems.birthDate = { key: 'archive.convert.birthDateInvalid' };
+    if (sex && !['M', 'F', 'O'].includes(sex)) problems.sex = { key: 'archive.convert.sexInvalid' };
+    add('patientId', id);
+    add('patientName', name);
+    add('sex', sex);
+    add('birthDate', birth);
+    add('studyDescription', v(f.studyDescription));
+  }
+  add('seriesDescription', v(f.seriesDescription));
+  add('title', v(f.title));
+  const type = v(f.conversionType).toUpperCase();
+  add('conversionType', CONVERSION_TYPES.some(([code]) => code === type) ? type : 'SI');
+  return { fields, problems };
+}
+
+/**
+ * @typedef {object} ConvertItem the outcome of one file
+ * @property {string} filename
+ * @property {string} [sopInstanceUID]
+ * @property {boolean} ok
+ * @property {string} message
+ */
+
+/**
+ * @typedef {object} ConvertResult the answer of POST /api/archive/convert (201 some converted, 422 none)
+ * @property {string} studyUID
+ * @property {string} seriesUID
+ * @property {ConvertItem[]} items
+ */
+
+/**
+ * The per-file answer in a failure, if it is one (a 422 that lists the files, not the validation error).
+ * @param {unknown} body
+ * @returns {ConvertResult | null}
+ */
+export function convertResultOf(body) {
+  const b = /** @type {any} */ (body);
+  if (!b || typeof b !== 'object' || !Array.isArray(b.items)) return null;
+  return {
+    studyUID: String(b.studyUID ?? ''),
+    seriesUID: String(b.seriesUID ?? ''),
+    items: b.items
+      .filter((/** @type {any} */ i) => i && typeof i === 'object')
+      .map((/** @type {any} */ i) => ({ filename: String(i.filename ?? ''), ...(i.sopInstanceUID ? { sopInstanceUID: String(i.sopInstanceUID) } : {}), ok: i.ok === true, message: String(i.message ?? '') })),
+  };
+}
+
+/**
+ * How the upload went: converted, failed, all.
+ * @param {ConvertResult} r
+ */
+export function convertCounts(r) {
+  const ok = r.items.filter((i) => i.ok).length;
+  return { ok, failed: r.items.length - ok, total: r.items.length };
+}
+
+/**
+ * The server explains a file it could not convert in Chinese only (ConversionService). In English the sentences it
+ * writes are recognised and said again in English; anything else is shown as it came.
+ * @param {Translate} t
+ * @param {string} message
+ * @param {string} lang
+ */
+export function convertMessage(t, message, lang) {
+  if (lang !== 'en' || !message) return message;
+  if (message === '已转换并归档') return t('archive.convert.msg.ok');
+  if (message.startsWith('不支持的文件类型')) return t('archive.convert.msg.type');
+  if (message.startsWith('图片无法读取')) return t('archive.convert.msg.unreadable', { detail: message.replace(/^图片无法读取：?/, '') });
+  return message;
+}
+
+/**
+ * The uploads a list of files makes: the pictures in one, the PDFs in another. The server files each upload as one
+ * new series, and a series has one modality: pictures are OT (Secondary Capture), PDFs DOC (Encapsulated PDF).
+ * Each keeps the order of the list; an upload without files is left out.
+ * @template {{name: string, type?: string}} F
+ * @param {F[]} files
+ * @returns {F[][]}
+ */
+export function convertBatches(files) {
+  const images = files.filter((f) => convertFileKind(f) !== 'pdf');
+  const pdfs = files.filter((f) => convertFileKind(f) === 'pdf');
+  return [images, pdfs].filter((batch) => batch.length > 0);
+}
+
+/**
+ * Upload progress as a share: 0..100, whole numbers; 0 when the total is unknown.
+ * @param {number} loaded @param {number} total
+ */
+export function progressPercent(loaded, total) {
+  if (!(total > 0) || !(loaded > 0)) return 0;
+  return Math.min(100, Math.floor((loaded / total) * 100));
 }

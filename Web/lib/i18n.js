@@ -7,6 +7,8 @@ import viewerZhCN from './i18n/viewer.zh-CN.js';
 import viewerEn from './i18n/viewer.en.js';
 import archiveZhCN from './i18n/archive.zh-CN.js';
 import archiveEn from './i18n/archive.en.js';
+import worklistZhCN from './i18n/worklist.zh-CN.js';
+import worklistEn from './i18n/worklist.en.js';
 
 /** @typedef {'zh-CN' | 'en'} Language */
 /** @typedef {Record<string, string>} Catalog */
@@ -30,7 +32,10 @@ export function mergeCatalog(into, extra) {
 }
 
 /** @type {Record<Language, Catalog>} */
-export const CATALOGS = { 'zh-CN': mergeCatalog(mergeCatalog(zhCN, viewerZhCN), archiveZhCN), en: mergeCatalog(mergeCatalog(en, viewerEn), archiveEn) };
+export const CATALOGS = {
+  'zh-CN': mergeCatalog(mergeCatalog(mergeCatalog(zhCN, viewerZhCN), archiveZhCN), worklistZhCN),
+  en: mergeCatalog(mergeCatalog(mergeCatalog(en, viewerEn), archiveEn), worklistEn),
+};
 
 /**
  * Map anything a user or browser might give ("en-US", "zh", "ZH-cn", null) to a supported language.

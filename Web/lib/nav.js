@@ -27,7 +27,7 @@ export const NAV = [
     labelKey: 'nav.group.clinical',
     items: [
       { id: 'registration', path: '/registration', labelKey: 'nav.registration', permission: 'registration.manage', icon: 'calendar', planned: true, descKey: 'desc.registration' },
-      { id: 'worklist', path: '/worklist', labelKey: 'nav.worklist', permission: 'study.view', icon: 'monitor', planned: true, descKey: 'desc.worklist' },
+      { id: 'worklist', path: '/worklist', labelKey: 'nav.worklist', permission: 'study.view', icon: 'monitor', descKey: 'desc.worklist' },
       { id: 'reports', path: '/reports', labelKey: 'nav.reports', permission: 'report.write', icon: 'fileText', planned: true, descKey: 'desc.reports' },
       { id: 'consult', path: '/consultation', labelKey: 'nav.consultation', permission: 'report.write', icon: 'video', planned: true, descKey: 'desc.consultation' },
       { id: 'qc', path: '/qc', labelKey: 'nav.qc', permission: 'qc.manage', icon: 'checkCircle', planned: true, descKey: 'desc.qc' },

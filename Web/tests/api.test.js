@@ -197,3 +197,109 @@ test('splitFieldErrors puts field messages inline and does not repeat the overal
 
   assert.deepEqual(splitFieldErrors(new Error('boom'), shown), { inline: {}, alert: 'boom' });
 });
+
+test('a FormData body goes as it is, with the CSRF token and no Content-Type of ours (the boundary is the browser’s)', async () => {
+  const { api, calls } = client(() => json(201, { studyUID: '1.2' }));
+  api.setCsrfToken('tok-f');
+  const form = new FormData();
+  form.append('patientId', 'P1');
+  form.append('file', new Blob(['%PDF-1.4'], { type: 'application/pdf' }), 'a.pdf');
+  const data = await api.request('POST', '/api/archive/convert', { form });
+  assert.deepEqual(data, { studyUID: '1.2' });
+  assert.equal(calls[0].init.body, form);
+  assert.equal(calls[0].headers['X-CSRF-Token'], 'tok-f');
+  assert.equal(calls[0].headers['Content-Type'], undefined);
+  assert.equal(calls[0].headers.Accept, 'application/json');
+});
+
+test('a failed answer keeps its body for endpoints that explain failures in their own shape', async () => {
+  const outcome = { studyUID: '1.2', seriesUID: '1.3', items: [{ filename: 'x.png', ok: false, message: '图片无法读取' }] };
+  const { api } = client(() => json(422, outcome));
+  await assert.rejects(api.request('POST', '/api/archive/convert', { form: new FormData() }), (/** @type {any} */ err) => {
+    assert.ok(err instanceof ApiError);
+    assert.equal(err.status, 422);
+    assert.deepEqual(err.body, outcome);
+    assert.deepEqual(err.fields, []);
+    return true;
+  });
+  assert.equal(new ApiError(400, 'x', 'y').body, null);
+});
+
+test('with onUploadProgress the request goes through XMLHttpRequest and reports the bytes sent', async () => {
+  /** @type {any[]} */
+  const made = [];
+  class FakeXHR {
+    constructor() {
+      /** @type {Record<string, string>} */
+      this.headers = {};
+      /** @type {{onprogress: any}} */
+      this.upload = { onprogress: null };
+      /** @type {any} */ this.onload = null;
+      /** @type {any} */ this.onerror = null;
+      /** @type {any} */ this.onabort = null;
+      this.status = 0;
+      this.responseText = '';
+      made.push(this);
+    }
+    /** @param {string} method @param {string} url */
+    open(method, url) {
+      this.method = method;
+      this.url = url;
+    }
+    /** @param {string} k @param {string} v */
+    setRequestHeader(k, v) {
+      this.headers[k] = v;
+    }
+    /** @param {unknown} body */
+    send(body) {
+      this.body = body;
+      this.upload.onprogress({ loaded: 50, total: 100, lengthComputable: true });
+      this.upload.onprogress({ loaded: 100, total: 100, lengthComputable: true });
+      this.status = 201;
+      this.responseText = JSON.stringify({ ok: 1 });
+      this.onload();
+    }
+    abort() {
+      this.onabort?.();
+    }
+  }
+  const saved = /** @type {any} */ (globalThis).XMLHttpRequest;
+  /** @type {any} */ (globalThis).XMLHttpRequest = FakeXHR;
+  try {
+    const { api, calls } = client();
+    api.setCsrfToken('tok-x');
+    const form = new FormData();
+    /** @type {{loaded: number, total: number}[]} */
+    const seen = [];
+    const data = await api.request('POST', '/api/archive/convert', { form, onUploadProgress: (p) => seen.push(p) });
+    assert.deepEqual(data, { ok: 1 });
+    assert.equal(calls.length, 0, 'fetch is not used');
+    assert.equal(made[0].method, 'POST');
+    assert.equal(made[0].url, '/api/archive/convert');
+    assert.equal(made[0].body, form);
+    assert.equal(made[0].headers['X-CSRF-Token'], 'tok-x');
+    assert.equal(made[0].headers['Accept-Language'], 'en');
+    assert.equal(made[0].headers['Content-Type'], undefined);
+    assert.deepEqual(seen, [{ loaded: 50, total: 100 }, { loaded: 100, total: 100 }]);
+
+    // Errors come back as ApiError like any other answer.
+    FakeXHR.prototype.send = function () {
+      this.status = 413;
+      this.responseText = JSON.stringify({ error: { code: 'payload_too_large', message: '单个文件不能超过 200 MB' } });
+      this.onload();
+    };
+    await assert.rejects(api.request('POST', '/x', { form, onUploadProgress: () => {} }), (/** @type {any} */ err) => err.status === 413 && err.message === '单个文件不能超过 200 MB');
+    FakeXHR.prototype.send = function () {
+      this.onerror();
+    };
+    await assert.rejects(api.request('POST', '/x', { form, onUploadProgress: () => {} }), (/** @type {any} */ err) => err.code === 'network_error');
+    // Aborting the signal aborts the upload.
+    FakeXHR.prototype.send = function () {};
+    const controller = new AbortController();
+    const pending = api.request('POST', '/x', { form, onUploadProgress: () => {}, signal: controller.signal });
+    controller.abort();
+    await assert.rejects(pending, (/** @type {any} */ err) => err.name === 'AbortError');
+  } finally {
+    /** @type {any} */ (globalThis).XMLHttpRequest = saved;
+  }
+});

@@ -5,6 +5,8 @@ import {
   completenessState, completenessReason, COMPLETENESS_STATES, missingText, accessActionText, ACCESS_ACTIONS, STAT_GROUPS, UPLOAD_GROUPS,
   statKeyText, statTotals, formatBytes, formatCount, percentText, dicomDate, modalitiesText, personName, sexKey, niceScale, stackSegments, chartRows,
   MODALITIES, ARCHIVE_TABS, MATCH_STATES, matchState, matchReason, EXAM_STATES, examState, matchErrorKey, queueCountText,
+  CONVERT_ACCEPT, CONVERT_MAX_FILES, CONVERT_MAX_BYTES, CONVERSION_TYPES, convertFileKind, checkConvertFiles, studySearchQuery, qidoStudy, convertFields,
+  convertResultOf, convertCounts, convertMessage, progressPercent, convertBatches,
 } from '../lib/archive.js';
 import { createTranslator, CATALOGS } from '../lib/i18n.js';
 
@@ -150,7 +152,7 @@ test('charts draw the last keys when there are too many', () => {
 });
 
 test('the tabs and modalities the page offers', () => {
-  assert.deepEqual([...ARCHIVE_TABS], ['studies', 'matching', 'statistics', 'upload']);
+  assert.deepEqual([...ARCHIVE_TABS], ['studies', 'matching', 'statistics', 'upload', 'convert']);
   for (const tab of ARCHIVE_TABS) {
     assert.notEqual(zh(`archive.tab.${tab}`), `archive.tab.${tab}`);
     assert.notEqual(en(`archive.tab.${tab}`), `archive.tab.${tab}`);
@@ -225,4 +227,140 @@ test('the number on the 待匹配 tab', () => {
   assert.equal(queueCountText(99), '99');
   assert.equal(queueCountText(100), '99+');
   assert.equal(zh('archive.tab.matchingCount', { n: 3 }), '3 个检查待匹配');
+});
+
+// ---------------------------------------------------------------- 上传转换 (DCM-08)
+
+test('convert: what a file is, by extension first, else by MIME type', () => {
+  assert.equal(CONVERT_ACCEPT, '.jpg,.jpeg,.png,.bmp,.pdf');
+  assert.equal(convertFileKind({ name: '伤口.JPG' }), 'image');
+  assert.equal(convertFileKind({ name: 'a.jpeg', type: '' }), 'image');
+  assert.equal(convertFileKind({ name: 'scan.bmp' }), 'image');
+  assert.equal(convertFileKind({ name: '知情同意书.PDF' }), 'pdf');
+  assert.equal(convertFileKind({ name: 'photo', type: 'image/png' }), 'image', 'no extension: the MIME type decides');
+  assert.equal(convertFileKind({ name: 'report', type: 'application/pdf' }), 'pdf');
+  assert.equal(convertFileKind({ name: 'a.docx', type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' }), null);
+  assert.equal(convertFileKind({ name: 'a.gif', type: 'image/gif' }), null);
+  assert.equal(convertFileKind({ name: 'a.heic', type: 'image/heic' }), null);
+  assert.equal(convertFileKind({ name: 'pdf', type: '' }), null);
+});
+
+test('convert: files are checked as they are added (kind, empty, 200 MB, twice, 50 in all)', () => {
+  const f = (/** @type {string} */ name, size = 1000, lastModified = 1) => ({ name, size, type: '', lastModified });
+  assert.equal(CONVERT_MAX_FILES, 50);
+  assert.equal(CONVERT_MAX_BYTES, 200 * 1024 * 1024);
+
+  const ok = checkConvertFiles([], [f('a.png'), f('b.pdf')]);
+  assert.deepEqual(ok.accepted.map((x) => x.name), ['a.png', 'b.pdf']);
+  assert.deepEqual(ok.problems, []);
+
+  const mixed = checkConvertFiles([f('a.png')], [f('a.png'), f('c.doc'), f('big.jpg', CONVERT_MAX_BYTES + 1), f('e.jpg', 0), f('edge.jpg', CONVERT_MAX_BYTES), f('a.png', 1000, 2)]);
+  assert.deepEqual(mixed.accepted.map((x) => x.name + x.lastModified), ['edge.jpg1', 'a.png2'], 'exactly 200 MB passes; the same name of another file too');
+  assert.deepEqual(mixed.problems.map((p) => zh(p.key, p.params)), [
+    '“c.doc”不是支持的文件类型：仅支持 JPG、PNG、BMP 图片和 PDF 文档',
+    '“e.jpg”是空文件，未加入',
+    '“big.jpg”超过 200 MB，无法上传',
+    '“a.png”已在列表中',
+  ]);
+
+  const existing = Array.from({ length: 48 }, (_, i) => f(`p${i}.png`));
+  const many = checkConvertFiles(existing, ['x1', 'x2', 'x3', 'x4', 'x5', 'x6'].map((n) => f(`${n}.jpg`)));
+  assert.deepEqual(many.accepted.map((x) => x.name), ['x1.jpg', 'x2.jpg']);
+  assert.equal(zh(many.problems[0].key, many.problems[0].params), '一次最多上传 50 个文件，“x3.jpg、x4.jpg、x5.jpg”等 4 个文件未加入');
+  assert.equal(en(many.problems[0].key, many.problems[0].params), 'At most 50 files at a time; "x3.jpg、x4.jpg、x5.jpg" and others, 4 files, were left out');
+
+  const small = checkConvertFiles([], [f('a.png'), f('b.png'), f('c.png')], { maxFiles: 2, maxBytes: 500 });
+  assert.deepEqual(small.accepted, []);
+  assert.equal(zh(small.problems[0].key, small.problems[0].params), '“a.png、b.png、c.png”超过 500 B，无法上传');
+});
+
+test('convert: the study finder searches an accession number as typed, else any part of the name', () => {
+  assert.equal(studySearchQuery('  '), null);
+  assert.equal(studySearchQuery('**'), null);
+  assert.deepEqual(studySearchQuery('张'), { PatientName: '*张*', fuzzymatching: 'true', includefield: '00081030', limit: '20' });
+  assert.deepEqual(studySearchQuery(' zhang san '), { PatientName: '*zhangsan*', fuzzymatching: 'true', includefield: '00081030', limit: '20' });
+  assert.deepEqual(studySearchQuery('CT2024001'), { AccessionNumber: 'CT2024001', includefield: '00081030', limit: '20' });
+  assert.deepEqual(studySearchQuery('20240001', 5), { AccessionNumber: '20240001', includefield: '00081030', limit: '5' });
+  assert.equal(studySearchQuery('张3')?.PatientName, '*张3*', 'Chinese with digits is a name');
+  assert.equal(studySearchQuery('Zhang^San=张')?.PatientName, '*Zhang^San张*', 'no `=` (name groups) or wildcards of the user');
+});
+
+test('convert: a study of a DICOM JSON answer', () => {
+  const s = qidoStudy({
+    '0020000D': { vr: 'UI', Value: ['1.2.3'] },
+    '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Zhang^San', Ideographic: '张^三' }] },
+    '00100020': { vr: 'LO', Value: ['P0000001'] },
+    '00100040': { vr: 'CS', Value: ['M'] },
+    '00080050': { vr: 'SH', Value: ['CT2024001'] },
+    '00080020': { vr: 'DA', Value: ['20241220'] },
+    '00080061': { vr: 'CS', Value: ['CT', 'OT'] },
+    '00081030': { vr: 'LO', Value: ['胸腹部CT增强'] },
+  });
+  assert.deepEqual(s, {
+    studyUID: '1.2.3', patientName: 'Zhang^San=张^三', patientId: 'P0000001', sex: 'M', accessionNumber: 'CT2024001', studyDate: '20241220', modalities: 'CT\\OT', description: '胸腹部CT增强',
+  });
+  assert.equal(personName(s.patientName).main, '张三');
+  assert.equal(modalitiesText(s.modalities), 'CT/OT');
+  // Attributes without a value, a name with one group only.
+  const bare = qidoStudy({ '0020000D': { vr: 'UI', Value: ['9'] }, '00100010': { vr: 'PN', Value: [{ Alphabetic: 'Li^Si' }] }, '00080050': { vr: 'SH' } });
+  assert.equal(bare.patientName, 'Li^Si');
+  assert.equal(bare.accessionNumber, '');
+  assert.equal(bare.description, '');
+});
+
+test('convert: the form → the text fields of POST /api/archive/convert, and what to fix first', () => {
+  assert.deepEqual(convertFields({ target: 'study', studyUID: ' 1.2.3 ', seriesDescription: ' 申请单与知情同意书 ', title: '', conversionType: 'DI' }), {
+    fields: [['studyUID', '1.2.3'], ['seriesDescription', '申请单与知情同意书'], ['conversionType', 'DI']],
+    problems: {},
+  });
+  assert.deepEqual(convertFields({ target: 'study' }), { fields: [['conversionType', 'SI']], problems: { study: { key: 'archive.convert.pickStudy' } } });
+  // A new patient: ID and name, sex, birth date as the date input gives it; patient fields of a study left out.
+  assert.deepEqual(
+    convertFields({ target: 'patient', studyUID: 'ignored', patientId: 'P9', patientName: ' 王五 ', sex: 'f', birthDate: '1980-02-03', studyDescription: '皮肤科', title: '病理报告', conversionType: 'wsd' }),
+    {
+      fields: [['patientId', 'P9'], ['patientName', '王五'], ['sex', 'F'], ['birthDate', '1980-02-03'], ['studyDescription', '皮肤科'], ['title', '病理报告'], ['conversionType', 'WSD']],
+      problems: {},
+    },
+  );
+  assert.deepEqual(convertFields({ target: 'patient', patientId: 'P9', birthDate: '19800203' }).problems, { patientName: { key: 'archive.convert.patientNameRequired' } });
+  assert.deepEqual(convertFields({ target: 'patient', patientId: 'x'.repeat(65), patientName: '甲', birthDate: '1980-2-3', sex: 'X', conversionType: 'bogus' }), {
+    fields: [['patientId', 'x'.repeat(65)], ['patientName', '甲'], ['sex', 'X'], ['birthDate', '1980-2-3'], ['conversionType', 'SI']],
+    problems: { patientId: { key: 'archive.convert.patientIdTooLong' }, birthDate: { key: 'archive.convert.birthDateInvalid' }, sex: { key: 'archive.convert.sexInvalid' } },
+  });
+  assert.deepEqual(Object.keys(convertFields({ target: 'patient' }).problems), ['patientId', 'patientName']);
+  assert.equal(zh('archive.convert.patientNameRequired'), '请填写患者姓名');
+  assert.deepEqual(CONVERSION_TYPES.map(([c]) => c), ['SI', 'DI', 'DF', 'WSD']);
+  for (const [, key] of CONVERSION_TYPES) assert.notEqual(en(key), key);
+});
+
+test('convert: the answer, each file, and the server’s sentences in English', () => {
+  const answer = { studyUID: '1.2', seriesUID: '1.3', items: [{ filename: 'a.png', sopInstanceUID: '1.4', ok: true, message: '已转换并归档' }, { filename: 'b.png', ok: false, message: '图片无法读取：truncated' }, null] };
+  const r = convertResultOf(answer);
+  assert.deepEqual(r, { studyUID: '1.2', seriesUID: '1.3', items: [{ filename: 'a.png', sopInstanceUID: '1.4', ok: true, message: '已转换并归档' }, { filename: 'b.png', ok: false, message: '图片无法读取：truncated' }] });
+  assert.deepEqual(convertCounts(/** @type {any} */ (r)), { ok: 1, failed: 1, total: 2 });
+  // A validation error is not an outcome.
+  assert.equal(convertResultOf({ error: { code: 'validation_failed', fields: [] } }), null);
+  assert.equal(convertResultOf(null), null);
+
+  assert.equal(convertMessage(en, '已转换并归档', 'en'), 'Converted and filed');
+  assert.equal(convertMessage(en, '图片无法读取：truncated', 'en'), 'The picture cannot be read: truncated');
+  assert.equal(convertMessage(en, '不支持的文件类型：仅支持 JPEG、PNG、BMP 图片和 PDF 文档', 'en'), 'Not a supported file: only JPEG, PNG, BMP pictures and PDF documents');
+  assert.equal(convertMessage(en, '别的错误', 'en'), '别的错误');
+  assert.equal(convertMessage(zh, '已转换并归档', 'zh-CN'), '已转换并归档');
+  assert.equal(zh('archive.convert.resultPartial', { ok: 1, failed: 1 }), '1 个文件已转换并归档，1 个失败');
+});
+
+test('convert: upload progress as a share', () => {
+  assert.equal(progressPercent(0, 100), 0);
+  assert.equal(progressPercent(50, 0), 0, 'unknown total');
+  assert.equal(progressPercent(333, 1000), 33);
+  assert.equal(progressPercent(1200, 1000), 100);
+});
+
+test('convert: pictures and PDFs go up apart (a series has one modality), each in the order of the list', () => {
+  const f = (/** @type {string} */ name) => ({ name });
+  assert.deepEqual(convertBatches([f('a.pdf'), f('b.png'), f('c.PDF'), f('d.jpg')]).map((b) => b.map((x) => x.name)), [['b.png', 'd.jpg'], ['a.pdf', 'c.PDF']]);
+  assert.deepEqual(convertBatches([f('a.pdf')]).map((b) => b.map((x) => x.name)), [['a.pdf']]);
+  assert.deepEqual(convertBatches([f('a.bmp')]).map((b) => b.map((x) => x.name)), [['a.bmp']]);
+  assert.deepEqual(convertBatches([]), []);
 });

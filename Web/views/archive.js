@@ -2,9 +2,10 @@
 // campus and cloud upload status, with how each was matched to its exam, completeness, who opened them, the viewer
 // and re-upload (归档检索); the studies no exam could be found for, matched to one by a person (待匹配, DCM-06/07);
 // archive statistics by modality, exam time, archive time or campus (归档统计); and the cloud upload status with
-// the storage summary, a chart by category, 立即上传 and 重新上传全部失败任务 (上传状态).
+// the storage summary, a chart by category, 立即上传 and 重新上传全部失败任务 (上传状态); photos, scanned forms and
+// PDF reports converted into DICOM under a patient's study (上传转换, DCM-08).
 // Tabs are routes: #/archive/studies (filters may be given: ?cloud=failed&modality=CT), #/archive/matching,
-// #/archive/statistics, #/archive/upload. Everything needs archive.manage.
+// #/archive/statistics, #/archive/upload, #/archive/convert. Everything needs archive.manage.
 import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
 import { t, getLanguage } from '../lib/i18n.js';
@@ -16,11 +17,12 @@ import {
   ARCHIVE_TABS, MODALITIES, CLOUD_STATES, STAT_GROUPS, UPLOAD_GROUPS, cleanFilters, filtersFromQuery, studyExportHref, statisticsExportHref,
   checkRanges, cloudState, cloudCountsText, completenessState, completenessReason, missingText, accessActionText, statKeyText, statTotals,
   formatBytes, formatCount, percentText, dicomDate, modalitiesText, personName, sexKey, chartRows, matchState, matchReason, examState,
-  matchErrorKey, queueCountText,
+  matchErrorKey, queueCountText, CONVERT_ACCEPT, CONVERT_MAX_FILES, CONVERT_MAX_BYTES, CONVERSION_TYPES, convertFileKind, checkConvertFiles,
+  studySearchQuery, qidoStudy, convertFields, convertResultOf, convertCounts, convertMessage, progressPercent, convertBatches,
 } from '../lib/archive.js';
 import {
   pageHeader, button, badge, dataTable, pager, pagedList, searchToolbar, select, openModal, confirmDialog, toast, toastError, errorText,
-  emptyState, clearErrors,
+  emptyState, clearErrors, field, showProblems, showFormError, setFormAlert,
 } from '../components/ui.js';
 
 /** @typedef {import('../types/models').ViewContext} ViewContext */
@@ -34,10 +36,12 @@ import {
 /** @typedef {import('../types/models').MatchQueueItem} MatchQueueItem */
 /** @typedef {import('../types/models').MatchCandidate} MatchCandidate */
 /** @typedef {import('../lib/archive.js').ArchiveTab} ArchiveTab */
+/** @typedef {import('../lib/archive.js').FoundStudy} FoundStudy */
+/** @typedef {import('../lib/archive.js').ConvertResult} ConvertResult */
 /** @typedef {import('../lib/dom.js').Child} Child */
 
 /** @type {Record<ArchiveTab, string>} */
-const TAB_LABELS = { studies: 'archive.tab.studies', matching: 'archive.tab.matching', statistics: 'archive.tab.statistics', upload: 'archive.tab.upload' };
+const TAB_LABELS = { studies: 'archive.tab.studies', matching: 'archive.tab.matching', statistics: 'archive.tab.statistics', upload: 'archive.tab.upload', convert: 'archive.tab.convert' };
 
 /**
  * What a tab may change on the page around it: the number on the 待匹配 tab.
@@ -45,7 +49,7 @@ const TAB_LABELS = { studies: 'archive.tab.studies', matching: 'archive.tab.matc
  */
 
 /** @type {Record<ArchiveTab, (ctx: ViewContext, page: ArchivePage) => {actions: Child, body: Child, start: () => void}>} */
-const TAB_VIEWS = { studies: studiesTab, matching: matchingTab, statistics: statisticsTab, upload: uploadTab };
+const TAB_VIEWS = { studies: studiesTab, matching: matchingTab, statistics: statisticsTab, upload: uploadTab, convert: convertTab };
 
 /** Bar colours: the palette of the styles (success, primary, danger). */
 const COLORS = { uploaded: '#1a7f45', pending: '#7aa7e6', failed: '#cf3131', studies: '#1766d1' };
@@ -1036,4 +1040,532 @@ function uploadTab(ctx) {
     ],
     start: refresh,
   };
+}
+
+// ---------------------------------------------------------------- 上传转换 (DCM-08)
+
+/**
+ * 上传转换: wound and skin photos, scanned 检查申请单 and 知情同意书, PDF reports made into DICOM and filed under a
+ * patient's study — one found with the finder (QIDO-RS), or a new study of a new patient. The files are checked here
+ * first (kind, size, number), go up as multipart/form-data with the upload's progress, and the outcome of each file
+ * is listed after, with 阅片 and 继续上传 (into the same study).
+ * @param {ViewContext} ctx
+ */
+function convertTab(ctx) {
+  const { api } = ctx;
+  const lang = getLanguage();
+
+  /** @type {'study' | 'patient'} */
+  let mode = 'study';
+  /** @type {FoundStudy | null} */
+  let picked = null;
+  /** @type {{file: File, url: string | null}[]} */
+  let files = [];
+
+  // The object URLs of the previews live as long as the page.
+  ctx.signal.addEventListener('abort', () => {
+    for (const f of files) if (f.url) URL.revokeObjectURL(f.url);
+  });
+
+  // ---- 1. the study the files go to
+  const radioName = `convert-target-${Math.random().toString(36).slice(2)}`;
+  /** @param {'study' | 'patient'} value @param {string} title @param {string} hint */
+  const choice = (value, title, hint) =>
+    h(
+      'label',
+      { class: 'target-choice', testid: `convert-target-${value}` },
+      h('input', { type: 'radio', name: radioName, value, checked: value === mode, onchange: () => setMode(value) }),
+      h('span', { class: 'target-choice-text' }, h('span', { class: 'target-choice-title' }, title), h('span', { class: 'sub' }, hint)),
+    );
+  const choices = h('div', { class: 'target-choices', role: 'radiogroup', 'aria-label': t('archive.convert.step.target') },
+    choice('study', t('archive.convert.target.study'), t('archive.convert.target.studyHint')),
+    choice('patient', t('archive.convert.target.patient'), t('archive.convert.target.patientHint')),
+  );
+
+  const searchInput = h('input', {
+    class: 'input',
+    type: 'search',
+    placeholder: t('archive.convert.searchPlaceholder'),
+    testid: 'convert-search',
+    autocomplete: 'off',
+    spellcheck: 'false',
+    'aria-label': t('archive.convert.search'),
+    onkeydown: (/** @type {KeyboardEvent} */ e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        findStudies();
+      }
+    },
+  });
+  const searchButton = button(t('archive.convert.searchButton'), { icon: 'search', testid: 'convert-search-go', onclick: () => findStudies() });
+  const foundNote = h('p', { class: 'hint', testid: 'convert-found-note', hidden: true });
+
+  /** @type {import('../components/ui.js').Column<FoundStudy>[]} */
+  const foundColumns = [
+    { title: t('archive.col.patientName'), render: (s) => patientCell(s.patientName, 'found-patient') },
+    { title: t('archive.col.patientId'), render: (s) => h('span', { class: 'ident' }, s.patientId || '—') },
+    { title: t('archive.col.accession'), render: (s) => h('span', { class: 'ident', testid: 'found-accession' }, s.accessionNumber || '—') },
+    { title: t('archive.col.studyDate'), render: (s) => dicomDate(s.studyDate) || '—' },
+    { title: t('archive.col.modality'), render: (s) => modalitiesText(s.modalities) || '—' },
+    { title: t('archive.col.description'), render: (s) => h('span', { class: 'clip study-desc', title: s.description || '' }, s.description || '—') },
+    {
+      title: t('common.actions'),
+      className: 'actions-col',
+      render: (s) => h('div', { class: 'row-actions' }, button(t('archive.convert.pick'), { variant: 'link', testid: 'found-pick', onclick: () => pick(s) })),
+    },
+  ];
+  const found = dataTable({
+    columns: foundColumns,
+    testid: 'convert-found',
+    rowProps: (s) => ({ testid: `found-${s.accessionNumber || s.studyUID}`, dataset: { uid: s.studyUID }, class: 'pick-row' }),
+    empty: () => ({ title: t('archive.convert.searchEmpty'), text: t('archive.convert.searchEmptyHint') }),
+  });
+  found.el.classList.add('archive-table', 'found-table');
+  found.el.hidden = true;
+  /** @type {FoundStudy[]} */
+  let foundRows = [];
+  // A click anywhere in a row picks it.
+  found.el.addEventListener('click', (e) => {
+    const target = /** @type {HTMLElement} */ (e.target);
+    if (target.closest('button, a')) return;
+    const uid = /** @type {HTMLElement | null} */ (target.closest('tr[data-uid]'))?.dataset.uid;
+    const s = foundRows.find((r) => r.studyUID === uid);
+    if (s) pick(s);
+  });
+
+  const finder = h('div', { class: 'finder', testid: 'convert-finder' }, h('div', { class: 'finder-bar' }, h('span', { class: 'input-icon' }, icon('search'), searchInput), searchButton), foundNote, found.el);
+  const pickedBox = h('div', { class: 'picked-study', testid: 'convert-picked', hidden: true });
+  const studyField = h(
+    'div',
+    { class: 'field field-wide', dataset: { field: 'study' } },
+    finder,
+    pickedBox,
+    h('div', { class: 'field-error', testid: 'error-study', hidden: true }),
+  );
+
+  let seq = 0;
+  async function findStudies() {
+    const query = studySearchQuery(searchInput.value);
+    if (!query) {
+      searchInput.focus();
+      return;
+    }
+    const mine = ++seq;
+    clearErrors(studyField);
+    found.el.hidden = false;
+    foundNote.hidden = true;
+    found.setLoading();
+    try {
+      const answer = await api.request('GET', '/dicomweb/studies', { query, signal: ctx.signal });
+      if (mine !== seq) return;
+      foundRows = (Array.isArray(answer) ? answer : []).map(qidoStudy).filter((s) => s.studyUID);
+      found.setRows(foundRows);
+      foundNote.hidden = foundRows.length < Number(query.limit);
+      foundNote.textContent = t('archive.convert.searchMore', { n: query.limit });
+    } catch (error) {
+      if (mine !== seq || ctx.signal.aborted) return;
+      found.setError(error, findStudies);
+    }
+  }
+
+  /** @param {FoundStudy} s */
+  function pick(s) {
+    picked = s;
+    clearErrors(studyField);
+    const n = personName(s.patientName);
+    const sex = sexKey(s.sex);
+    const facts = [
+      s.patientId ? `${t('archive.col.patientId')} ${s.patientId}` : null,
+      sex ? t(sex) : null,
+      s.accessionNumber ? t('archive.accessionShort', { n: s.accessionNumber }) : null,
+      dicomDate(s.studyDate) || null,
+      modalitiesText(s.modalities) || null,
+      s.description || null,
+    ].filter(Boolean);
+    replace(
+      pickedBox,
+      icon('checkCircle'),
+      h(
+        'div',
+        { class: 'picked-text' },
+        h('div', { class: 'picked-title' }, h('span', { class: 'picked-label' }, t('archive.convert.picked')), h('strong', { testid: 'picked-patient' }, n.main || '—'), n.alt ? h('span', { class: 'sub' }, n.alt) : null),
+        h('div', { class: 'picked-facts', testid: 'picked-facts' }, facts.join(' · ')),
+      ),
+      button(t('archive.convert.change'), { variant: 'link', testid: 'convert-change', onclick: unpick }),
+    );
+    pickedBox.dataset.uid = s.studyUID;
+    pickedBox.hidden = false;
+    finder.hidden = true;
+  }
+
+  function unpick() {
+    picked = null;
+    pickedBox.hidden = true;
+    finder.hidden = false;
+    searchInput.focus();
+  }
+
+  // New patient
+  const patientId = h('input', { class: 'input', name: 'patientId', maxlength: '64', autocomplete: 'off', spellcheck: 'false', testid: 'convert-patientId' });
+  const patientName = h('input', { class: 'input', name: 'patientName', maxlength: '64', autocomplete: 'off', placeholder: t('archive.convert.patientNamePlaceholder'), testid: 'convert-patientName' });
+  const sex = select(
+    [
+      { value: 'M', label: t('archive.sex.M') },
+      { value: 'F', label: t('archive.sex.F') },
+      { value: 'O', label: t('archive.sex.O') },
+    ],
+    '',
+    { name: 'sex', testid: 'convert-sex' },
+    t('archive.convert.sexUnknown'),
+  );
+  const birthDate = h('input', { class: 'input input-date', type: 'date', name: 'birthDate', testid: 'convert-birthDate' });
+  const studyDescription = h('input', { class: 'input', name: 'studyDescription', maxlength: '64', placeholder: t('archive.convert.studyDescriptionPlaceholder'), testid: 'convert-studyDescription' });
+  const patientBox = h(
+    'div',
+    { class: 'convert-grid convert-patient', testid: 'convert-patient', hidden: true },
+    field({ label: t('archive.convert.patientId'), name: 'patientId', control: patientId, required: true }),
+    field({ label: t('archive.convert.patientName'), name: 'patientName', control: patientName, required: true }),
+    field({ label: t('archive.convert.sex'), name: 'sex', control: sex }),
+    field({ label: t('archive.convert.birthDate'), name: 'birthDate', control: birthDate }),
+    field({ label: t('archive.convert.studyDescription'), name: 'studyDescription', control: studyDescription, wide: true, hint: t('archive.convert.studyDescriptionHint') }),
+  );
+
+  /** @param {'study' | 'patient'} value */
+  function setMode(value) {
+    mode = value;
+    for (const r of /** @type {NodeListOf<HTMLInputElement>} */ (choices.querySelectorAll('input[type=radio]'))) r.checked = r.value === value;
+    studyField.hidden = value !== 'study';
+    patientBox.hidden = value !== 'patient';
+    clearErrors(targetSection);
+  }
+
+  const targetSection = h('section', { class: 'convert-section', testid: 'convert-step-target' }, sectionTitle(1, t('archive.convert.step.target')), choices, studyField, patientBox);
+
+  // ---- 2. how they are described
+  const seriesDescription = h('input', { class: 'input', name: 'seriesDescription', maxlength: '64', placeholder: t('archive.convert.seriesDescriptionPlaceholder'), testid: 'convert-seriesDescription' });
+  const title = h('input', { class: 'input', name: 'title', maxlength: '200', placeholder: t('archive.convert.titlePlaceholder'), testid: 'convert-title' });
+  const conversionType = select(CONVERSION_TYPES.map(([code, key]) => ({ value: code, label: t(key) })), 'SI', { name: 'conversionType', testid: 'convert-conversionType' });
+  const optionsSection = h(
+    'section',
+    { class: 'convert-section', testid: 'convert-step-options' },
+    sectionTitle(2, t('archive.convert.step.options')),
+    h(
+      'div',
+      { class: 'convert-grid convert-options' },
+      field({ label: t('archive.convert.seriesDescription'), name: 'seriesDescription', control: seriesDescription, hint: t('archive.convert.seriesDescriptionHint') }),
+      field({ label: t('archive.convert.title'), name: 'title', control: title, hint: t('archive.convert.titleHint') }),
+      field({ label: t('archive.convert.conversionType'), name: 'conversionType', control: conversionType, hint: t('archive.convert.conversionTypeHint') }),
+    ),
+  );
+
+  // ---- 3. the files
+  const fileInput = h('input', { type: 'file', multiple: true, accept: CONVERT_ACCEPT, class: 'offscreen', tabindex: '-1', 'aria-hidden': 'true', testid: 'convert-file-input' });
+  const chooseButton = button(t('archive.convert.choose'), { icon: 'upload', testid: 'convert-choose', onclick: () => fileInput.click() });
+  const dropZone = h(
+    'div',
+    { class: 'drop-zone', testid: 'convert-drop' },
+    h('div', { class: 'drop-icon' }, icon('upload')),
+    h('div', { class: 'drop-title' }, h('span', null, t('archive.convert.drop')), chooseButton),
+    h('div', { class: 'drop-hint' }, t('archive.convert.dropHint', { max: CONVERT_MAX_FILES, size: formatBytes(CONVERT_MAX_BYTES) })),
+    fileInput,
+  );
+  const fileProblems = h('ul', { class: 'convert-problems', testid: 'convert-file-problems', role: 'alert', hidden: true });
+  const fileSummary = h('div', { class: 'file-summary', testid: 'convert-file-summary', hidden: true });
+  const fileList = h('ul', { class: 'convert-files', testid: 'convert-files', 'aria-label': t('archive.convert.step.files') });
+  const filesField = h(
+    'div',
+    { class: 'field field-wide', dataset: { field: 'file' } },
+    dropZone,
+    fileProblems,
+    h('div', { class: 'field-error', testid: 'error-file', hidden: true }),
+    fileSummary,
+    fileList,
+  );
+  const filesSection = h('section', { class: 'convert-section', testid: 'convert-step-files' }, sectionTitle(3, t('archive.convert.step.files')), filesField);
+
+  fileInput.addEventListener('change', () => {
+    addFiles(fileInput.files ? [...fileInput.files] : []);
+    fileInput.value = '';
+  });
+  /** @param {DragEvent} e */
+  const over = (e) => {
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    dropZone.classList.add('is-over');
+  };
+  dropZone.addEventListener('dragenter', over);
+  dropZone.addEventListener('dragover', over);
+  dropZone.addEventListener('dragleave', (e) => {
+    if (!dropZone.contains(/** @type {Node | null} */ (e.relatedTarget))) dropZone.classList.remove('is-over');
+  });
+  dropZone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    dropZone.classList.remove('is-over');
+    if (fieldset.disabled) return;
+    addFiles(e.dataTransfer ? [...e.dataTransfer.files] : []);
+  });
+
+  /** @param {File[]} incoming */
+  function addFiles(incoming) {
+    if (incoming.length === 0) return;
+    clearErrors(filesField);
+    const { accepted, problems } = checkConvertFiles(files.map((f) => f.file), incoming);
+    for (const file of accepted) files.push({ file, url: convertFileKind(file) === 'image' ? URL.createObjectURL(file) : null });
+    replace(fileProblems, problems.map((p) => h('li', null, icon('alert'), h('span', null, t(p.key, p.params)))));
+    fileProblems.hidden = problems.length === 0;
+    renderFiles();
+  }
+
+  /** @param {number} index */
+  function removeFile(index) {
+    const [gone] = files.splice(index, 1);
+    if (gone?.url) URL.revokeObjectURL(gone.url);
+    fileProblems.hidden = true;
+    renderFiles();
+  }
+
+  function clearFiles() {
+    for (const f of files) if (f.url) URL.revokeObjectURL(f.url);
+    files = [];
+    fileProblems.hidden = true;
+    renderFiles();
+  }
+
+  function renderFiles() {
+    const total = files.reduce((sum, f) => sum + f.file.size, 0);
+    fileSummary.hidden = files.length === 0;
+    replace(
+      fileSummary,
+      h('span', { testid: 'convert-file-count' }, t('archive.convert.filesCount', { n: files.length, max: CONVERT_MAX_FILES, size: formatBytes(total) })),
+      button(t('archive.convert.clearAll'), { variant: 'link', testid: 'convert-clear-files', onclick: clearFiles }),
+    );
+    replace(
+      fileList,
+      files.map((f, i) => {
+        const kind = convertFileKind(f.file);
+        return h(
+          'li',
+          { class: 'convert-file', testid: 'convert-file', dataset: { kind: kind || '' } },
+          f.url
+            ? h('span', { class: 'file-thumb' }, h('img', { src: f.url, alt: '', testid: 'convert-thumb' }))
+            : h('span', { class: 'file-thumb file-thumb-pdf', 'aria-hidden': 'true' }, icon('fileText'), h('span', null, 'PDF')),
+          h(
+            'span',
+            { class: 'file-text' },
+            h('span', { class: 'file-title clip', title: f.file.name, testid: 'convert-file-name' }, f.file.name),
+            h('span', { class: 'sub' }, `${t(kind === 'pdf' ? 'archive.convert.kind.pdf' : 'archive.convert.kind.image')} · ${formatBytes(f.file.size)}`),
+          ),
+          h(
+            'button',
+            { type: 'button', class: 'icon-btn file-remove', testid: 'convert-file-remove', title: t('archive.convert.remove'), 'aria-label': t('archive.convert.removeName', { name: f.file.name }), onclick: () => removeFile(i) },
+            icon('x'),
+          ),
+        );
+      }),
+    );
+  }
+
+  // ---- sending
+  const alert = h('div', { class: 'form-alert', role: 'alert', hidden: true, testid: 'convert-alert' });
+  const submitButton = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'convert-submit' }, icon('upload'), h('span', null, t('archive.convert.submit')));
+  const progressBar = h('div', { class: 'progress-fill' });
+  const progressText = h('span', { class: 'progress-text', testid: 'convert-progress-text' });
+  const progress = h(
+    'div',
+    { class: 'convert-progress', testid: 'convert-progress', hidden: true, role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' },
+    h('span', { class: 'spinner' }),
+    h('div', { class: 'progress-body' }, progressText, h('div', { class: 'progress-track' }, progressBar)),
+  );
+  const fieldset = h('fieldset', { class: 'convert-fieldset' }, targetSection, optionsSection, filesSection);
+  const form = h(
+    'form',
+    { class: 'convert-form', novalidate: true, testid: 'convert-form' },
+    h('p', { class: 'queue-intro' }, icon('info'), h('span', null, t('archive.convert.intro'))),
+    alert,
+    fieldset,
+    h('div', { class: 'convert-actions' }, submitButton, progress),
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    submit();
+  });
+
+  /** @param {number} loaded @param {number} total */
+  function showProgress(loaded, total) {
+    const pct = progressPercent(loaded, total);
+    progress.setAttribute('aria-valuenow', String(pct));
+    progressBar.style.width = `${pct}%`;
+    progressText.textContent =
+      total > 0 && loaded >= total
+        ? t('archive.convert.converting')
+        : t('archive.convert.uploadingPct', { n: files.length, pct, loaded: formatBytes(loaded), total: formatBytes(total) });
+  }
+
+  async function submit() {
+    if (fieldset.disabled) return;
+    clearErrors(form);
+    fileProblems.hidden = true;
+    /** @type {import('../lib/archive.js').ConvertForm} */
+    const values = {
+      target: mode,
+      studyUID: picked?.studyUID,
+      patientId: patientId.value,
+      patientName: patientName.value,
+      sex: sex.value,
+      birthDate: birthDate.value,
+      studyDescription: studyDescription.value,
+      seriesDescription: seriesDescription.value,
+      title: title.value,
+      conversionType: conversionType.value,
+    };
+    const { fields, problems } = convertFields(values);
+    if (files.length === 0) problems.file = { key: 'archive.convert.noFiles' };
+    if (showProblems(form, problems)) {
+      form.querySelector('.field-error:not([hidden])')?.closest('.field')?.scrollIntoView({ block: 'center' });
+      return;
+    }
+    const total = files.reduce((sum, f) => sum + f.file.size, 0);
+    fieldset.disabled = true;
+    setBusy(submitButton, true);
+    progress.hidden = false;
+    showProgress(0, total);
+    // Pictures and PDFs go up one after the other, each becoming a series of its own (OT, DOC); the second goes
+    // into the study the first was filed in (a new patient's new study too).
+    /** @type {ConvertResult} */
+    const outcome = { studyUID: '', seriesUID: '', items: [] };
+    let sent = 0;
+    try {
+      for (const batch of convertBatches(files.map((f) => f.file))) {
+        const into = outcome.items.some((i) => i.ok) ? convertFields({ ...values, target: 'study', studyUID: outcome.studyUID }).fields : fields;
+        const body = new FormData();
+        for (const [name, value] of into) body.append(name, value);
+        for (const file of batch) body.append('file', file, file.name);
+        /** @type {ConvertResult | null} */
+        let result = null;
+        try {
+          result = convertResultOf(
+            await api.request('POST', '/api/archive/convert', { form: body, signal: ctx.signal, onUploadProgress: (p) => showProgress(sent + p.loaded * (batchBytes(batch) / (p.total || batchBytes(batch) || 1)), total) }),
+          );
+        } catch (error) {
+          // 422 with the files listed: none of them could be converted; said like a success.
+          result = error instanceof ApiError ? convertResultOf(error.body) : null;
+          if (!result) {
+            if (outcome.items.length === 0) throw error;
+            // The pictures are filed already: the PDFs are listed with the reason they were not.
+            for (const file of batch) outcome.items.push({ filename: file.name, ok: false, message: errorText(error) });
+            continue;
+          }
+        } finally {
+          sent += batchBytes(batch);
+        }
+        if (result) {
+          outcome.items.push(...result.items);
+          if (result.items.some((i) => i.ok) || !outcome.studyUID) {
+            outcome.studyUID = result.studyUID;
+            outcome.seriesUID = result.seriesUID;
+          }
+        }
+      }
+      showResult(outcome);
+    } catch (error) {
+      if (ctx.signal.aborted) return;
+      if (error instanceof ApiError && error.status === 404) {
+        setFormAlert(form, t('archive.convert.studyGone'));
+        if (mode === 'study') unpick();
+      } else {
+        showFormError(form, error);
+      }
+      alert.scrollIntoView({ block: 'nearest' });
+    } finally {
+      fieldset.disabled = false;
+      setBusy(submitButton, false);
+      progress.hidden = true;
+    }
+  }
+
+  /** @param {File[]} batch */
+  const batchBytes = (batch) => batch.reduce((sum, f) => sum + f.size, 0);
+
+  // ---- the outcome
+  const resultBox = h('div', { class: 'convert-result', testid: 'convert-result', hidden: true });
+
+  /** @param {ConvertResult} r */
+  function showResult(r) {
+    const c = convertCounts(r);
+    const tone = c.failed === 0 ? 'green' : c.ok === 0 ? 'red' : 'orange';
+    const summary = c.failed === 0 ? t('archive.convert.resultOk', { n: c.ok }) : c.ok === 0 ? t('archive.convert.resultFailed', { n: c.total }) : t('archive.convert.resultPartial', { ok: c.ok, failed: c.failed });
+    // Where the files went: the picked study, or the new patient's.
+    const who = mode === 'study' && picked
+      ? picked
+      : { studyUID: r.studyUID, patientName: patientName.value.trim(), patientId: patientId.value.trim(), sex: sex.value, accessionNumber: '', studyDate: '', modalities: '', description: studyDescription.value.trim() };
+    const n = personName(who.patientName);
+    const whereText = [n.main, who.patientId ? `${t('archive.col.patientId')} ${who.patientId}` : null, who.accessionNumber ? t('archive.accessionShort', { n: who.accessionNumber }) : null, who.description || null].filter(Boolean).join(' · ');
+
+    /** @type {import('../components/ui.js').Column<import('../lib/archive.js').ConvertItem>[]} */
+    const columns = [
+      {
+        title: t('archive.convert.col.file'),
+        render: (i) => h('span', { class: 'stack-cell' }, h('span', { class: 'clip result-file', title: i.filename, testid: 'result-file' }, i.filename)),
+      },
+      { title: t('archive.convert.col.result'), render: (i) => badge(t(i.ok ? 'archive.convert.ok' : 'archive.convert.failed'), i.ok ? 'green' : 'red', { testid: 'result-state', dataset: { ok: String(i.ok) } }) },
+      { title: t('archive.convert.col.message'), render: (i) => h('span', { class: i.ok ? 'muted' : 'result-error', testid: 'result-message' }, convertMessage(t, i.message, lang) || '—') },
+    ];
+    const table = dataTable({ columns, testid: 'convert-result-table', rowProps: (i) => ({ class: i.ok ? '' : 'is-failed' }) });
+    table.setRows(r.items);
+    const again = button(t('archive.convert.again'), { variant: c.ok ? 'default' : 'primary', icon: 'upload', testid: 'convert-again', onclick: () => continueUpload(r, who, c.ok > 0) });
+    replace(
+      resultBox,
+      h(
+        'div',
+        { class: `completeness-state state-${tone}`, testid: 'convert-summary', dataset: { ok: String(c.ok), failed: String(c.failed) } },
+        icon(c.failed === 0 ? 'checkCircle' : 'alert'),
+        h('div', null, h('div', { class: 'completeness-title' }, summary), h('div', { class: 'completeness-reason', testid: 'convert-where' }, whereText)),
+      ),
+      table.el,
+      h(
+        'div',
+        { class: 'convert-actions' },
+        c.ok > 0 && r.studyUID
+          ? h('a', { class: 'btn btn-primary', href: `/viewer/?study=${encodeURIComponent(r.studyUID)}`, target: '_blank', rel: 'noopener', testid: 'convert-view', title: t('archive.convert.viewHint') }, icon('film'), h('span', null, t('archive.convert.view')))
+          : null,
+        again,
+        c.ok ? h('span', { class: 'hint' }, t('archive.convert.againHint')) : null,
+      ),
+    );
+    form.hidden = true;
+    resultBox.hidden = false;
+    again.focus();
+  }
+
+  /**
+   * Back to the form for more files: into the same study (a new patient's study is now an existing one), with the
+   * same descriptions; the list of files is emptied.
+   * @param {ConvertResult} r @param {FoundStudy} who @param {boolean} filed anything filed (the study exists)
+   */
+  function continueUpload(r, who, filed) {
+    if (filed && r.studyUID) {
+      if (mode === 'patient') {
+        setMode('study');
+        pick({ ...who, studyUID: r.studyUID });
+      }
+      clearFiles();
+    }
+    resultBox.hidden = true;
+    form.hidden = false;
+    fileProblems.hidden = true;
+  }
+
+  return {
+    actions: null,
+    body: [form, resultBox],
+    start: () => searchInput.focus(),
+  };
+}
+
+/**
+ * "① 归属检查": a numbered step of a form.
+ * @param {number} n @param {string} text
+ */
+function sectionTitle(n, text) {
+  return h('h2', { class: 'convert-step' }, h('span', { class: 'step-no' }, String(n)), h('span', null, text));
 }
