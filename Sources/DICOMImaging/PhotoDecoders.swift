@@ -32,6 +32,16 @@ public enum PictureFormat: String, Sendable {
 }
 
 public enum PhotoDecoders {
+    /// Largest picture converted: 100 megapixels (a 10,000 × 10,000 scan). Sizes come from headers a client wrote,
+    /// so nothing is allocated before this check.
+    public static let maxPixels = 100_000_000
+
+    static func checkSize(_ width: Int, _ height: Int) throws {
+        guard width > 0, height > 0, width <= 65_535, height <= 65_535, width * height <= maxPixels else {
+            throw PixelError.unsupported("picture of \(width)×\(height) pixels (at most \(maxPixels / 1_000_000) megapixels)")
+        }
+    }
+
     /// Size, components and whether the JPEG is baseline/extended sequential (storable as DICOM JPEG Baseline as is).
     public static func jpegHeader(_ data: Data) throws -> (width: Int, height: Int, components: Int, precision: Int, sequential: Bool) {
         let b = [UInt8](data)
@@ -44,7 +54,8 @@ public enum PhotoDecoders {
             if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC {
                 let precision = Int(b[i + 4]), height = Int(b[i + 5]) << 8 | Int(b[i + 6]), width = Int(b[i + 7]) << 8 | Int(b[i + 8])
                 let components = Int(b[i + 9])
-                guard width > 0, height > 0, components == 1 || components == 3 else { throw PixelError.corrupt("JPEG size or components not usable") }
+                guard components == 1 || components == 3 else { throw PixelError.corrupt("JPEG components not usable") }
+                try checkSize(width, height)
                 return (width, height, components, precision, marker == 0xC0 || marker == 0xC1)
             }
             i += 2 + length
@@ -68,6 +79,7 @@ public enum PhotoDecoders {
             guard length >= 0, start + length + 4 <= b.count else { throw PixelError.corrupt("PNG chunk \(type) runs past the end") }
             switch type {
             case "IHDR":
+                guard length == 13 else { throw PixelError.corrupt("PNG header chunk of \(length) bytes") }
                 width = u32(start); height = u32(start + 4); depth = Int(b[start + 8]); colour = Int(b[start + 9]); interlace = Int(b[start + 12])
             case "PLTE": palette = Array(b[start..<(start + length)])
             case "IDAT": compressed.append(contentsOf: b[start..<(start + length)])
@@ -76,7 +88,7 @@ public enum PhotoDecoders {
             if type == "IEND" { break }
             i = start + length + 4
         }
-        guard width > 0, height > 0, width <= 30_000, height <= 30_000 else { throw PixelError.corrupt("PNG size \(width)×\(height) not usable") }
+        try checkSize(width, height)
         guard interlace == 0 else { throw PixelError.unsupported("interlaced PNG; save it without interlacing") }
         let samplesPerPixel: Int
         switch colour {
@@ -90,6 +102,7 @@ public enum PhotoDecoders {
         guard depth == 8 || depth == 16 || (colour == 3 && depth == 8) else { throw PixelError.unsupported("PNG bit depth \(depth)") }
         let bytesPerPixel = samplesPerPixel * depth / 8
         let stride = width * bytesPerPixel
+        guard (stride + 1) * height <= 400 << 20 else { throw PixelError.unsupported("PNG image data over 400 MB") }
         let raw = try inflate(compressed, expected: (stride + 1) * height)
         // Undo the per-row filters (PNG 9.2).
         var out = [UInt8](repeating: 0, count: stride * height)
@@ -154,12 +167,14 @@ public enum PhotoDecoders {
         func u16(_ at: Int) -> Int { Int(b[at]) | Int(b[at + 1]) << 8 }
         func i32(_ at: Int) -> Int { Int(Int32(bitPattern: UInt32(b[at]) | UInt32(b[at + 1]) << 8 | UInt32(b[at + 2]) << 16 | UInt32(b[at + 3]) << 24)) }
         let offset = i32(10), headerSize = i32(14), width = i32(18), rawHeight = i32(22), bits = u16(28), compression = i32(30)
+        guard rawHeight != Int(Int32.min) else { throw PixelError.corrupt("BMP height not usable") }
         let height = abs(rawHeight), topDown = rawHeight < 0
-        guard width > 0, height > 0, width <= 30_000, height <= 30_000 else { throw PixelError.corrupt("BMP size not usable") }
+        try checkSize(width, height)
+        guard offset >= 26, offset <= b.count, headerSize >= 12, 14 + headerSize <= b.count else { throw PixelError.corrupt("BMP header offsets not usable") }
         guard compression == 0 || (compression == 3 && bits == 32) else { throw PixelError.unsupported("compressed BMP") }
         guard [8, 24, 32].contains(bits) else { throw PixelError.unsupported("BMP with \(bits) bits per pixel") }
         let stride = (width * bits / 8 + 3) / 4 * 4
-        guard offset + stride * height <= b.count else { throw PixelError.corrupt("BMP pixel data shorter than its size") }
+        guard stride * height <= b.count - offset else { throw PixelError.corrupt("BMP pixel data shorter than its size") }
         let paletteStart = 14 + headerSize
         var pixels = Data(count: width * height * 3)
         pixels.withUnsafeMutableBytes { (dst: UnsafeMutableRawBufferPointer) in
@@ -169,7 +184,7 @@ public enum PhotoDecoders {
                     var (r, g, bl): (UInt8, UInt8, UInt8)
                     if bits == 8 {
                         let entry = paletteStart + Int(b[row + x]) * 4
-                        (bl, g, r) = entry + 2 < b.count ? (b[entry], b[entry + 1], b[entry + 2]) : (0, 0, 0)
+                        (bl, g, r) = entry >= 0 && entry + 2 < b.count ? (b[entry], b[entry + 1], b[entry + 2]) : (0, 0, 0)
                     } else {
                         let at = row + x * bits / 8
                         (bl, g, r) = (b[at], b[at + 1], b[at + 2])

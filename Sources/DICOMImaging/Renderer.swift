@@ -117,6 +117,7 @@ public enum Renderer {
         init?(_ item: DataSet, signedInput: Bool) {
             guard let descriptor = item.ints(Tag(0x0028, 0x3002)), descriptor.count == 3, let raw = item[Tag(0x0028, 0x3006)]?.bytes else { return nil }
             let entries = descriptor[0] == 0 ? 65536 : descriptor[0]
+            guard (1...65536).contains(entries), (1...16).contains(descriptor[2]) else { return nil }  // a crafted descriptor must not trap
             var firstValue = descriptor[1]
             if signedInput, firstValue > 32767 { firstValue -= 65536 }
             first = firstValue
@@ -136,8 +137,9 @@ public enum Renderer {
         if let item = ds.sequence(Tag(0x0028, 0x3000))?.first, let lut = LUT(item, signedInput: d.pixelRepresentation == 1) {
             for i in stored.indices { modality[i] = Double(lut.map(Int(stored[i]))) }
         } else {
-            let slope = ds.double(Tag(0x0028, 0x1053)) ?? 1
-            let intercept = ds.double(Tag(0x0028, 0x1052)) ?? 0
+            // "NaN", "1e400" parse as doubles; a non-finite slope or intercept is treated as absent.
+            let slope = ds.double(Tag(0x0028, 0x1053)).flatMap { $0.isFinite && $0 != 0 ? $0 : nil } ?? 1
+            let intercept = ds.double(Tag(0x0028, 0x1052)).flatMap { $0.isFinite ? $0 : nil } ?? 0
             for i in stored.indices { modality[i] = Double(stored[i]) * slope + intercept }
         }
         var out = [UInt8](repeating: 0, count: stored.count)
@@ -146,7 +148,10 @@ public enum Renderer {
             for i in modality.indices { out[i] = w.apply(modality[i]) }
         } else if let item = ds.sequence(Tag(0x0028, 0x3010))?.first, let lut = LUT(item, signedInput: d.pixelRepresentation == 1) {
             let top = Double((1 << lut.bits) - 1)
-            for i in modality.indices { out[i] = UInt8(max(0, min(255, (Double(lut.map(Int(modality[i]))) / top * 255).rounded()))) }
+            for i in modality.indices {
+                let m = modality[i].isFinite ? max(-1e9, min(1e9, modality[i])) : 0
+                out[i] = UInt8(max(0, min(255, (Double(lut.map(Int(m))) / top * 255).rounded())))
+            }
         } else {
             let lo = modality.min() ?? 0, hi = modality.max() ?? 0
             let w = Window(center: (lo + hi + 1) / 2, width: max(1, hi - lo + 1))
@@ -195,6 +200,7 @@ public enum Renderer {
             }
             let entries = descriptor[0] == 0 ? 65536 : descriptor[0]
             let bits = descriptor[2]
+            guard (1...65536).contains(entries), (1...16).contains(bits) else { throw PixelError.corrupt("palette descriptor out of range") }
             // 8-bit tables hold one entry per byte; wider ones one per 16-bit word.
             func values(_ raw: Data) -> [Int] {
                 if bits <= 8 { return raw.map { Int($0) } }

@@ -91,3 +91,30 @@ struct QIDOSearchTests {
         }
     }
 }
+
+struct MultipartRobustnessTests {
+    @Test("boundary text inside a part or the preamble is data, and the reader keeps streaming")
+    func falseDelimiters() throws {
+        let data = Array("before\r\n--b0undaryX and more\r\n--b0undary is not alone".utf8)
+        let body = Array("--b0undaryZ preamble\r\n--b0undary\r\nContent-Type: application/dicom\r\n\r\n".utf8) + data
+            + Array("\r\n--b0undary--\r\n".utf8)
+        for size in [1, 5, 64] {
+            var reader = MultipartReader(boundary: "b0undary")
+            var parts: [[UInt8]] = []
+            var offset = 0
+            while offset < body.count {
+                let end = min(body.count, offset + size)
+                for event in try reader.feed(body[offset..<end]) {
+                    switch event {
+                    case .part: parts.append([])
+                    case .body(let d): parts[parts.count - 1] += d
+                    case .partEnd: break
+                    }
+                }
+                offset = end
+            }
+            try reader.finish()
+            #expect(parts == [data], "chunk \(size)")
+        }
+    }
+}

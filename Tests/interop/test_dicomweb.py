@@ -234,6 +234,15 @@ def test_stow_rs(server, reader, client, dataset):
     assert r.json()["00081198"]["Value"][0]["00081197"]["Value"] == [0xC000]
     assert r.json()["00081199"]["Value"][0]["00081155"]["Value"] == [good.SOPInstanceUID]
 
+    # A part with an empty Content-Type is refused, not a crash.
+    odd = f"--{boundary}\r\nContent-Type: ;\r\n\r\nxx\r\n--{boundary}--\r\n".encode()
+    r = reader.post(server.url("dicomweb/studies"), data=odd, headers={"Content-Type": f'multipart/related; type="application/dicom"; boundary={boundary}'})
+    assert r.status_code == 409 and r.json()["00081198"]["Value"][0]["00081197"]["Value"] == [0xC000], r.text
+    # Repeated frame numbers are answered once; a frame list cannot ask for unbounded memory.
+    frames = reader.get(server.url(f"dicomweb/studies/{dataset['study']}/series/{dataset['series']}/instances/"
+                                   f"{pydicom.dcmread(dataset['ct'][0], stop_before_pixels=True).SOPInstanceUID}/frames/" + ",".join(["1"] * 3000)))
+    assert frames.status_code == 200 and frames.content.count(b"Content-Type: application/octet-stream") == 1
+
     # Not multipart, or cut off before the closing boundary.
     assert reader.post(server.url("dicomweb/studies"), data=b"x", headers={"Content-Type": "application/dicom"}).status_code == 415
     body, boundary = multipart([good])
@@ -282,6 +291,14 @@ def test_permissions_scope_and_audit(server, reader, dataset):
     assert r.returncode == 0, r.stderr
     assert reader.get(server.url("dicomweb/studies"), params={"PatientID": "XC0001"}).json() == []
     assert reader.get(server.url(f"dicomweb/studies/{copy.StudyInstanceUID}/metadata")).status_code == 404
+    # Nor can they add to it or check it (STOW-RS into another institution's study is refused per instance).
+    intruder = copy.copy()
+    intruder.SOPInstanceUID = intruder.file_meta.MediaStorageSOPInstanceUID = pydicom.uid.generate_uid()
+    body, boundary = multipart([intruder])
+    refused = reader.post(server.url("dicomweb/studies"), data=body,
+                          headers={"Content-Type": f'multipart/related; type="application/dicom"; boundary={boundary}'})
+    assert refused.status_code == 409 and refused.json()["00081198"]["Value"][0]["00081197"]["Value"] == [0xA900], refused.text
+    assert reader.post(server.url("api/archive/verify"), params={"study": copy.StudyInstanceUID}).status_code == 404
 
     # Views are audited with the patient, once per study and user however many frames are fetched.
     for _ in range(5):
@@ -290,7 +307,9 @@ def test_permissions_scope_and_audit(server, reader, dataset):
     auditor = server.session("auditor", DEMO_PASSWORD, new_password="Aud#Yunying2026x")
     log = auditor.get(server.url("api/audit"), params={"patientId": "P0000001", "pageSize": 200}).json()["items"]
     views = [e for e in log if e["action"].startswith("dicomweb.") and e["action"] != "dicomweb.search" and e.get("objectId") == dataset["study"]]
-    assert len(views) == 1, views  # this module has fetched dozens of frames, metadata and instances of the study by now
+    kinds = [e["action"] for e in views]
+    # Dozens of frames, metadata and instances of the study were fetched by now: one record per kind of view.
+    assert len(kinds) == len(set(kinds)) and "dicomweb.frames" in kinds and "dicomweb.retrieve" in kinds, kinds
 
 
 def test_viewer_annotations_per_user_and_study(server, reader, dataset):

@@ -125,6 +125,17 @@ def test_photos_scans_and_pdf_become_dicom_of_the_study(server):
     found = server.head.get(server.url("dicomweb/studies"), params={"PatientID": "EXT0001"}).json()
     assert len(found) == 1 and found[0]["00100010"]["Value"][0]["Ideographic"] == "王^五"
     assert server.head.post(server.url("api/archive/convert"), data=b"x", headers={"Content-Type": "text/plain"}).status_code == 415
+    # Crafted pictures: a BMP pointing before its own header, a PNG header claiming 65535×65535, a truncated PNG header.
+    bad_bmp = bytearray(bmp)
+    bad_bmp[10:14] = (0x80000000).to_bytes(4, "little")
+    huge_png = bytearray(png)
+    huge_png[16:24] = (65535).to_bytes(4, "big") * 2
+    short_png = png[:8] + (0).to_bytes(4, "big") + b"IHDR"
+    crafted = server.head.post(server.url("api/archive/convert"), data={"studyUID": ct.StudyInstanceUID},
+                               files=[("file", ("a.bmp", bytes(bad_bmp), "image/bmp")), ("file", ("b.png", bytes(huge_png), "image/png")),
+                                      ("file", ("c.png", short_png, "image/png"))])
+    assert crafted.status_code == 422 and not any(i["ok"] for i in crafted.json()["items"]), crafted.text
+    assert server.head.get(server.url("api/archive/storage")).status_code == 200, "the server is still up"
 
 
 def test_integrity_check_finds_damaged_and_missing_objects(server):

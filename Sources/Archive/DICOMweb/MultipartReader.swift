@@ -52,12 +52,22 @@ public struct MultipartReader: Sendable {
                 buffer.removeAll()
                 return events
             case .preamble:
-                guard let at = find(delimiter, from: 0) else {
+                var from = 0
+                var decided: (closing: Bool, next: Int)?
+                search: while let at = find(delimiter, from: from) {
+                    switch afterDelimiter(at) {
+                    case .needMore: return events
+                    case .notDelimiter: from = at + 1
+                    case .delimiter(let closing, let next):
+                        decided = (closing, next)
+                        break search
+                    }
+                }
+                guard let after = decided else {
                     // Keep only what could still be the start of the first delimiter.
                     if buffer.count > delimiter.count { buffer.removeFirst(buffer.count - delimiter.count) }
                     return events
                 }
-                guard let after = afterDelimiter(at) else { return events }
                 if after.closing { state = .done; continue }
                 buffer.removeFirst(after.next)
                 state = .headers
@@ -85,19 +95,30 @@ public struct MultipartReader: Sendable {
                 events.append(.part(headers: headers))
                 state = .body
             case .body:
-                if let at = find(delimiter, from: 0) {
-                    guard let after = afterDelimiter(at) else { return events }
-                    let start = bodyStartsWithCRLF ? 2 : 0
-                    if at > start { events.append(.body(Data(buffer[start..<at]))) }
+                var from = 0
+                var found: (at: Int, closing: Bool, next: Int)?
+                search: while let at = find(delimiter, from: from) {
+                    switch afterDelimiter(at) {
+                    case .needMore:
+                        return events  // a few more bytes decide it
+                    case .notDelimiter:
+                        from = at + 1  // the boundary text inside the data (e.g. "--BOUNDARYx"): it is body
+                    case .delimiter(let closing, let next):
+                        found = (at, closing, next)
+                        break search
+                    }
+                }
+                let start = bodyStartsWithCRLF ? 2 : 0
+                if let found {
+                    if found.at > start { events.append(.body(Data(buffer[start..<found.at]))) }
                     bodyStartsWithCRLF = false
                     events.append(.partEnd)
-                    if after.closing { state = .done; continue }
-                    buffer.removeFirst(after.next)
+                    if found.closing { state = .done; continue }
+                    buffer.removeFirst(found.next)
                     state = .headers
                 } else {
                     // Everything but a possible partial delimiter at the end is body.
                     let safe = buffer.count - (delimiter.count - 1)
-                    let start = bodyStartsWithCRLF ? 2 : 0
                     guard safe > start else { return events }
                     events.append(.body(Data(buffer[start..<safe])))
                     buffer.removeFirst(safe)
@@ -115,16 +136,22 @@ public struct MultipartReader: Sendable {
         guard state == .done else { throw Failure.malformed("the body ended before the closing boundary") }
     }
 
-    /// After a delimiter at `at`: `--` closes the multipart; otherwise the line ends (transport padding allowed).
-    func afterDelimiter(_ at: Int) -> (closing: Bool, next: Int)? {
+    enum AfterDelimiter { case needMore, notDelimiter, delimiter(closing: Bool, next: Int) }
+
+    /// After boundary text at `at`: `--` closes the multipart, CRLF (after optional transport padding) starts a part;
+    /// anything else means the text was part of the data.
+    func afterDelimiter(_ at: Int) -> AfterDelimiter {
         let i = at + delimiter.count
-        guard buffer.count >= i + 2 else { return nil }
-        if buffer[i] == UInt8(ascii: "-"), buffer[i + 1] == UInt8(ascii: "-") { return (true, i + 2) }
+        guard buffer.count >= i + 2 else { return .needMore }
+        if buffer[i] == UInt8(ascii: "-"), buffer[i + 1] == UInt8(ascii: "-") { return .delimiter(closing: true, next: i + 2) }
         var j = i
-        while j < buffer.count, buffer[j] == UInt8(ascii: " ") || buffer[j] == UInt8(ascii: "\t") { j += 1 }
-        guard buffer.count >= j + 2 else { return nil }
-        guard buffer[j] == 13, buffer[j + 1] == 10 else { return nil }
-        return (false, j + 2)
+        while j < buffer.count, buffer[j] == UInt8(ascii: " ") || buffer[j] == UInt8(ascii: "\t") {
+            j += 1
+            if j - i > 64 { return .notDelimiter }
+        }
+        guard buffer.count >= j + 2 else { return .needMore }
+        guard buffer[j] == 13, buffer[j + 1] == 10 else { return .notDelimiter }
+        return .delimiter(closing: false, next: j + 2)
     }
 
     func find(_ needle: [UInt8], from: Int) -> Int? {

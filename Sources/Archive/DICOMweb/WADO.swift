@@ -220,7 +220,10 @@ public struct WADOService: Sendable {
             guard n <= count else {
                 throw DomainError(status: 404, code: "frame_out_of_range", zh: "帧号 \(n) 超出范围（共 \(count) 帧）", en: "frame \(n) is out of range (\(count) frames)")
             }
-            out.append(n)
+            if !out.contains(n) { out.append(n) }
+            guard out.count <= 4096 else {
+                throw DomainError(status: 413, code: "too_many_frames", zh: "一次请求的帧过多，请分批获取", en: "ask for fewer frames at a time")
+            }
         }
         return out
     }

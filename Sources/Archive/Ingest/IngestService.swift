@@ -22,10 +22,13 @@ public struct IngestSource: Sendable, Equatable {
     public var aeTitle: String
     /// The institution new studies are filed under (the sending node's, or the uploading user's).
     public var institutionID: Int?
-    public init(route: String, aeTitle: String = "", institutionID: Int? = nil) {
+    /// For uploads by a user: objects may only join studies (and replace instances) the user may see.
+    public var scope: Scope?
+    public init(route: String, aeTitle: String = "", institutionID: Int? = nil, scope: Scope? = nil) {
         self.route = route
         self.aeTitle = aeTitle
         self.institutionID = institutionID
+        self.scope = scope
     }
 }
 
@@ -110,6 +113,9 @@ public struct IngestService: Sendable {
             (error.sopClassUID, error.sopInstanceUID) = (record.sopClassUID, record.sopInstanceUID)
             throw error
         }
+        if let scope = source.scope, !scope.allInstitutions {
+            try await checkScope(record, scope)
+        }
         // Two copies of one object arriving at once (a modality and a router) are filed one after the other.
         await uidLocks.lock(record.sopInstanceUID)
         defer { uidLocks.unlock(record.sopInstanceUID) }
@@ -168,6 +174,24 @@ public struct IngestService: Sendable {
         if !routes.isEmpty { onQueued?() }
         return IngestResult(outcome: existing == nil ? .stored : .replaced, sopInstanceUID: record.sopInstanceUID, studyUID: record.studyUID,
                             seriesUID: record.seriesUID, sopClassUID: record.sopClassUID)
+    }
+
+    /// A user limited to some institutions cannot add to, or replace objects in, another institution's study.
+    func checkScope(_ r: IndexRecord, _ scope: Scope) async throws {
+        let outside: SQLQueryString = " AND NOT" + ArchiveQueryService.scopeFilter(scope)
+        let foreign = try await database.read { sql in
+            let study = try await sql.raw("SELECT s.id FROM studies s WHERE s.study_uid = \(bind: r.studyUID)" + outside).first()
+            let instance = try await sql.raw("""
+                SELECT i.id FROM instances i JOIN series se ON se.id = i.series_pk JOIN studies s ON s.id = se.study_pk
+                WHERE i.sop_uid = \(bind: r.sopInstanceUID)
+                """ + outside).first()
+            return study != nil || instance != nil
+        }
+        if foreign {
+            var error = IngestError.mismatch("the study or instance belongs to another institution")
+            (error.sopClassUID, error.sopInstanceUID) = (r.sopClassUID, r.sopInstanceUID)
+            throw error
+        }
     }
 
     /// Files the record. An instance of a series the index already holds (the common case: slice 2…n of a series)
@@ -234,7 +258,8 @@ public struct IngestService: Sendable {
                     UPDATE instances SET series_pk = \(bind: seriesPK), sop_class_uid = \(bind: r.sopClassUID), storage_path = \(bind: key),
                       instance_number = \(bind: r.instanceNumber), transfer_syntax = \(bind: syntax), size_bytes = \(bind: size),
                       sha256 = \(bind: checksum), source_ae = \(bind: source.aeTitle), pixel_rows = \(bind: r.rows),
-                      pixel_columns = \(bind: r.columns), bits_allocated = \(bind: r.bitsAllocated), frames = \(bind: r.frames), received_at = \(bind: now), updated_at = \(bind: now)
+                      pixel_columns = \(bind: r.columns), bits_allocated = \(bind: r.bitsAllocated), frames = \(bind: r.frames), received_at = \(bind: now), updated_at = \(bind: now),
+                      tier = 'local', cloud_status = 'pending', cloud_attempts = 0, cloud_error = '', integrity = '', verified_at = NULL
                     WHERE sop_uid = \(bind: r.sopInstanceUID)
                     """).run()
             } else {

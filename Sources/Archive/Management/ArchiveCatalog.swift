@@ -228,7 +228,7 @@ public struct ArchiveCatalog: Sendable {
             let uid = try row.string("series_uid"), received = try row.int("num_instances")
             let numbers = Set(numbersBySeries[try row.int("id")] ?? [])
             var missing: [Int] = []
-            if let lo = numbers.min(), let hi = numbers.max(), hi - lo < 100_000 {
+            if let lo = numbers.min(), let hi = numbers.max(), case let (span, overflow) = hi.subtractingReportingOverflow(lo), !overflow, span < 100_000 {
                 for n in lo...hi where !numbers.contains(n) {
                     missing.append(n)
                     if missing.count >= 50 { break }

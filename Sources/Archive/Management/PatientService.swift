@@ -62,6 +62,18 @@ public struct PatientService: Sendable {
         }
     }
 
+    /// Corrections and merges change every study of a patient: all of them must be within the caller's scope.
+    func requireWholePatient(_ id: Int, scope: Scope) async throws {
+        guard !scope.allInstitutions else { return }
+        let foreign = try await database.read { sql in
+            try await sql.raw("SELECT s.id FROM studies s WHERE s.patient_pk = \(bind: id) AND NOT" + ArchiveQueryService.scopeFilter(scope)).first()
+        }
+        if foreign != nil {
+            throw DomainError(status: 403, code: "patient_shared", zh: "该患者还有其他机构的检查，请由有全部机构权限的管理员处理",
+                              en: "the patient has studies of other institutions; an administrator with access to all of them must do this")
+        }
+    }
+
     func fetch(_ id: Int, scope: Scope) async throws -> Patient {
         let row = try await database.read { sql in
             try await sql.raw(SQLQueryString(Self.select) + "p.id = \(bind: id) AND EXISTS (SELECT 1 FROM studies s WHERE s.patient_pk = p.id AND "
@@ -74,6 +86,7 @@ public struct PatientService: Sendable {
     /// Corrects name, sex, birth date or patient ID; every stored object of the patient follows.
     public func update(_ id: Int, _ input: PatientInput, scope: Scope) async throws -> Patient {
         var p = try await fetch(id, scope: scope)
+        try await requireWholePatient(id, scope: scope)
         var v = Validator()
         if let name = input.patientName?.trimmingCharacters(in: .whitespaces) {
             if name.isEmpty || name.count > 64 { v.add("patientName", "invalid", "姓名不能为空且不超过 64 个字符", "Name is 1-64 characters") } else { p.name = name }
@@ -112,6 +125,8 @@ public struct PatientService: Sendable {
         guard source != target else { throw DomainError.badRequest("不能将患者合并到自身", "a patient cannot be merged into itself") }
         _ = try await fetch(source, scope: scope)
         let into = try await fetch(target, scope: scope)
+        try await requireWholePatient(source, scope: scope)
+        try await requireWholePatient(target, scope: scope)
         try await database.write { sql in
             try await sql.raw("UPDATE studies SET patient_pk = \(bind: target) WHERE patient_pk = \(bind: source)").run()
             try await sql.raw("DELETE FROM patients WHERE id = \(bind: source)").run()

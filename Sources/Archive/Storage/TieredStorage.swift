@@ -105,12 +105,13 @@ public struct CloudArchiver: Sendable {
             let attempts = try row.int("cloud_attempts") + 1
             do {
                 try await remote.put(key, file: try storage.local.url(for: key), sha256: sha)
-                try await mark(id, status: "uploaded", error: "", attempts: attempts)
+                try await mark(id, key: key, sha: sha, status: "uploaded", error: "", attempts: attempts)
                 result.uploaded += 1
                 result.bytes += size
             } catch {
                 // A few quick retries on later rounds, then it waits for a person (DM-05 "re-run failed jobs").
-                try? await mark(id, status: attempts >= maxAttempts ? "failed" : "pending", error: String("\(error)".prefix(500)), attempts: attempts)
+                try? await mark(id, key: key, sha: sha, status: attempts >= maxAttempts ? "failed" : "pending", error: String("\(error)".prefix(500)),
+                                attempts: attempts)
                 result.failed += 1
                 if result.errors.count < 20 { result.errors.append("\(key): \(error)") }
                 logger.warning("cloud upload of \(key) failed (attempt \(attempts)): \(error)")
@@ -120,11 +121,14 @@ public struct CloudArchiver: Sendable {
         return result
     }
 
-    func mark(_ id: Int, status: String, error: String, attempts: Int) async throws {
+    /// Records an upload's outcome only if the row still describes the object that was uploaded: a replacement or a
+    /// patient correction in the meantime points the row at a new file, which must not be marked as in the cloud.
+    func mark(_ id: Int, key: String, sha: String, status: String, error: String, attempts: Int) async throws {
         try await database.write { sql in
             try await sql.raw("""
                 UPDATE instances SET cloud_status = \(bind: status), cloud_error = \(bind: error), cloud_attempts = \(bind: attempts),
-                  cloud_at = \(bind: Timestamp.string()) WHERE id = \(bind: id)
+                  cloud_at = \(bind: Timestamp.string())
+                WHERE id = \(bind: id) AND storage_path = \(bind: key) AND sha256 = \(bind: sha) AND cloud_status = 'pending'
                 """).run()
         }
     }
@@ -143,7 +147,15 @@ public struct CloudArchiver: Sendable {
         var result = Result()
         for row in rows {
             let id = try row.int("id"), key = try row.string("storage_path")
-            try await database.write { sql in try await sql.raw("UPDATE instances SET tier = 's3' WHERE id = \(bind: id)").run() }
+            // Only if the row still points at this uploaded file; and only when the store confirms it has it.
+            guard ((try? await storage.remote?.head(key)) ?? nil) != nil else { continue }
+            let changed = try await database.write { sql in
+                try await sql.raw("""
+                    UPDATE instances SET tier = 's3' WHERE id = \(bind: id) AND storage_path = \(bind: key) AND cloud_status = 'uploaded' AND tier = 'local'
+                    RETURNING id
+                    """).first() != nil
+            }
+            guard changed else { continue }
             try? FileManager.default.removeItem(at: try storage.local.url(for: key))
             result.evicted += 1
             result.bytes += try row.int("size_bytes")

@@ -152,7 +152,9 @@ enum ArchiveController {
             JSONResponse(try await catalog.storageSummary(objectStore: archive.cloud.enabled))
         }
         r.post("api/archive/verify", .permission(.archiveManage), audit: "archive.verify", object: "study") { request, context in
+            let principal = try context.require()
             let study = request.query("study")
+            if let study { _ = try await archive.wado.studyMetadataVisible(study: study, scope: principal.scope(for: .archiveManage)) }
             let result = try await archive.integrity.verify(studyUID: study, limit: 1000)
             context.auditNote.set(objectID: study, detail: "校验影像完整性：检查 \(result.checked)，正常 \(result.ok)，修复 \(result.restored)，损坏 \(result.corrupt)，缺失 \(result.missing)")
             return JSONResponse(result)
@@ -207,7 +209,8 @@ enum ConversionController {
             if let type = fields["conversionType"], ["SI", "DI", "DF", "WSD"].contains(type) { target.conversionType = type }
             let resolved = try await archive.conversion.resolve(target, scope: principal.scope(for: .archiveManage))
             let result = await archive.conversion.convert(files, target: resolved,
-                                                          source: IngestSource(route: "upload", aeTitle: "", institutionID: principal.institutionID))
+                                                          source: IngestSource(route: "upload", aeTitle: "", institutionID: principal.institutionID,
+                                                                                scope: principal.scope(for: .archiveManage)))
             cleanup = []
             let ok = result.items.filter(\.ok).count
             context.auditNote.set(objectID: result.studyUID, patientID: resolved.patientID,
@@ -247,6 +250,7 @@ enum ConversionController {
                             guard let handle = fopen(url.path, "wb") else { try fail(DomainError(status: 500, code: "storage", zh: "无法写入临时文件", en: "cannot write")) }
                             file = (filename.isEmpty ? "file\(files.count + 1)" : filename, url, handle, 0)
                         } else {
+                            guard fields.count < 50 else { try fail(DomainError.badRequest("表单字段过多", "too many form fields")) }
                             field = (name, Data())
                         }
                     case .body(let data):
@@ -256,7 +260,10 @@ enum ConversionController {
                             if f.size > maxFileBytes {
                                 try fail(DomainError(status: 413, code: "payload_too_large", zh: "单个文件不能超过 200 MB", en: "a file may not exceed 200 MB"))
                             }
-                            _ = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f.handle) }
+                            let written = data.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f.handle) }
+                            if written != data.count {
+                                try fail(DomainError(status: 507, code: "storage_full", zh: "服务器磁盘写入失败", en: "the server could not write the upload"))
+                            }
                         } else if var f = field {
                             f.value.append(data)
                             field = f
@@ -264,9 +271,12 @@ enum ConversionController {
                         }
                     case .partEnd:
                         if let f = file {
-                            fclose(f.handle)
-                            files.append((f.name, f.url))
                             file = nil
+                            guard fclose(f.handle) == 0 else {
+                                unlink(f.url.path)
+                                try fail(DomainError(status: 507, code: "storage_full", zh: "服务器磁盘写入失败", en: "the server could not write the upload"))
+                            }
+                            files.append((f.name, f.url))
                         } else if let f = field {
                             fields[f.name] = String(decoding: f.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
                             field = nil
@@ -277,6 +287,13 @@ enum ConversionController {
             try reader.finish()
         } catch let failure as MultipartReader.Failure {
             try fail(DomainError(status: 400, code: "bad_multipart", zh: "上传内容格式不正确", en: "malformed multipart body: \(failure)"))
+        } catch let error as DomainError {
+            throw error  // already cleaned up by fail()
+        } catch {
+            // The client went away or the incoming area failed: nothing of this upload may stay behind.
+            if let f = file { fclose(f.handle); unlink(f.url.path) }
+            for f in files { try? FileManager.default.removeItem(at: f.url) }
+            throw error
         }
         return (fields, files)
     }

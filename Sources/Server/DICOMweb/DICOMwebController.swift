@@ -64,7 +64,7 @@ enum DICOMwebController {
                 let (study, instances) = try await archive.wado.instances(
                     study: try context.require("study"), series: context.parameters.get("series"), instance: context.parameters.get("instance"),
                     scope: principal.scope(for: .studyView))
-                audit(context, views, principal, study, "下载 \(instances.count) 个实例（WADO-RS）")
+                audit(context, views, principal, study, "下载 \(instances.count) 个实例（WADO-RS）", kind: "retrieve")
                 return multipartInstances(instances, syntax: syntax)
             }
         }
@@ -73,7 +73,7 @@ enum DICOMwebController {
         r.get("dicomweb/studies/:study/metadata", .permission(.studyView), audit: "dicomweb.metadata", object: "study") { request, context in
             let principal = try context.require()
             let (study, json) = try await archive.wado.studyMetadata(study: try context.require("study"), scope: principal.scope(for: .studyView))
-            audit(context, views, principal, study, "查看检查元数据")
+            audit(context, views, principal, study, "查看检查元数据", kind: "metadata")
             return body(json, type: dicomJSON, request: request)
         }
         r.get("dicomweb/studies/:study/series/:series/metadata", .permission(.studyView), audit: "dicomweb.metadata", object: "study") {
@@ -81,7 +81,7 @@ enum DICOMwebController {
             let principal = try context.require()
             let (study, json) = try await archive.wado.seriesMetadata(
                 study: try context.require("study"), series: try context.require("series"), scope: principal.scope(for: .studyView))
-            audit(context, views, principal, study, "查看序列元数据")
+            audit(context, views, principal, study, "查看序列元数据", kind: "metadata")
             return body(json, type: dicomJSON, request: request)
         }
         r.get("dicomweb/studies/:study/series/:series/instances/:instance/metadata", .permission(.studyView), audit: "dicomweb.metadata",
@@ -90,7 +90,7 @@ enum DICOMwebController {
             let (study, json) = try await archive.wado.instanceMetadata(
                 study: try context.require("study"), series: try context.require("series"), instance: try context.require("instance"),
                 scope: principal.scope(for: .studyView))
-            audit(context, views, principal, study, "查看实例元数据")
+            audit(context, views, principal, study, "查看实例元数据", kind: "metadata")
             return body(json, type: dicomJSON, request: request)
         }
 
@@ -102,12 +102,15 @@ enum DICOMwebController {
                 study: try context.require("study"), series: try context.require("series"), instance: try context.require("instance"),
                 scope: principal.scope(for: .studyView))
             let numbers = try WADOService.frameNumbers(try context.require("frames"), count: frames.count)
+            guard numbers.count <= 256, numbers.count * max(1, frames.description.frameLength) <= 512 << 20 else {
+                throw DomainError(status: 413, code: "too_many_frames", zh: "一次请求的帧过多，请分批获取", en: "ask for fewer frames at a time")
+            }
             let stored = file.transferSyntax
             let accept = MediaRange.parse(request.headers[.accept])
             guard let choice = Negotiation.frameChoice(accept, storedSyntax: stored.uid, storedIsNative: !stored.encapsulated) else {
                 throw notAcceptable("multipart/related; type=\"application/octet-stream\"" + (stored.encapsulated ? " or the stored compressed type" : ""))
             }
-            audit(context, views, principal, study, "调阅图像帧")
+            audit(context, views, principal, study, "调阅图像帧", kind: "frames")
             var parts: [(String, Data)] = []
             for n in numbers {
                 if choice == .asStored, stored.encapsulated {
@@ -136,7 +139,7 @@ enum DICOMwebController {
             let (study, data) = try await archive.wado.bulkData(
                 study: try context.require("study"), series: try context.require("series"), instance: try context.require("instance"),
                 tag: Tag(UInt16(value >> 16), UInt16(value & 0xFFFF)), scope: principal.scope(for: .studyView))
-            audit(context, views, principal, study, "调阅大数据属性 \(raw)")
+            audit(context, views, principal, study, "调阅大数据属性 \(raw)", kind: "bulkdata")
             return multipart([("application/octet-stream", data)], request: request)
         }
 
@@ -174,7 +177,7 @@ enum DICOMwebController {
                 }
                 let quality = Int(request.uri.queryParameters.get("quality") ?? "") ?? 90
                 guard (1...100).contains(quality) else { throw DomainError.badRequest("quality 应在 1 到 100 之间", "quality must be 1 to 100") }
-                audit(context, views, principal, study, thumbnail ? "查看缩略图" : "查看渲染图像")
+                audit(context, views, principal, study, thumbnail ? "查看缩略图" : "查看渲染图像", kind: "rendered")
                 let encoded = png ? try scaled.png() : try scaled.jpeg(quality: quality)
                 var headers = HTTPFields()
                 headers[.contentType] = png ? "image/png" : "image/jpeg"
@@ -213,7 +216,8 @@ enum DICOMwebController {
             r.post(path, .permission(.archiveManage), audit: "dicomweb.stow", object: "study") { request, context in
                 let principal = try context.require()
                 let outcomes = try await receiveSTOW(request, study: context.parameters.get("study"), archive: archive,
-                                                     source: IngestSource(route: "stow", aeTitle: "", institutionID: principal.institutionID))
+                                                     source: IngestSource(route: "stow", aeTitle: "", institutionID: principal.institutionID,
+                                                                          scope: principal.scope(for: .archiveManage)))
                 let (status, dataset) = archive.stow.response(outcomes, baseURL: baseURL(request))
                 let stored = outcomes.filter { $0.failureReason == nil }.count
                 context.auditNote.set(objectID: context.parameters.get("study"),
@@ -234,8 +238,10 @@ enum DICOMwebController {
 
     /// Records the view of a study once per user and study within a few minutes: a viewer fetches hundreds of
     /// frames for one reading, and the audit trail should say "read study X", not list every frame.
-    static func audit(_ context: AppContext, _ views: ViewAuditThrottle, _ principal: Principal, _ study: StudyReference, _ what: String) {
-        if views.recentlyAudited(principal.userID, study.studyUID) { context.auditNote.markAlreadyAudited() }
+    static func audit(_ context: AppContext, _ views: ViewAuditThrottle, _ principal: Principal, _ study: StudyReference, _ what: String,
+                      kind: String) {
+        // Per kind of view: a thumbnail glance must not hide a whole-study download a minute later.
+        if views.recentlyAudited(principal.userID, kind + "|" + study.studyUID) { context.auditNote.markAlreadyAudited() }
         context.auditNote.set(objectID: study.studyUID, patientID: study.patientID, detail: "\(what)：\(study.patientName) \(study.studyUID)")
     }
 
@@ -436,7 +442,8 @@ enum DICOMwebController {
                 for event in try reader.feed(chunk.readableBytesView) {
                     switch event {
                     case .part(let headers):
-                        let type = (headers["content-type"] ?? "application/dicom").split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+                        let type = (headers["content-type"] ?? "application/dicom").split(separator: ";").first
+                            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
                         if type != "application/dicom" {
                             skipping = "part of type \(type) is not application/dicom"
                             continue
