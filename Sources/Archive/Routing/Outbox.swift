@@ -261,7 +261,7 @@ public final class RoutingDispatcher: Sendable {
             try? await database.write { sql in
                 try await sql.raw("""
                     UPDATE outbox SET status = 'pending', attempts = \(bind: attempts), next_attempt_at = \(bind: next), last_error = \(bind: why),
-                      updated_at = \(bind: Timestamp.string()) WHERE id = \(bind: item.id)
+                      updated_at = \(bind: Timestamp.string()) WHERE id = \(bind: item.id) AND status = 'sending'
                     """).run()
             }
         }
@@ -272,7 +272,7 @@ public final class RoutingDispatcher: Sendable {
         try? await database.write { sql in
             try await sql.raw("""
                 UPDATE outbox SET status = \(bind: dead ? "dead" : "done"), attempts = \(bind: attempts ?? item.attempts + 1),
-                  last_error = \(bind: error), done_at = \(bind: dead ? nil : now), updated_at = \(bind: now) WHERE id = \(bind: item.id)
+                  last_error = \(bind: error), done_at = \(bind: dead ? nil : now), updated_at = \(bind: now) WHERE id = \(bind: item.id) AND status = 'sending'
                 """).run()
         }
     }

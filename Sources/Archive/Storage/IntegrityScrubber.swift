@@ -71,7 +71,7 @@ public struct IntegrityScrubber: Sendable {
             }
             let recorded = state == "restored" ? "ok" : state
             try await database.write { sql in
-                try await sql.raw("UPDATE instances SET integrity = \(bind: recorded), verified_at = \(bind: Timestamp.string()) WHERE id = \(bind: id)").run()
+                try await sql.raw("UPDATE instances SET integrity = \(bind: recorded), verified_at = \(bind: Timestamp.string()) WHERE id = \(bind: id) AND storage_path = \(bind: key)").run()
             }
         }
         return result

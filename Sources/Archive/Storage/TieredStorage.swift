@@ -89,16 +89,15 @@ public struct CloudArchiver: Sendable {
     }
 
     /// Uploads up to `limit` pending instances of complete studies (`now`: of every study, for "archive now").
-    public func upload(now: Bool = false, limit: Int = 2000) async throws -> Result {
+    public func upload(now: Bool = false, limit: Int = 2000, scope: Scope = .everything) async throws -> Result {
         let remote = try requireStore()
         let completeOnly = now ? "" : " AND s.completed_at IS NOT NULL"
-        let rows = try await database.read { sql in
-            try await sql.raw(SQLQueryString("""
-                SELECT i.id, i.storage_path, i.sha256, i.size_bytes, i.cloud_attempts FROM instances i JOIN series se ON se.id = i.series_pk
-                JOIN studies s ON s.id = se.study_pk
-                WHERE i.cloud_status = 'pending'
-                """ + completeOnly + " ORDER BY i.id LIMIT " + String(limit))).all()
-        }
+        let query = SQLQueryString("""
+            SELECT i.id, i.storage_path, i.sha256, i.size_bytes, i.cloud_attempts FROM instances i JOIN series se ON se.id = i.series_pk
+            JOIN studies s ON s.id = se.study_pk
+            WHERE i.cloud_status = 'pending'
+            """ + completeOnly + " AND") + ArchiveQueryService.scopeFilter(scope) + SQLQueryString(" ORDER BY i.id LIMIT " + String(limit))
+        let rows = try await database.read { sql in try await sql.raw(query).all() }
         var result = Result()
         for row in rows {
             let id = try row.int("id"), key = try row.string("storage_path"), sha = try row.string("sha256"), size = try row.int("size_bytes")
@@ -134,15 +133,15 @@ public struct CloudArchiver: Sendable {
     }
 
     /// Removes local copies of uploaded instances in studies quiet for `days` (default: the keep period).
-    public func evict(olderThanDays days: Int? = nil, limit: Int = 5000) async throws -> Result {
+    public func evict(olderThanDays days: Int? = nil, limit: Int = 5000, scope: Scope = .everything) async throws -> Result {
         _ = try requireStore()
         guard let days = days ?? keepLocalDays else { return Result() }
         let cutoff = Timestamp.string(Date().addingTimeInterval(-Double(days) * 86_400))
         let rows = try await database.read { sql in
             try await sql.raw("""
                 SELECT i.id, i.storage_path, i.size_bytes FROM instances i JOIN series se ON se.id = i.series_pk JOIN studies s ON s.id = se.study_pk
-                WHERE i.cloud_status = 'uploaded' AND i.tier = 'local' AND s.last_received_at <= \(bind: cutoff) ORDER BY i.id LIMIT \(unsafeRaw: String(limit))
-                """).all()
+                WHERE i.cloud_status = 'uploaded' AND i.tier = 'local' AND s.last_received_at <= \(bind: cutoff) AND
+                """ + ArchiveQueryService.scopeFilter(scope) + " ORDER BY i.id LIMIT \(unsafeRaw: String(limit))").all()
         }
         var result = Result()
         for row in rows {
@@ -164,12 +163,12 @@ public struct CloudArchiver: Sendable {
     }
 
     /// Failed uploads (of one study, or all) go back to the queue.
-    public func retryFailed(studyUID: String?) async throws -> Int {
+    public func retryFailed(studyUID: String?, scope: Scope = .everything) async throws -> Int {
         _ = try requireStore()
-        var filter: SQLQueryString = "cloud_status = 'failed'"
-        if let studyUID, !studyUID.isEmpty {
-            filter = filter + " AND series_pk IN (SELECT se.id FROM series se JOIN studies s ON s.id = se.study_pk WHERE s.study_uid = \(bind: studyUID))"
-        }
+        var filter: SQLQueryString = "cloud_status = 'failed' AND series_pk IN (SELECT se.id FROM series se JOIN studies s ON s.id = se.study_pk WHERE"
+            + ArchiveQueryService.scopeFilter(scope)
+        if let studyUID, !studyUID.isEmpty { filter = filter + " AND s.study_uid = \(bind: studyUID)" }
+        filter = filter + ")"
         let condition = filter
         return try await database.write { sql in
             let n = try await sql.count("SELECT COUNT(*) AS n FROM instances WHERE " + condition)

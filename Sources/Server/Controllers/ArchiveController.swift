@@ -160,20 +160,20 @@ enum ArchiveController {
             return JSONResponse(result)
         }
         r.post("api/archive/cloud/upload", .permission(.archiveManage), audit: "archive.cloud.upload", object: "study") { _, context in
-            let result = try await archive.cloud.upload(now: true)
+            let result = try await archive.cloud.upload(now: true, scope: try context.require().scope(for: .archiveManage))
             context.auditNote.set(detail: "立即上传云端：成功 \(result.uploaded)，失败 \(result.failed)")
             return JSONResponse(result)
         }
         r.post("api/archive/cloud/retry-failed", .permission(.archiveManage), audit: "archive.cloud.retry", object: "study") { request, context in
             let study = request.query("study")
-            let n = try await archive.cloud.retryFailed(studyUID: study)
+            let n = try await archive.cloud.retryFailed(studyUID: study, scope: try context.require().scope(for: .archiveManage))
             context.auditNote.set(objectID: study, detail: "重新上传失败任务 \(n) 个")
             return JSONResponse(["requeued": n])
         }
         r.post("api/archive/cloud/evict", .permission(.archiveManage), audit: "archive.cloud.evict", object: "study") { request, context in
             let days = try request.queryInt("olderThanDays")
             if let days, days < 0 { throw DomainError.badRequest("天数不能为负", "days cannot be negative") }
-            let result = try await archive.cloud.evict(olderThanDays: days)
+            let result = try await archive.cloud.evict(olderThanDays: days, scope: try context.require().scope(for: .archiveManage))
             context.auditNote.set(detail: "清理本地副本 \(result.evicted) 个（已在云端）")
             return JSONResponse(result)
         }

@@ -442,6 +442,9 @@ enum DICOMwebController {
                 for event in try reader.feed(chunk.readableBytesView) {
                     switch event {
                     case .part(let headers):
+                        guard outcomes.count < 10_000 else {
+                            throw DomainError(status: 413, code: "too_many_parts", zh: "一次最多上传 10000 个实例，请分批上传", en: "at most 10,000 instances per request")
+                        }
                         let type = (headers["content-type"] ?? "application/dicom").split(separator: ";").first
                             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
                         if type != "application/dicom" {
