@@ -45,10 +45,15 @@ public struct ViewerAnnotations: Sendable {
                 throw DomainError.conflict("version_conflict", "标注已在其他窗口中修改，请刷新后重试", "the annotations changed in another window; reload")
             }
             if current == 0 {
-                try await sql.raw("""
+                // Two windows saving the first version at once: the second finds the row and gets the same conflict.
+                let inserted = try await sql.raw("""
                     INSERT INTO viewer_annotations (user_id, study_uid, document, version, created_at, updated_at)
                     VALUES (\(bind: userID), \(bind: studyUID), \(bind: annotations), 1, \(bind: now), \(bind: now))
-                    """).run()
+                    ON CONFLICT (user_id, study_uid) DO NOTHING RETURNING id
+                    """).first()
+                guard inserted != nil else {
+                    throw DomainError.conflict("version_conflict", "标注已在其他窗口中修改，请刷新后重试", "the annotations changed in another window; reload")
+                }
             } else {
                 try await sql.raw("""
                     UPDATE viewer_annotations SET document = \(bind: annotations), version = version + 1, updated_at = \(bind: now)
