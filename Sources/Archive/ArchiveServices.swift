@@ -16,6 +16,7 @@ public struct ArchiveServices: Sendable {
     public let matcher: ExamMatcher
     public let patients: PatientService
     public let annotations: ViewerAnnotations
+    public let keyImages: KeyImageService
     public let integrity: IntegrityScrubber
     public let conversion: ConversionService
     public var ingest: IngestService
@@ -65,6 +66,7 @@ public struct ArchiveServices: Sendable {
         wado = WADOService(database: database, storage: storage)
         stow = STOWService(ingest: ingest)
         conversion = ConversionService(ingest: ingest)
+        keyImages = KeyImageService(ingest: ingest)
     }
 
     /// Every DICOM service backed by the archive.

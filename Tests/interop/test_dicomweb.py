@@ -326,3 +326,29 @@ def test_viewer_annotations_per_user_and_study(server, reader, dataset):
     other = server.session("chief", DEMO_PASSWORD, new_password="Chf#Yunying2026x")
     assert other.get(url).json()["version"] == 0, "each reader has their own measurements"
     assert reader.get(server.url("api/viewer/studies/1.2.3.4.5/annotations")).status_code == 404
+
+
+def test_key_images_as_key_object_selection(server, dataset):
+    attending = server.session("attending", DEMO_PASSWORD, new_password="Att#Yunying2026x")
+    ct = [pydicom.dcmread(p, stop_before_pixels=True) for p in dataset["ct"][:2]]
+    url = server.url(f"api/viewer/studies/{dataset['study']}/key-images")
+    assert attending.post(url, json={"items": []}).status_code == 422
+    assert attending.post(url, json={"items": [{"sopInstanceUID": "1.2.3.999"}]}).status_code == 404
+    saved = attending.post(url, json={"items": [{"sopInstanceUID": c.SOPInstanceUID} for c in ct], "description": "右肺上叶结节"})
+    assert saved.status_code == 201, saved.text
+    kos_uid = saved.json()["sopInstanceUID"]
+    listed = attending.get(url).json()["items"]
+    assert listed[0]["sopInstanceUID"] == kos_uid and listed[0]["description"] == "右肺上叶结节"
+    assert [i["sopInstanceUID"] for i in listed[0]["items"]] == [c.SOPInstanceUID for c in ct]
+    # A real KOS in the archive: pydicom reads it back over WADO-RS; other viewers see the same selection.
+    series = attending.get(server.url(f"dicomweb/studies/{dataset['study']}/series"), params={"Modality": "KO"}).json()
+    kos_series = series[0]["0020000E"]["Value"][0]
+    got = attending.get(server.url(f"dicomweb/studies/{dataset['study']}/series/{kos_series}/instances/{kos_uid}"),
+                        headers={"Accept": 'multipart/related; type="application/dicom"; transfer-syntax=*'})
+    kos = pydicom.dcmread(io.BytesIO(got.content.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--", 1)[0]))
+    assert kos.SOPClassUID == "1.2.840.10008.5.1.4.1.1.88.59" and kos.ConceptNameCodeSequence[0].CodeValue == "113000"
+    refs = [item.ReferencedSOPSequence[0].ReferencedSOPInstanceUID for item in kos.ContentSequence if item.ValueType == "IMAGE"]
+    assert refs == [c.SOPInstanceUID for c in ct]
+    assert kos.CurrentRequestedProcedureEvidenceSequence[0].StudyInstanceUID == dataset["study"]
+    clinician = server.session("clinician", DEMO_PASSWORD, new_password="Cln#Yunying2026x")
+    assert clinician.post(url, json={"items": [{"sopInstanceUID": ct[0].SOPInstanceUID}]}).status_code == 403, "clinicians view, do not mark"

@@ -211,6 +211,33 @@ enum DICOMwebController {
             return JSONResponse(saved)
         }
 
+        // MARK: Key images (VIEW-10): Key Object Selection documents in the study
+        r.get("api/viewer/studies/:study/key-images", .permission(.studyView), audit: "viewer.key-images", object: "study") { _, context in
+            let principal = try context.require()
+            let study = try context.require("study")
+            let reference = try await archive.wado.studyMetadataVisible(study: study, scope: principal.scope(for: .studyView))
+            if views.recentlyAudited(principal.userID, "key-images|" + study) { context.auditNote.markAlreadyAudited() }
+            context.auditNote.set(objectID: study, patientID: reference.patientID, detail: "查看关键图像")
+            return JSONResponse(["items": try await archive.keyImages.list(studyUID: study, scope: principal.scope(for: .studyView))])
+        }
+        r.post("api/viewer/studies/:study/key-images", .permission(.reportWrite), audit: "viewer.key-images.save", object: "study") {
+            request, context in
+            struct Input: Decodable {
+                let items: [KeyImageService.Reference]?
+                let description: String?
+            }
+            let principal = try context.require()
+            let study = try context.require("study")
+            let reference = try await archive.wado.studyMetadataVisible(study: study, scope: principal.scope(for: .studyView))
+            let input = try await request.json(Input.self, context: context)
+            let saved = try await archive.keyImages.save(
+                studyUID: study, references: input.items ?? [], description: input.description ?? "", author: principal.displayName,
+                scope: principal.scope(for: .studyView),
+                source: IngestSource(route: "viewer", aeTitle: "", institutionID: principal.institutionID, scope: principal.scope(for: .studyView)))
+            context.auditNote.set(objectID: study, patientID: reference.patientID, detail: "标记关键图像 \(saved.items.count) 幅")
+            return JSONResponse(saved, status: .created)
+        }
+
         // MARK: STOW-RS
         for path in ["dicomweb/studies", "dicomweb/studies/:study"] {
             r.post(path, .permission(.archiveManage), audit: "dicomweb.stow", object: "study") { request, context in
