@@ -17,8 +17,9 @@ import { ToolManager, MEASURE_TOOLS, DrawTool } from '../lib/viewer/tools.js';
 import { PALETTE, DEFAULT_COLOR, newId, hit as hitAnnotation, measureAnnotation } from '../lib/viewer/annotations.js';
 import { calibration, valueUnit } from '../lib/viewer/measure.js';
 import { AnnotationSync } from '../lib/viewer/annotation-sync.js';
-import { drawAnnotations, mapper } from '../lib/viewer/overlay.js';
+import { drawAnnotations, mapper, FONT } from '../lib/viewer/overlay.js';
 import { viewerIcon, layoutIcon } from '../lib/viewer/icons.js';
+import { imagePlane, imageToPatient, patientToImage, planeIntersection, nearestPlane, syncedIndex, sameFrame } from '../lib/viewer/geometry.js';
 import { LUT_NAMES } from '../lib/viewer/luts.js';
 import { isColor, fullRangeWindow, strings, number } from '../lib/viewer/pixels.js';
 import {
@@ -40,6 +41,9 @@ import { RETURN_KEY } from '../lib/return-to.js';
 /** @typedef {import('../lib/viewer/annotations.js').Annotation} Annotation */
 /** @typedef {import('../lib/viewer/annotation-sync.js').SyncStatus} SyncStatus */
 /** @typedef {import('../lib/viewer/overlay.js').Drawn} Drawn */
+/** @typedef {import('../lib/viewer/geometry.js').ImagePlane} ImagePlane */
+/** @typedef {import('../lib/viewer/geometry.js').Vec3} Vec3 */
+/** @typedef {import('../lib/viewer/view-transform.js').Point} Point */
 /**
  * @typedef {object} Series
  * @property {string} uid
@@ -73,6 +77,9 @@ import { RETURN_KEY } from '../lib/return-to.js';
  * @property {HTMLCanvasElement} overlay the annotations, over the WebGL canvas
  * @property {Drawn[]} drawn what the overlay shows now (labels for hit testing and the tests)
  * @property {{ annotation: Annotation, closed: boolean } | null} draft a shape being drawn
+ * @property {number} offset synchronised scrolling: slices this viewport is shifted by against the active one
+ * @property {[Point, Point] | null} refLine the reference line shown (image coordinates)
+ * @property {Point | null} cursorAt the 3D cursor shown (image coordinates)
  */
 
 initLanguage();
@@ -102,6 +109,17 @@ const state = {
   /** @type {string | null} */
   selected: null,
   color: DEFAULT_COLOR,
+  /** 参考线 (VIEW-05) */
+  refLines: true,
+  /** 同步 (VIEW-03/07) */
+  syncScroll: false,
+  /** @type {{ point: Vec3, frameOfReference: string } | null} the 3D cursor (VIEW-06), a patient point */
+  cursor: null,
+  /**
+   * 平铺 (VIEW-02): one series' images across the grid, a page at a time, and the layout to go back to.
+   * @type {{ series: Series, page: number, per: number, back: { layout: Layout, series: (Series | null)[], indices: number[], active: number } } | null}
+   */
+  tile: null,
 };
 
 /** @type {RenderingEngine} */
@@ -327,7 +345,7 @@ const MEASURE_HINTS = {
 const COLOR_NAMES = ['viewer.color.yellow', 'viewer.color.green', 'viewer.color.cyan', 'viewer.color.red', 'viewer.color.orange', 'viewer.color.white'];
 
 const VIEW_TOOL_IDS = /** @type {const} */ (['stackScroll', 'windowLevel', 'pan', 'zoom', 'rotate']);
-const ALL_TOOL_IDS = [...VIEW_TOOL_IDS, ...MEASURE_TOOLS.map(([id]) => id)];
+const ALL_TOOL_IDS = [...VIEW_TOOL_IDS, 'locate', ...MEASURE_TOOLS.map(([id]) => id)];
 
 /**
  * Makes a tool the left-button tool and shows it pressed.
@@ -394,6 +412,15 @@ function toolbar() {
       tbtn('reset', 'reset', t('viewer.reset'), () => resetCell()),
     ),
     h('div', { class: 'vw-group' }, tbtn('cine', 'play', t('viewer.cine'), () => toggleCine()), fps),
+    h(
+      'div',
+      { class: 'vw-group' },
+      tbtn('refLines', 'refLines', t('viewer.refLines'), () => toggleRefLines()),
+      tbtn('sync', 'sync', t('viewer.sync'), () => toggleSync()),
+      tbtn('locate', 'locate', t('viewer.tool.locate'), () => chooseTool('locate')),
+      menuButton('export', 'export', t('viewer.export'), exportMenu),
+      tbtn('tile', 'tile', t('viewer.tile'), () => toggleTile()),
+    ),
     h(
       'div',
       { class: 'vw-group' },
@@ -542,7 +569,7 @@ function openTags() {
 
 function openHelp() {
   const mouse = ['viewer.key.wheel', 'viewer.key.left', 'viewer.key.right', 'viewer.key.middle'];
-  const keys = ['viewer.key.arrows', 'viewer.key.page', 'viewer.key.space', 'viewer.key.presets', 'viewer.key.view', 'viewer.key.display', 'viewer.key.help'];
+  const keys = ['viewer.key.arrows', 'viewer.key.page', 'viewer.key.space', 'viewer.key.presets', 'viewer.key.view', 'viewer.key.display', 'viewer.key.sync', 'viewer.key.help'];
   dialog('help-dialog', t('viewer.help.title'), [
     h('h3', null, t('viewer.help.mouse')),
     h('ul', { class: 'vw-help' }, mouse.map((k) => h('li', null, t(k)))),
@@ -684,16 +711,21 @@ function markCards() {
 /**
  * @param {Layout} layout
  * @param {(Series | null)[]} [initial] series for the first cells
+ * @param {{ exact?: boolean, indices?: number[], tile?: boolean }} [o] exact: exactly these series (no hanging),
+ *   indices: the slice of each cell, tile: the grid is the tiled series (else tiling ends)
  */
-function setLayout(layout, initial) {
+function setLayout(layout, initial, o = {}) {
   closeMenu();
+  if (!o.tile) state.tile = null;
+  grid.classList.toggle('tiled', Boolean(o.tile));
+  buttons.tile?.classList.toggle('on', Boolean(o.tile));
   const old = state.cells;
   for (const c of old) {
     stopCine(c);
     engine.removeViewport(c.id);
   }
   const n = layout.rows * layout.cols;
-  const placed = hang(initial ?? old.map((c) => c.series), n, state.series.filter(isImageSeries));
+  const placed = o.exact ? Array.from({ length: n }, (_, i) => initial?.[i] ?? null) : hang(initial ?? old.map((c) => c.series), n, state.series.filter(isImageSeries));
   state.layout = layout;
   grid.style.gridTemplateColumns = `repeat(${layout.cols}, 1fr)`;
   grid.style.gridTemplateRows = `repeat(${layout.rows}, 1fr)`;
@@ -715,7 +747,7 @@ function setLayout(layout, initial) {
   for (const c of cells) engine.addViewport(c.id, c.el);
   state.active = clampActive(state.active, n);
   cells.forEach((c, i) => {
-    if (placed[i]) assign(c, /** @type {Series} */ (placed[i]), c.index);
+    if (placed[i]) assign(c, /** @type {Series} */ (placed[i]), o.indices?.[i] ?? c.index);
     else refresh(c);
   });
   setActive(state.active);
@@ -734,11 +766,24 @@ function makeCell(i) {
   const overlay = h('canvas', { class: 'vw-annotations', testid: 'annotation-overlay' });
   const el = h('div', { class: ['vw-vp', !state.showCorners && 'no-corners', tools.current().draws && 'drawing'], testid: 'viewport', dataset: { index: String(i) } }, preview, overlay, corners.topLeft, corners.topRight, corners.bottomLeft, corners.bottomRight, status);
   /** @type {Cell} */
-  const cell = { id: `vp${i}`, el, corners, status, preview, series: null, index: 0, direction: 1, shown: null, window: null, invert: false, lut: 'grey', cine: null, previewTimer: null, frameError: false, overlay, drawn: [], draft: null };
+  const cell = { id: `vp${i}`, el, corners, status, preview, series: null, index: 0, direction: 1, shown: null, window: null, invert: false, lut: 'grey', cine: null, previewTimer: null, frameError: false, overlay, drawn: [], draft: null, offset: 0, refLine: null, cursorAt: null };
   tools.bind(el, () => (cell.series?.stack ? handle(cell) : null), () => setActive(state.cells.indexOf(cell)));
   let wheelRest = 0;
   el.addEventListener('wheel', (e) => {
     e.preventDefault();
+    if (state.syncScroll && e.shiftKey && cell.series?.stack) {
+      // Shift + wheel with sync on: shift this viewport against the active one by a slice (misregistration, priors);
+      // on the active viewport it steps that one alone.
+      const step = Math.sign(e.deltaY || e.deltaX);
+      if (!step) return;
+      if (cell === activeCell()) scrollBy(cell, step, false, false);
+      else {
+        cell.offset += step;
+        syncCell(cell, /** @type {Cell} */ (activeCell()));
+        refresh(cell);
+      }
+      return;
+    }
     setActive(state.cells.indexOf(cell));
     if (!cell.series?.stack) return;
     if (e.ctrlKey) {
@@ -777,6 +822,15 @@ function makeCell(i) {
   });
   el.addEventListener('dblclick', () => {
     if (tools.current().draws) return; // a polygon ends with a double-click
+    if (state.tile) {
+      // A tile opens its image alone; a second double-click goes back to the grid from before the tiling.
+      const back = state.tile.back;
+      if (!cell.series) return;
+      lastGrid = { layout: back.layout, series: back.series, active: back.active };
+      state.active = 0;
+      setLayout({ rows: 1, cols: 1 }, [cell.series], { exact: true, indices: [cell.index] });
+      return;
+    }
     // Double-click toggles between this viewport alone and the grid it came from.
     if (state.layout.rows * state.layout.cols > 1) {
       lastGrid = { layout: state.layout, series: state.cells.map((c) => c.series), active: state.cells.indexOf(cell) };
@@ -802,6 +856,7 @@ function setActive(i) {
   state.cells.forEach((c, k) => c.el.classList.toggle('active', k === i));
   markCards();
   syncToolbar();
+  engine?.render(); // the reference lines now come from this viewport
 }
 
 function activeCell() {
@@ -969,10 +1024,12 @@ function schedule() {
 
 /**
  * @param {Cell} cell @param {number} delta images @param {boolean} [wrap] cine wraps around
+ * @param {boolean} [follow] with sync on, the viewports in the same frame of reference follow the active one
  */
-function scrollBy(cell, delta, wrap = false) {
+function scrollBy(cell, delta, wrap = false, follow = true) {
   const stack = cell.series?.stack;
   if (!stack || !delta) return;
+  if (follow && state.tile) return tilePage(Math.sign(delta));
   const n = stack.frames.length;
   let i = cell.index + delta;
   i = wrap ? ((i % n) + n) % n : Math.max(0, Math.min(n - 1, i));
@@ -981,6 +1038,7 @@ function scrollBy(cell, delta, wrap = false) {
   cell.direction = delta > 0 ? 1 : -1;
   cell.index = i;
   showFrame(cell);
+  if (follow && state.syncScroll && cell === activeCell()) syncOthers(cell);
   schedule();
 }
 
@@ -1007,6 +1065,7 @@ function handle(cell) {
     scroll: (d) => scrollBy(cell, d),
     dpr: () => window.devicePixelRatio || 1,
     annotations: layer(cell),
+    locate: (p) => locate(cell, p),
   };
 }
 
@@ -1161,6 +1220,7 @@ function drawOverlay(cell) {
     frames: number(f.meta, '00280008', 1),
     presetName: preset ? t(preset.labelKey) : undefined,
   }, t);
+  if (state.syncScroll && cell.offset) info.topRight.push(t('viewer.sync.offset', { n: cell.offset > 0 ? `+${cell.offset}` : String(cell.offset) }));
   for (const [corner, lines] of Object.entries(info)) {
     replace(cell.corners[/** @type {keyof Cell['corners']} */ (corner)], lines.map((l) => h('div', null, l)));
   }
@@ -1171,6 +1231,8 @@ function syncToolbar() {
   buttons.invert?.classList.toggle('on', Boolean(c?.invert));
   buttons.lut?.classList.toggle('on', Boolean(c && c.lut !== 'grey'));
   buttons.corners?.classList.toggle('on', state.showCorners);
+  buttons.refLines?.classList.toggle('on', state.refLines);
+  buttons.sync?.classList.toggle('on', state.syncScroll);
   const playing = Boolean(c && c.cine !== null);
   const cine = buttons.cine;
   if (cine) {
@@ -1240,6 +1302,8 @@ function drawCellAnnotations(cell) {
   if (!view || !shown) {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     cell.drawn = [];
+    cell.refLine = null;
+    cell.cursorAt = null;
     return;
   }
   if (canvas.width !== view.viewportWidth) canvas.width = view.viewportWidth;
@@ -1249,6 +1313,7 @@ function drawCellAnnotations(cell) {
   const d = cell.draft;
   const draft = d ? { ...d, lines: measureAnnotation(d.annotation, { cal: calibration(shown.f.meta), unit: valueUnit(shown.f.meta), frame: shown.frame }, t).lines } : null;
   cell.drawn = drawAnnotations(ctx, view, items, { selected: state.selected, dpr: window.devicePixelRatio || 1, draft });
+  drawLocalization(ctx, cell, view);
 }
 
 /**
@@ -1529,6 +1594,308 @@ function reloadAnnotations() {
     .catch(() => showSaveStatus('loadError'));
 }
 
+// ---------------------------------------------------------------- multi-series: reference lines, sync, 3D cursor
+
+/** @type {WeakMap<object, ImagePlane | null>} the plane of each stack frame, computed once */
+const planeCache = new WeakMap();
+
+/**
+ * The patient plane of a stack frame (null without geometry; multi-frame objects keep theirs per frame in
+ * functional groups, which are not read here, so they have none).
+ * @param {import('../lib/viewer/series.js').StackFrame | null | undefined} f
+ */
+function planeOfFrame(f) {
+  if (!f) return null;
+  let p = planeCache.get(f);
+  if (p === undefined) {
+    p = number(f.meta, '00280008', 1) > 1 ? null : imagePlane(f.meta);
+    planeCache.set(f, p);
+  }
+  return p;
+}
+
+/** @param {Cell} cell the plane of the slice a viewport shows */
+function planeOf(cell) {
+  return planeOfFrame(currentFrame(cell));
+}
+
+/** @param {Cell} cell every plane of a viewport's stack */
+function stackPlanes(cell) {
+  return (cell.series?.stack?.frames ?? []).map(planeOfFrame);
+}
+
+function toggleRefLines() {
+  state.refLines = !state.refLines;
+  syncToolbar();
+  engine.render();
+}
+
+function toggleSync() {
+  state.syncScroll = !state.syncScroll;
+  syncToolbar();
+  const c = activeCell();
+  if (state.syncScroll && c) syncOthers(c);
+  for (const x of state.cells) refresh(x);
+}
+
+/**
+ * Synchronised scrolling: every other viewport in the same frame of reference goes to its slice nearest the
+ * source's, plus its own offset.
+ * @param {Cell} source
+ */
+function syncOthers(source) {
+  for (const c of state.cells) if (c !== source) syncCell(c, source);
+}
+
+/** @param {Cell} cell @param {Cell} source */
+function syncCell(cell, source) {
+  if (!source || cell === source || !cell.series?.stack) return;
+  const i = syncedIndex(planeOf(source), stackPlanes(cell), cell.offset);
+  if (i >= 0 && i !== cell.index) scrollBy(cell, i - cell.index, false, false);
+}
+
+/**
+ * 定位 (VIEW-06): the patient point under an image point of a viewport becomes the 3D cursor; every other viewport
+ * in the same frame of reference goes to its slice nearest that point.
+ * @param {Cell} cell @param {Point} p image coordinates
+ */
+function locate(cell, p) {
+  const plane = planeOf(cell);
+  if (!plane || !plane.frameOfReference) return;
+  const point = imageToPatient(plane, p);
+  state.cursor = { point, frameOfReference: plane.frameOfReference };
+  for (const c of state.cells) {
+    if (c === cell || !c.series?.stack) continue;
+    const planes = stackPlanes(c);
+    if (!sameFrame(plane, planes.find((x) => x) ?? null)) continue;
+    const i = nearestPlane(planes, point);
+    if (i >= 0 && i !== c.index) scrollBy(c, i - c.index, false, false);
+  }
+  engine.render();
+}
+
+/**
+ * Reference line of the active viewport's slice and the 3D cursor, on a viewport's overlay. Both are computed in
+ * image coordinates and mapped through the view, so they stay right through zoom, pan, rotation and flips.
+ * @param {CanvasRenderingContext2D} ctx @param {Cell} cell @param {import('../lib/viewer/view-transform.js').ViewState} view
+ */
+function drawLocalization(ctx, cell, view) {
+  cell.refLine = null;
+  cell.cursorAt = null;
+  const plane = planeOf(cell);
+  if (!plane) return;
+  const toCanvas = mapper(view);
+  const k = window.devicePixelRatio || 1;
+  /** @param {() => void} path @param {string} color @param {number[]} [dash] */
+  const stroke = (path, color, dash = []) => {
+    ctx.save();
+    ctx.setLineDash(dash.map((d) => d * k));
+    ctx.beginPath();
+    path();
+    ctx.strokeStyle = 'rgba(0, 0, 0, 0.6)';
+    ctx.lineWidth = 3 * k;
+    ctx.stroke();
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 1.5 * k;
+    ctx.stroke();
+    ctx.restore();
+  };
+  const active = activeCell();
+  const source = active && active !== cell ? planeOf(active) : null;
+  if (state.refLines && source && sameFrame(source, plane)) {
+    const line = planeIntersection(source, plane);
+    if (line) {
+      cell.refLine = line;
+      const [a, b] = line.map(toCanvas);
+      stroke(() => {
+        ctx.moveTo(a.x, a.y);
+        ctx.lineTo(b.x, b.y);
+      }, '#ffd54a');
+    }
+  }
+  const cur = state.cursor;
+  if (cur && cur.frameOfReference === plane.frameOfReference) {
+    // Shown on the slice nearest the point (any slice of a one-image series such as a localizer).
+    const planes = stackPlanes(cell);
+    if (planes.length === 1 || nearestPlane(planes, cur.point) === cell.index) {
+      const q = patientToImage(plane, cur.point);
+      if (q.x >= 0 && q.y >= 0 && q.x <= plane.columns && q.y <= plane.rows) {
+        cell.cursorAt = { x: q.x, y: q.y };
+        const c = toCanvas(q);
+        const r = 14 * k;
+        const gap = 4 * k;
+        stroke(() => {
+          ctx.moveTo(c.x - r, c.y);
+          ctx.lineTo(c.x - gap, c.y);
+          ctx.moveTo(c.x + gap, c.y);
+          ctx.lineTo(c.x + r, c.y);
+          ctx.moveTo(c.x, c.y - r);
+          ctx.lineTo(c.x, c.y - gap);
+          ctx.moveTo(c.x, c.y + gap);
+          ctx.lineTo(c.x, c.y + r);
+          ctx.moveTo(c.x + 7 * k, c.y);
+          ctx.arc(c.x, c.y, 7 * k, 0, 2 * Math.PI);
+        }, '#5eead4');
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- tiling (VIEW-02)
+
+/**
+ * The grid for tiling n images: as few cells as hold them, at most 4×5 (then paged).
+ * @param {number} n
+ */
+function tileLayout(n) {
+  const options = [{ rows: 1, cols: 2 }, { rows: 2, cols: 2 }, { rows: 2, cols: 3 }, { rows: 3, cols: 3 }, { rows: 3, cols: 4 }, { rows: 4, cols: 5 }];
+  return options.find((l) => l.rows * l.cols >= n) ?? options[options.length - 1];
+}
+
+/** 平铺: the active viewport's series across the grid from the page of its current image; again: back. */
+function toggleTile() {
+  const t0 = state.tile;
+  if (t0) {
+    state.active = t0.back.active;
+    setLayout(t0.back.layout, t0.back.series, { exact: true, indices: t0.back.indices });
+    return;
+  }
+  const c = activeCell();
+  const s = c?.series;
+  const n = s?.stack?.frames.length ?? 0;
+  if (!c || !s || n < 2) return;
+  const layout = tileLayout(n);
+  const per = layout.rows * layout.cols;
+  const page = Math.floor(c.index / per);
+  const back = { layout: state.layout, series: state.cells.map((x) => x.series), indices: state.cells.map((x) => x.index), active: state.active };
+  state.tile = { series: s, page, per, back };
+  state.active = c.index - page * per;
+  const series = Array.from({ length: per }, (_, i) => (page * per + i < n ? s : null));
+  setLayout(layout, series, { exact: true, tile: true, indices: series.map((_, i) => page * per + i) });
+}
+
+/**
+ * Next (+1) or previous (−1) page of tiles.
+ * @param {number} dir
+ */
+function tilePage(dir) {
+  const tile = state.tile;
+  const n = tile?.series.stack?.frames.length ?? 0;
+  if (!tile || !dir) return;
+  const pages = Math.ceil(n / tile.per);
+  const page = Math.max(0, Math.min(pages - 1, tile.page + dir));
+  if (page === tile.page) return;
+  tile.page = page;
+  state.cells.forEach((c, i) => {
+    const idx = page * tile.per + i;
+    if (idx >= n) {
+      if (c.series) {
+        c.series = null;
+        c.shown = null;
+        clearFrame(c);
+        refresh(c);
+      }
+    } else if (c.series !== tile.series) void assign(c, tile.series, idx);
+    else if (c.index !== idx) {
+      c.direction = dir;
+      c.index = idx;
+      showFrame(c);
+    }
+  });
+  markCards();
+  schedule();
+}
+
+// ---------------------------------------------------------------- export (VIEW-23)
+
+function exportMenu() {
+  return [
+    menuItem('export-png', t('viewer.export.png'), () => void exportImage('png')),
+    menuItem('export-jpeg', t('viewer.export.jpeg'), () => void exportImage('jpeg')),
+  ];
+}
+
+/**
+ * A file name part without characters file systems refuse.
+ * @param {string} s
+ */
+const safeName = (s) => s.replace(/[\\/:*?"<>|\s]+/g, '_').replace(/^_+|_+$/g, '');
+
+/**
+ * The active viewport as the reader sees it: the image read back from WebGL, with the annotation overlay (shapes,
+ * labels, reference lines, cursor) and the corner text burnt in.
+ * @param {Cell} cell
+ * @returns {HTMLCanvasElement | null}
+ */
+function composeImage(cell) {
+  const f = currentFrame(cell);
+  if (!f || !shownFrame(cell)) return null;
+  engine.renderNow();
+  drawCellAnnotations(cell);
+  const read = engine.readPixels(cell.id);
+  const out = document.createElement('canvas');
+  out.width = read.width;
+  out.height = read.height;
+  const ctx = out.getContext('2d');
+  if (!ctx) return null;
+  ctx.putImageData(new ImageData(new Uint8ClampedArray(read.data.buffer, read.data.byteOffset, read.data.byteLength), read.width, read.height), 0, 0);
+  ctx.drawImage(cell.overlay, 0, 0);
+  if (state.showCorners) {
+    const k = window.devicePixelRatio || 1;
+    const size = 12 * k;
+    const lineH = Math.round(size * 1.35);
+    const pad = 8 * k;
+    ctx.font = `500 ${size}px ${FONT}`;
+    ctx.textBaseline = 'top';
+    for (const [name, el] of Object.entries(cell.corners)) {
+      const lines = [...el.children].map((d) => d.textContent ?? '');
+      const right = name === 'topRight' || name === 'bottomRight';
+      const bottom = name === 'bottomLeft' || name === 'bottomRight';
+      ctx.textAlign = right ? 'right' : 'left';
+      lines.forEach((l, i) => {
+        const x = right ? out.width - pad : pad;
+        const y = bottom ? out.height - pad - (lines.length - i) * lineH : pad + i * lineH;
+        ctx.fillStyle = 'rgba(0, 0, 0, 0.8)';
+        ctx.fillText(l, x + k, y + k);
+        ctx.fillStyle = '#e6e9ee';
+        ctx.fillText(l, x, y);
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The export's file name: patient ID, series number, instance number (and frame).
+ * @param {Cell} cell @param {'png' | 'jpeg'} type
+ */
+function exportName(cell, type) {
+  const f = /** @type {import('../lib/viewer/series.js').StackFrame} */ (currentFrame(cell));
+  const pid = safeName(strings(f.meta, '00100020')[0] ?? strings(/** @type {DicomJson} */ (state.studyMeta), '00100020')[0] ?? '') || 'image';
+  const series = cell.series?.number ?? number(f.meta, '00200011', 0);
+  const inst = number(f.meta, '00200013', cell.index + 1);
+  const frame = number(f.meta, '00280008', 1) > 1 ? `_F${f.frame}` : '';
+  return `${pid}_S${series}_I${inst}${frame}.${type === 'png' ? 'png' : 'jpg'}`;
+}
+
+/** @param {'png' | 'jpeg'} type */
+async function exportImage(type) {
+  const cell = activeCell();
+  if (!cell) return;
+  const canvas = composeImage(cell);
+  if (!canvas) return;
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, type === 'png' ? 'image/png' : 'image/jpeg', 0.95));
+  if (!blob) return;
+  const name = exportName(cell, type);
+  const url = URL.createObjectURL(/** @type {Blob} */ (blob));
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  toast(t('viewer.export.done', { name }));
+}
+
 // ---------------------------------------------------------------- keyboard
 
 /** @param {KeyboardEvent} e */
@@ -1617,6 +1984,10 @@ Object.assign(window, {
         active: state.active,
         firstImageMs: state.firstImageAt,
         framesLoaded: loader?.loaded ?? 0,
+        refLines: state.refLines,
+        tile: state.tile ? { page: state.tile.page, per: state.tile.per, pages: Math.ceil((state.tile.series.stack?.frames.length ?? 0) / state.tile.per) } : null,
+        syncScroll: state.syncScroll,
+        cursor: state.cursor?.point ?? null,
         cells: state.cells.map((c) => {
           const f = currentFrame(c);
           const vp = engine?.viewports.get(c.id);
@@ -1633,6 +2004,9 @@ Object.assign(window, {
             view: vp?.view ?? null,
             rect: vp?.rect ?? null,
             cine: c.cine !== null,
+            offset: c.offset,
+            refLine: c.refLine,
+            cursorAt: c.cursorAt,
           };
         }),
       };
@@ -1714,6 +2088,19 @@ Object.assign(window, {
       const c = state.cells[cellIndex];
       const view = c && engine.view(c.id);
       return view ? hitTest(c, imageToCanvas(view, { x, y })) : null;
+    },
+    /**
+     * The RGBA of the annotation overlay (reference lines, cursor, shapes) at an image point of a viewport.
+     * @param {number} cellIndex @param {number} x @param {number} y
+     */
+    overlayPixel(cellIndex, x, y) {
+      const c = state.cells[cellIndex];
+      const view = c && engine.view(c.id);
+      const ctx = c?.overlay.getContext('2d');
+      if (!view || !ctx) return null;
+      engine.renderNow();
+      const p = imageToCanvas(view, { x, y });
+      return [...ctx.getImageData(Math.floor(p.x), Math.floor(p.y), 1, 1).data];
     },
     sync() {
       return { status: sync?.status ?? null, version: sync?.version ?? null, count: state.annotations.length, selected: state.selected };

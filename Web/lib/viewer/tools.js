@@ -22,6 +22,7 @@ import { POINTS, moveHandle, translate } from './annotations.js';
  * @property {(delta: number) => void} scroll move through the stack by delta images
  * @property {() => number} dpr device pixels per CSS pixel
  * @property {AnnotationLayer} [annotations] the measurements on the image shown (absent: the tools only look)
+ * @property {(image: Point) => void} [locate] same-point positioning (3D cursor) at an image point
  */
 /** @typedef {import('./annotations.js').Annotation} Annotation */
 /** @typedef {import('./annotations.js').AnnotationType} AnnotationType */
@@ -109,6 +110,20 @@ export class StackScrollTool extends Tool {
       this.rest -= steps * this.pixelsPerImage;
       e.viewport.scroll(steps);
     }
+  }
+}
+
+/** 定位 (VIEW-06): press or drag to put the 3D cursor on an image point; the other viewports follow it. */
+export class LocateTool extends Tool {
+  static id = 'locate';
+  cursor = 'crosshair';
+  /** @param {ToolEvent} e */
+  down(e) {
+    if (e.image) e.viewport.locate?.(e.image);
+  }
+  /** @param {ToolEvent} e */
+  move(e) {
+    this.down(e);
   }
 }
 
@@ -410,7 +425,7 @@ export const MEASURE_TOOLS = /** @type {const} */ ([
 ]);
 
 export const TOOL_CLASSES = [
-  WindowLevelTool, StackScrollTool, PanTool, ZoomTool, RotateTool, EditTool,
+  WindowLevelTool, StackScrollTool, PanTool, ZoomTool, RotateTool, LocateTool, EditTool,
   ProbeTool, LengthTool, RectTool, EllipseTool, PolygonTool, FreehandTool, AngleTool, CobbTool, CtrTool, TextTool, ArrowTool,
 ];
 
