@@ -46,10 +46,11 @@ public struct ArchiveServices: Sendable {
         query = ArchiveQueryService(database: database, storage: storage, aeTitle: config.aeTitle, applicationEntities: applicationEntities)
         associations = AssociationRegistry()
         clientTLS = try? Self.makeClientTLS(config)
-        remote = RemoteQueryService(applicationEntities: applicationEntities, activity: activity, clientTLS: clientTLS)
+        remote = RemoteQueryService(applicationEntities: applicationEntities, activity: activity, clientTLS: clientTLS, registry: associations)
         routingRules = RoutingRules(database: database, applicationEntities: applicationEntities)
         var clientOptions = DICOMClient.Options()
         clientOptions.tls = clientTLS
+        clientOptions.registry = associations
         routing = RoutingDispatcher(database: database, storage: storage, applicationEntities: applicationEntities, activity: activity,
                                     aeTitle: config.aeTitle, options: clientOptions, retryBase: .seconds(config.routingRetrySeconds),
                                     maxAttempts: config.routingMaxAttempts, logger: logger)
@@ -81,6 +82,7 @@ public struct ArchiveServices: Sendable {
         provider.commitment = ArchiveCommitment(database: ingest.database, storage: storage)
         provider.activity = activity
         provider.clientTLS = clientTLS
+        provider.registry = associations
         return provider
     }
 

@@ -22,6 +22,8 @@ public enum DICOMClient {
         public var maxPDULength: UInt32 = 262_144
         /// Client TLS for peers marked `tls` (trust roots, and our certificate when the peer asks for one).
         public var tls: NIOSSLContext?
+        /// Where open associations are listed for the administrators (outbound ones next to the listener's inbound).
+        public var registry: AssociationRegistry?
         public init() {}
     }
 
@@ -70,7 +72,10 @@ public enum DICOMClient {
 
         return try await channel.executeThenClose { input, output in
             let connection = DIMSEConnection(output: output, channel: channel.channel)
-            let association = ClientAssociation(connection: connection, info: info, requestor: AssociationRequestor(request: rq))
+            let association = ClientAssociation(connection: connection, info: info, requestor: AssociationRequestor(request: rq),
+                                                registry: options.registry)
+            options.registry?.open(info, direction: "out")
+            defer { options.registry?.close(info.id) }
             let lastActivity = Shared(ContinuousClock.now)
             try await connection.send(pdus: [.associateRQ(rq)])
             return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -214,10 +219,12 @@ public final class ClientAssociation: Sendable {
     public let info: AssociationInfo
     let requestor: Shared<AssociationRequestor>
     let established = EstablishedSignal()
+    let registry: AssociationRegistry?
 
-    init(connection: DIMSEConnection, info: AssociationInfo, requestor: AssociationRequestor) {
+    init(connection: DIMSEConnection, info: AssociationInfo, requestor: AssociationRequestor, registry: AssociationRegistry? = nil) {
         self.connection = connection
         self.info = info
+        self.registry = registry
         self.requestor = Shared(requestor)
     }
 
@@ -253,7 +260,8 @@ public final class ClientAssociation: Sendable {
 
     /// Sends one stored object (see `DIMSEConnection.store`).
     public func store(_ item: RetrieveItem, moveOriginator: (aeTitle: String, messageID: Int)? = nil) async throws -> UInt16 {
-        try await connection.store(item, requestorIsSCP: nil, moveOriginator: moveOriginator)
+        registry?.note(info.id, operation: "C-STORE")
+        return try await connection.store(item, requestorIsSCP: nil, moveOriginator: moveOriginator)
     }
 
     /// The object's data set in another syntax, for a peer that did not accept the stored one.

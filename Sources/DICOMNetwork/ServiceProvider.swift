@@ -17,10 +17,13 @@ public struct DIMSEServiceProvider: Sendable {
     public var aeTitle: String
     /// Client TLS for destinations marked `tls`.
     public var clientTLS: NIOSSLContext?
+    /// Where the associations we open are listed (the listener's registry).
+    public var registry: AssociationRegistry?
     /// Options for the associations we open (MOVE sub-operations, commitment reports).
     var clientOptions: DICOMClient.Options {
         var options = DICOMClient.Options()
         options.tls = clientTLS
+        options.registry = registry
         return options
     }
     public var logger: Logger

@@ -93,16 +93,23 @@ struct ClientServerTests {
             ] + DICOMClient.storageContexts(for: [("1.2.840.10008.5.1.4.1.1.7", TransferSyntax.explicitVRLittleEndian.uid)]).map {
                 PresentationContextRQ(id: $0.id + 4, abstractSyntax: $0.abstractSyntax, transferSyntaxes: $0.transferSyntaxes)
             }
-            let (echo, store, found) = try await DICOMClient.withAssociation(to: peer, callingAETitle: "TEST", contexts: contexts) { a in
+            let outbound = AssociationRegistry()
+            var options = DICOMClient.Options()
+            options.registry = outbound
+            let (echo, store, found) = try await DICOMClient.withAssociation(to: peer, callingAETitle: "TEST", contexts: contexts, options: options) { a in
                 let echo = try await a.echo()
                 let store = try await a.store(RetrieveItem(file: file, sopClassUID: "1.2.840.10008.5.1.4.1.1.7", sopInstanceUID: "1.2.3.4",
                                                            transferSyntax: TransferSyntax.explicitVRLittleEndian.uid))
+                // Our own association is listed while it is open, as outbound, with what it did.
+                let listed = outbound.all
+                #expect(listed.count == 1 && listed[0].direction == "out" && listed[0].info.calledAETitle == peer.aeTitle && listed[0].lastOperation == "C-STORE")
                 var q = DataSet()
                 q.set(Tag(0x0008, 0x0052), .CS, string: "STUDY")
                 q.set(.patientID, .LO, string: "")
                 return (echo, store, try await a.find(sopClass: SOPClass.studyRootFind, identifier: q))
             }
             #expect(echo == 0 && store == 0)
+            #expect(outbound.all.isEmpty, "gone once released")
             #expect(found.status == 0 && found.matches.compactMap { $0.string(.patientID) } == ["P1", "P2"])
             let received = try #require(recorder.stored.withLock { $0 }.first)
             let original = try DICOMFile.read(contentsOf: file)

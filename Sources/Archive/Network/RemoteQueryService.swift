@@ -12,16 +12,22 @@ public struct RemoteQueryService: Sendable {
     let activity: DIMSEActivityLog
     let clientTLS: NIOSSLContext?
 
-    public init(applicationEntities: ApplicationEntityService, activity: DIMSEActivityLog, clientTLS: NIOSSLContext? = nil) {
+    public init(applicationEntities: ApplicationEntityService, activity: DIMSEActivityLog, clientTLS: NIOSSLContext? = nil,
+                registry: AssociationRegistry? = nil) {
         self.applicationEntities = applicationEntities
         self.activity = activity
         self.clientTLS = clientTLS
+        self.registry = registry
     }
+
+    /// Where our outbound associations are listed for the administrators.
+    let registry: AssociationRegistry?
 
     func options(responseTimeout: Duration = .seconds(60)) -> DICOMClient.Options {
         var options = DICOMClient.Options()
         options.responseTimeout = responseTimeout
         options.tls = clientTLS
+        options.registry = registry
         return options
     }
 
