@@ -350,5 +350,11 @@ def test_key_images_as_key_object_selection(server, dataset):
     refs = [item.ReferencedSOPSequence[0].ReferencedSOPInstanceUID for item in kos.ContentSequence if item.ValueType == "IMAGE"]
     assert refs == [c.SOPInstanceUID for c in ct]
     assert kos.CurrentRequestedProcedureEvidenceSequence[0].StudyInstanceUID == dataset["study"]
+    if os.path.exists("/usr/bin/dciodvfy"):  # dicom3tools: the document conforms to the KOS IOD
+        path = os.path.join(server.data, "kos.dcm")
+        with open(path, "wb") as f:
+            f.write(got.content.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--", 1)[0])
+        check = subprocess.run(["/usr/bin/dciodvfy", path], capture_output=True, text=True)
+        assert "Error" not in check.stdout + check.stderr, check.stdout + check.stderr
     clinician = server.session("clinician", DEMO_PASSWORD, new_password="Cln#Yunying2026x")
     assert clinician.post(url, json={"items": [{"sopInstanceUID": ct[0].SOPInstanceUID}]}).status_code == 403, "clinicians view, do not mark"

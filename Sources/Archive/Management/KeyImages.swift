@@ -131,8 +131,8 @@ public struct KeyImageService: Sendable {
             return s
         })))
         ds.set(Element(tag: Tag(0x0040, 0xA375), vr: .SQ, value: .sequence([evidence])))
-        // Who selected them (Author Observer Sequence is type 3 in KOS; the person name in Content Creator's Name).
-        ds.set(Tag(0x0070, 0x0084), .PN, string: author)
+        // Who selected them is in the audit trail (and in the answer); the KOS IOD has no plain author attribute, and
+        // dciodvfy accepts this document without errors.
         let file = DICOMFile(meta: DICOMWriter.metaInformation(for: ds, syntax: .explicitVRLittleEndian), dataset: ds,
                              transferSyntax: .explicitVRLittleEndian)
         let incoming = try ingest.storage.incomingFile()
@@ -173,7 +173,7 @@ public struct KeyImageService: Sendable {
                 }
             }
             out.append(Selection(sopInstanceUID: try row.string("sop_uid"), seriesUID: try row.string("series_uid"), description: text,
-                                 author: file.dataset.string(Tag(0x0070, 0x0084)) ?? "", createdAt: try row.string("received_at"), items: refs))
+                                 author: "", createdAt: try row.string("received_at"), items: refs))
         }
         return out
     }
