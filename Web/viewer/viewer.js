@@ -17,6 +17,7 @@ import { ToolManager, MEASURE_TOOLS, DrawTool } from '../lib/viewer/tools.js';
 import { PALETTE, DEFAULT_COLOR, newId, hit as hitAnnotation, measureAnnotation } from '../lib/viewer/annotations.js';
 import { calibration, valueUnit } from '../lib/viewer/measure.js';
 import { AnnotationSync } from '../lib/viewer/annotation-sync.js';
+import { KeyMarks, KeyImageClient, buildPayload } from '../lib/viewer/key-images.js';
 import { drawAnnotations, mapper, FONT } from '../lib/viewer/overlay.js';
 import { viewerIcon, layoutIcon } from '../lib/viewer/icons.js';
 import { imagePlane, imageToPatient, patientToImage, planeIntersection, nearestPlane, syncedIndex, sameFrame } from '../lib/viewer/geometry.js';
@@ -80,6 +81,7 @@ import { RETURN_KEY } from '../lib/return-to.js';
  * @property {number} offset synchronised scrolling: slices this viewport is shifted by against the active one
  * @property {[Point, Point] | null} refLine the reference line shown (image coordinates)
  * @property {Point | null} cursorAt the 3D cursor shown (image coordinates)
+ * @property {HTMLElement} keyBadge the 关键图像 star in the corner
  */
 
 initLanguage();
@@ -135,6 +137,13 @@ let seriesList;
 const buttons = {};
 /** @type {AnnotationSync | null} */
 let sync = null;
+/** 关键图像 (VIEW-10): the marked images of the study, the client that loads and saves them, and its panel. */
+const keyMarks = new KeyMarks();
+/** @type {KeyImageClient | null} */
+let keyClient = null;
+/** @type {HTMLElement} */
+let keyPanel;
+let keySaving = false;
 
 // ---------------------------------------------------------------- start
 
@@ -171,6 +180,7 @@ async function openStudy(study, accession) {
   if (!state.series.length) throw new DicomwebError(404, 'no series');
   buildPage();
   startAnnotations();
+  startKeyImages();
   if (accession && found.length > 1) toast(t('viewer.multipleStudies', { n: found.length }));
   // The first viewport shows the biggest image series (the main stack rather than a localizer); further
   // viewports follow the study browser's order.
@@ -242,6 +252,7 @@ function buildPage() {
     { class: 'vw-panel', testid: 'study-browser' },
     h('div', { class: 'vw-panel-head' }, h('span', null, t('viewer.studyBrowser')), h('span', { class: 'vw-muted' }, t('viewer.seriesCount', { n: state.series.length }))),
     seriesList,
+    keyPanel = h('section', { class: 'vw-key-panel', testid: 'key-images' }),
   );
   replace(root, h('div', { class: 'vw-app' }, header(), toolbar(), h('div', { class: 'vw-body' }, panel, stage)));
   try {
@@ -420,6 +431,7 @@ function toolbar() {
       tbtn('locate', 'locate', t('viewer.tool.locate'), () => chooseTool('locate')),
       menuButton('export', 'export', t('viewer.export'), exportMenu),
       tbtn('tile', 'tile', t('viewer.tile'), () => toggleTile()),
+      tbtn('keyImage', 'star', `${t('viewer.keyImage.toggle')} (K)`, () => toggleKeyImage()),
     ),
     h(
       'div',
@@ -569,7 +581,7 @@ function openTags() {
 
 function openHelp() {
   const mouse = ['viewer.key.wheel', 'viewer.key.left', 'viewer.key.right', 'viewer.key.middle'];
-  const keys = ['viewer.key.arrows', 'viewer.key.page', 'viewer.key.space', 'viewer.key.presets', 'viewer.key.view', 'viewer.key.display', 'viewer.key.sync', 'viewer.key.help'];
+  const keys = ['viewer.key.arrows', 'viewer.key.page', 'viewer.key.space', 'viewer.key.presets', 'viewer.key.view', 'viewer.key.display', 'viewer.key.keyImage', 'viewer.key.sync', 'viewer.key.help'];
   dialog('help-dialog', t('viewer.help.title'), [
     h('h3', null, t('viewer.help.mouse')),
     h('ul', { class: 'vw-help' }, mouse.map((k) => h('li', null, t(k)))),
@@ -762,11 +774,12 @@ function makeCell(i) {
     bottomRight: h('div', { class: 'vw-corner br', testid: 'corner-br' }),
   };
   const status = h('div', { class: 'vw-vp-status', testid: 'viewport-status' });
+  const keyBadge = h('div', { class: 'vw-key-badge', testid: 'key-badge', title: t('viewer.keyImage.title'), hidden: true }, viewerIcon('star'));
   const preview = h('img', { class: 'vw-preview', alt: '', hidden: true, draggable: 'false' });
   const overlay = h('canvas', { class: 'vw-annotations', testid: 'annotation-overlay' });
-  const el = h('div', { class: ['vw-vp', !state.showCorners && 'no-corners', tools.current().draws && 'drawing'], testid: 'viewport', dataset: { index: String(i) } }, preview, overlay, corners.topLeft, corners.topRight, corners.bottomLeft, corners.bottomRight, status);
+  const el = h('div', { class: ['vw-vp', !state.showCorners && 'no-corners', tools.current().draws && 'drawing'], testid: 'viewport', dataset: { index: String(i) } }, preview, overlay, corners.topLeft, corners.topRight, corners.bottomLeft, corners.bottomRight, keyBadge, status);
   /** @type {Cell} */
-  const cell = { id: `vp${i}`, el, corners, status, preview, series: null, index: 0, direction: 1, shown: null, window: null, invert: false, lut: 'grey', cine: null, previewTimer: null, frameError: false, overlay, drawn: [], draft: null, offset: 0, refLine: null, cursorAt: null };
+  const cell = { id: `vp${i}`, el, corners, status, preview, series: null, index: 0, direction: 1, shown: null, window: null, invert: false, lut: 'grey', cine: null, previewTimer: null, frameError: false, overlay, drawn: [], draft: null, offset: 0, refLine: null, cursorAt: null, keyBadge };
   tools.bind(el, () => (cell.series?.stack ? handle(cell) : null), () => setActive(state.cells.indexOf(cell)));
   let wheelRest = 0;
   el.addEventListener('wheel', (e) => {
@@ -909,6 +922,7 @@ function loadSeries(s) {
         loader.register(state.study, s.uid, stack.frames);
         for (const f of stack.frames) seriesOfKey.set(f.key, s);
         updateCard(s);
+        if (keyMarks.list().some((m) => !m.series && seriesOfKey.get(`${m.sop}/${m.frame}`) === s)) renderKeyPanel();
         return stack;
       })
       .finally(() => {
@@ -1197,6 +1211,8 @@ function drawOverlay(cell) {
     } }, t('viewer.retry')));
   } else if (f && cell.shown !== f.key) status = h('div', { class: 'vw-vp-loading small' }, h('span', { class: 'vw-spinner' }), t('viewer.loadingImage'));
   replace(cell.status, status);
+  cell.keyBadge.hidden = !(f && keyMarks.has(f.sop, f.frame));
+  cell.el.classList.toggle('key', !cell.keyBadge.hidden);
   cell.el.dataset.loaded = String(Boolean(f && cell.shown === f.key));
   if (!s?.stack || !f) {
     for (const el of Object.values(cell.corners)) el.replaceChildren();
@@ -1233,6 +1249,8 @@ function syncToolbar() {
   buttons.corners?.classList.toggle('on', state.showCorners);
   buttons.refLines?.classList.toggle('on', state.refLines);
   buttons.sync?.classList.toggle('on', state.syncScroll);
+  const f = c && currentFrame(c);
+  buttons.keyImage?.classList.toggle('on', Boolean(f && keyMarks.has(f.sop, f.frame)));
   const playing = Boolean(c && c.cine !== null);
   const cine = buttons.cine;
   if (cine) {
@@ -1594,6 +1612,157 @@ function reloadAnnotations() {
     .catch(() => showSaveStatus('loadError'));
 }
 
+// ---------------------------------------------------------------- 关键图像 (VIEW-10)
+
+function startKeyImages() {
+  const c = new KeyImageClient({ study: state.study });
+  keyClient = c;
+  renderKeyPanel();
+  c.me().then(() => renderKeyPanel());
+  c.load()
+    .then((list) => {
+      // The newest saved selection is where the user left off; anything marked meanwhile is kept on top of it.
+      const local = keyMarks.list();
+      keyMarks.load(list[0]);
+      for (const m of local) keyMarks.add(m);
+      const desc = /** @type {HTMLInputElement | null} */ (keyPanel.querySelector('input'));
+      if (desc && !desc.value && list[0]?.description) desc.value = list[0].description;
+      keysChanged();
+      void resolveKeySeries();
+    })
+    .catch((e) => console.warn('key images not loaded', e));
+}
+
+/** @param {import('../lib/viewer/key-images.js').KeyMark} m @returns {Series | null} */
+function seriesOfMark(m) {
+  return (m.series ? state.series.find((s) => s.uid === m.series) : null) ?? seriesOfKey.get(`${m.sop}/${m.frame}`) ?? null;
+}
+
+/** Marks loaded from the server name no series: read the image series' metadata until each is found. */
+async function resolveKeySeries() {
+  for (const s of state.series.filter(isImageSeries)) {
+    if (keyMarks.list().every((m) => seriesOfMark(m))) break;
+    try {
+      await loadSeries(s);
+    } catch {
+      /* that series stays unknown; its marks show without a thumbnail */
+    }
+  }
+  renderKeyPanel();
+}
+
+/** Marks or unmarks the active viewport's image. */
+function toggleKeyImage() {
+  const c = activeCell();
+  const f = c && currentFrame(c);
+  if (!c || !f) return;
+  const on = keyMarks.toggle({ sop: f.sop, frame: f.frame, multiFrame: number(f.meta, '00280008', 1) > 1, series: c.series?.uid ?? null });
+  toast(t(on ? 'viewer.keyImage.marked' : 'viewer.keyImage.unmarked'));
+  keysChanged();
+}
+
+function keysChanged() {
+  for (const c of state.cells) refresh(c);
+  renderKeyPanel();
+}
+
+/** @param {import('../lib/viewer/key-images.js').KeyMark} m */
+async function jumpToKey(m) {
+  const s = seriesOfMark(m);
+  const cell = activeCell();
+  if (!s || !cell) return;
+  const stack = await loadSeries(s);
+  const i = stack.frames.findIndex((f) => f.sop === m.sop && f.frame === m.frame);
+  if (i < 0) return;
+  if (cell.series === s) scrollTo(cell, i);
+  else void assign(cell, s, i);
+}
+
+function renderKeyPanel() {
+  if (!keyPanel) return;
+  const marks = keyMarks.list();
+  const old = /** @type {HTMLInputElement | null} */ (keyPanel.querySelector('input'));
+  const desc = old ?? h('input', { class: 'vw-input', type: 'text', maxlength: '64', testid: 'key-description', placeholder: t('viewer.keyImage.description'), 'aria-label': t('viewer.keyImage.description') });
+  const canSave = Boolean(keyClient?.canSave);
+  const known = keyClient?.permissions !== null;
+  const tip = !canSave && known ? t('viewer.keyImage.noPermission') : marks.length ? t('viewer.keyImage.saveHint') : t('viewer.keyImage.none');
+  const save = h('button', {
+    type: 'button', class: 'vw-btn vw-btn-primary vw-btn-sm', testid: 'key-save', title: tip,
+    disabled: !canSave || !marks.length || keySaving, onclick: () => void saveKeyImages(desc.value),
+  }, t('viewer.keyImage.save'));
+  const items = marks.map((m) => {
+    const s = seriesOfMark(m);
+    const idx = s?.stack ? s.stack.frames.findIndex((f) => f.sop === m.sop && f.frame === m.frame) : -1;
+    const label = s ? `${t('viewer.seriesNumber', { n: s.number })} · ${idx >= 0 ? t('viewer.keyImage.image', { n: idx + 1 }) : ''}` : t('viewer.keyImage.unknownSeries');
+    return h(
+      'div',
+      { class: 'vw-key-item', testid: 'key-item', dataset: { sop: m.sop, frame: String(m.frame) }, tabindex: '0', title: m.sop, onclick: () => void jumpToKey(m),
+        onkeydown: (/** @type {KeyboardEvent} */ e) => {
+          if (e.key === 'Enter') {
+            e.stopPropagation();
+            void jumpToKey(m);
+          }
+        } },
+      s ? h('img', { class: 'vw-key-thumb', src: urls.instanceThumbnail(state.study, s.uid, m.sop), alt: '', loading: 'lazy', draggable: 'false' }) : h('div', { class: 'vw-key-thumb' }),
+      h('span', { class: 'vw-key-label' }, label, m.multiFrame ? h('span', { class: 'vw-muted' }, ` ${t('viewer.keyImage.frame', { n: m.frame })}`) : null),
+      h('button', { type: 'button', class: 'vw-icon-btn', testid: 'key-remove', 'aria-label': t('viewer.keyImage.remove'), title: t('viewer.keyImage.remove'), onclick: (/** @type {Event} */ e) => {
+        e.stopPropagation();
+        keyMarks.remove(m.sop, m.frame);
+        keysChanged();
+      } }, viewerIcon('x')),
+    );
+  });
+  replace(
+    keyPanel,
+    h('div', { class: 'vw-panel-head' }, h('span', null, viewerIcon('star', 'vw-icon vw-key-icon'), t('viewer.keyImage.title')), h('span', { class: 'vw-muted', testid: 'key-count' }, t('viewer.keyImage.count', { n: marks.length }))),
+    h('div', { class: 'vw-key-list' }, items.length ? items : h('p', { class: 'vw-muted vw-key-empty' }, t('viewer.keyImage.empty'))),
+    h('div', { class: 'vw-key-save' }, desc, h('span', { class: 'vw-key-save-btn', 'data-tip': tip, title: tip }, save)),
+  );
+  keyPanel.dataset.count = String(marks.length);
+}
+
+/** What a save came to, for the toast (written out so that the catalogue check finds them). */
+const KEY_RESULTS = {
+  ok: 'viewer.keyImage.result.ok',
+  forbidden: 'viewer.keyImage.result.forbidden',
+  empty: 'viewer.keyImage.result.empty',
+  notFound: 'viewer.keyImage.result.notFound',
+  error: 'viewer.keyImage.result.error',
+  offline: 'viewer.keyImage.result.offline',
+};
+
+/** @param {string} description */
+async function saveKeyImages(description) {
+  if (!keyClient || keySaving || !keyMarks.size) return;
+  keySaving = true;
+  renderKeyPanel();
+  try {
+    const { outcome } = await keyClient.save(buildPayload(keyMarks.list(), description));
+    if (outcome === 'unauthorized') return toLogin();
+    toast(t(KEY_RESULTS[outcome]));
+    if (outcome === 'ok') void addNewSeries();
+  } finally {
+    keySaving = false;
+    renderKeyPanel();
+  }
+}
+
+/** The saved document is a new KO series: list it in the study browser (not as an image series). */
+async function addNewSeries() {
+  try {
+    for (const x of await searchSeries(state.study)) {
+      const uid = strings(x, '0020000E')[0];
+      if (!uid || state.series.some((s) => s.uid === uid)) continue;
+      /** @type {Series} */
+      const s = { uid, number: number(x, '00200011', 0), description: strings(x, '0008103E')[0] ?? '', modality: strings(x, '00080060')[0] ?? '', count: number(x, '00201209', 0), stack: null, loading: null, error: null, loaded: 0, card: null };
+      state.series.push(s);
+      seriesList.append(seriesCard(s));
+    }
+  } catch {
+    /* shown after the next reload */
+  }
+}
+
 // ---------------------------------------------------------------- multi-series: reference lines, sync, 3D cursor
 
 /** @type {WeakMap<object, ImagePlane | null>} the plane of each stack frame, computed once */
@@ -1944,6 +2113,7 @@ function onKey(e) {
     '-': () => changeView((v) => zoomAt(v, 0.8)),
     c: () => toggleCorners(),
     t: () => openTags(),
+    k: () => toggleKeyImage(),
     Delete: () => deleteSelected(),
     Backspace: () => deleteSelected(),
     Enter: () => {
@@ -2101,6 +2271,14 @@ Object.assign(window, {
       engine.renderNow();
       const p = imageToCanvas(view, { x, y });
       return [...ctx.getImageData(Math.floor(p.x), Math.floor(p.y), 1, 1).data];
+    },
+    keyImages() {
+      return {
+        marks: keyMarks.list().map((m) => ({ sop: m.sop, frame: m.frame, series: seriesOfMark(m)?.uid ?? null })),
+        canSave: keyClient?.canSave ?? false,
+        saving: keySaving,
+        badges: state.cells.map((c) => !c.keyBadge.hidden),
+      };
     },
     sync() {
       return { status: sync?.status ?? null, version: sync?.version ?? null, count: state.annotations.length, selected: state.selected };

@@ -31,6 +31,8 @@ export const urls = {
   rendered: (study, series, sop, frame, w, h) =>
     `${ROOT}/studies/${enc(study)}/series/${enc(series)}/instances/${enc(sop)}/frames/${frame}/rendered?viewport=${Math.round(w)},${Math.round(h)}&quality=85`,
   seriesThumbnail: (/** @type {string} */ study, /** @type {string} */ series) => `${ROOT}/studies/${enc(study)}/series/${enc(series)}/thumbnail?viewport=96,96`,
+  /** @param {string} study @param {string} series @param {string} sop */
+  instanceThumbnail: (study, series, sop) => `${ROOT}/studies/${enc(study)}/series/${enc(series)}/instances/${enc(sop)}/thumbnail?viewport=64,64`,
 };
 
 /**
