@@ -8,7 +8,7 @@ echo "building Yunying (the first build takes several minutes)…"
 swift build --product yunying 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | tail -n 3
 bin=$(swift build --show-bin-path)/yunying
 export YUNYING_DATA_DIR=${YUNYING_DATA_DIR:-./data}
-"$bin" demo
+"$bin" demo --studies
 host=${YUNYING_HTTP_HOST:-127.0.0.1}
 port=${YUNYING_HTTP_PORT:-8080}
 echo

@@ -201,6 +201,8 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
     @Option(help: "Password for every demo user (default: YUNYING_DEMO_PASSWORD or a generated one).")
     var password: String?
+    @Flag(help: "Also file three synthetic studies dated today (chest CT, head MR, chest radiograph) when the archive is empty.")
+    var studies = false
 
     func run() async throws {
         let password =
@@ -209,6 +211,10 @@ struct Demo: AsyncParsableCommand {
         try await withServices(options) { services in
             let added = try await DemoData.load(database: services.database, password: password)
             print("demo data: \(added) records added")
+            if studies {
+                let objects = try await DemoStudies.load(into: services.archive.ingest)
+                print(objects > 0 ? "demo studies: \(objects) images of 3 synthetic patients, dated today" : "demo studies: the archive already has studies")
+            }
             if added > 0 {
                 print(
                     "demo users (\(DemoData.users.map(\.username).joined(separator: ", "))) share the initial password \(password); each must change it at first login"
