@@ -13,6 +13,7 @@ public enum JPEGCodec {
     struct Frame {
         var process: UInt8  // SOF marker: 0xC0 baseline, 0xC1 extended, 0xC2 progressive, 0xC3 lossless, …
         var precision: Int
+        var height = 0, width = 0, components = 0
     }
 
     /// Finds the start-of-frame marker.
@@ -26,7 +27,13 @@ public enum JPEGCodec {
             let length = Int(b[i + 2]) << 8 | Int(b[i + 3])
             if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC {
                 guard i + 4 < b.count else { break }
-                return Frame(process: marker, precision: Int(b[i + 4]))
+                var frame = Frame(process: marker, precision: Int(b[i + 4]))
+                if i + 9 < b.count {
+                    frame.height = Int(b[i + 5]) << 8 | Int(b[i + 6])
+                    frame.width = Int(b[i + 7]) << 8 | Int(b[i + 8])
+                    frame.components = Int(b[i + 9])
+                }
+                return frame
             }
             i += 2 + length
         }

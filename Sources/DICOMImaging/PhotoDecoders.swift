@@ -44,23 +44,10 @@ public enum PhotoDecoders {
 
     /// Size, components and whether the JPEG is baseline/extended sequential (storable as DICOM JPEG Baseline as is).
     public static func jpegHeader(_ data: Data) throws -> (width: Int, height: Int, components: Int, precision: Int, sequential: Bool) {
-        let b = [UInt8](data)
-        var i = 2
-        while i + 9 < b.count {
-            guard b[i] == 0xFF else { i += 1; continue }
-            let marker = b[i + 1]
-            if marker == 0xFF || marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 1; continue }
-            let length = Int(b[i + 2]) << 8 | Int(b[i + 3])
-            if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC {
-                let precision = Int(b[i + 4]), height = Int(b[i + 5]) << 8 | Int(b[i + 6]), width = Int(b[i + 7]) << 8 | Int(b[i + 8])
-                let components = Int(b[i + 9])
-                guard components == 1 || components == 3 else { throw PixelError.corrupt("JPEG components not usable") }
-                try checkSize(width, height)
-                return (width, height, components, precision, marker == 0xC0 || marker == 0xC1)
-            }
-            i += 2 + length
-        }
-        throw PixelError.corrupt("JPEG without a frame header")
+        let frame = try JPEGCodec.frameHeader([UInt8](data))
+        guard frame.components == 1 || frame.components == 3 else { throw PixelError.corrupt("JPEG components not usable") }
+        try checkSize(frame.width, frame.height)
+        return (frame.width, frame.height, frame.components, frame.precision, frame.process == 0xC0 || frame.process == 0xC1)
     }
 
     /// PNG (RFC 2083): greyscale, RGB, palette, with or without alpha (dropped), 8 or 16 bits (16 → 8), not interlaced.

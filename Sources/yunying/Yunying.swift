@@ -121,11 +121,17 @@ struct Serve: AsyncParsableCommand {
                     services: services.archive.serviceProvider(logger: logger), registry: services.archive.associations,
                     maxAssociations: config.dicomMaxAssociations, tls: tls, logger: logger)
             }
-            var listeners: [any Service] = [listener(port: config.dicomPort, tls: nil), RoutingService(dispatcher: services.archive.routing),
-                                            CloudArchiveService(archiver: services.archive.cloud),
-                                            StudyCompletionService(completion: services.archive.completion),
-                                            ExamMatchingService(matcher: services.archive.matcher),
-                                            IntegrityService(scrubber: services.archive.integrity)]
+            let archive = services.archive
+            // Look often enough that a short quiet period (tests, small sites) is honoured closely.
+            let completionInterval = Duration.seconds(min(10, max(1, archive.completion.quiet.components.seconds / 4)))
+            var listeners: [any Service] = [
+                listener(port: config.dicomPort, tls: nil),
+                BackgroundLoop { await archive.routing.run() },
+                BackgroundLoop(active: archive.cloud.enabled) { await archive.cloud.loop() },
+                BackgroundLoop { await archive.completion.loop(interval: completionInterval) },
+                BackgroundLoop { await archive.matcher.loop() },
+                BackgroundLoop { await archive.integrity.loop() },
+            ]
             if let port = config.dicomTLSPort, let tls { listeners.append(listener(port: port, tls: tls)) }
             let app = buildApplication(services: services, extraServices: listeners, logger: logger)
             logger.info("Yunying listening on http://\(config.httpHost):\(config.httpPort)/")
@@ -139,47 +145,19 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// The routing outbox's delivery loop, stopped with the server.
-struct RoutingService: Service {
-    let dispatcher: RoutingDispatcher
-    func run() async throws {
-        await cancelWhenGracefulShutdown { await dispatcher.run() }
+/// One of the archive's background loops (routing outbox, cloud archive, study completion, exam matching, integrity
+/// checks), stopped with the server. A loop with nothing to do waits for shutdown: a service that returns early would
+/// stop the whole group.
+struct BackgroundLoop: Service {
+    let active: Bool
+    let body: @Sendable () async -> Void
+    init(active: Bool = true, _ body: @escaping @Sendable () async -> Void) {
+        self.active = active
+        self.body = body
     }
-}
-
-/// Cloud archive uploads and local evictions, stopped with the server (idle without an object store).
-struct CloudArchiveService: Service {
-    let archiver: CloudArchiver
     func run() async throws {
-        // A service that returns early stops the whole group: without an object store, just wait for shutdown.
-        guard archiver.enabled else { return try await gracefulShutdown() }
-        await cancelWhenGracefulShutdown { await archiver.loop() }
-    }
-}
-
-/// Marks complete studies (the signal the cloud archive and, later, reporting key off).
-struct StudyCompletionService: Service {
-    let completion: StudyCompletion
-    func run() async throws {
-        // Look often enough that a short quiet period (tests, small sites) is honoured closely.
-        let seconds = min(10, max(1, completion.quiet.components.seconds / 4))
-        await cancelWhenGracefulShutdown { await completion.loop(interval: .seconds(seconds)) }
-    }
-}
-
-/// Matches arriving studies to their exams (or registers them) every few seconds.
-struct ExamMatchingService: Service {
-    let matcher: ExamMatcher
-    func run() async throws {
-        await cancelWhenGracefulShutdown { await matcher.loop() }
-    }
-}
-
-/// Checks stored objects against their ingest checksums, a few hundred a minute.
-struct IntegrityService: Service {
-    let scrubber: IntegrityScrubber
-    func run() async throws {
-        await cancelWhenGracefulShutdown { await scrubber.loop() }
+        guard active else { return try await gracefulShutdown() }
+        await cancelWhenGracefulShutdown { await body() }
     }
 }
 

@@ -43,14 +43,14 @@ public struct CompressionPolicy: Sendable, Equatable {
         return target
     }
 
-    /// Writes the compressed copy next to `incoming` and returns it, or nil to keep the object as received.
-    public func compress(_ file: DICOMFile, incoming: URL) -> URL? {
+    /// Writes the compressed copy next to `incoming` and returns it with its syntax, or nil to keep the object as received.
+    public func compress(_ file: DICOMFile, incoming: URL) -> (url: URL, syntax: TransferSyntax)? {
         guard let target = target(for: file) else { return nil }
         let out = incoming.deletingPathExtension().appendingPathExtension("c.part")
         do {
             let converted = try PixelCodecs.transcode(file, to: target)
             try DICOMWriter.write(converted, to: out)
-            return out
+            return (out, target)
         } catch {
             try? FileManager.default.removeItem(at: out)
             return nil

@@ -145,12 +145,12 @@ public struct IngestService: Sendable {
         }
         // Compression by policy: the compressed copy replaces the received file before anything is stored.
         var stored = (bytes: mapped, syntax: parsed.transferSyntax.uid)
-        if let compressed = compression.compress(parsed, incoming: working), let bytes = try? Data(contentsOf: compressed, options: .alwaysMapped) {
+        if let compressed = compression.compress(parsed, incoming: working), let bytes = try? Data(contentsOf: compressed.url, options: .alwaysMapped) {
             try? FileManager.default.removeItem(at: working)
-            working = compressed
-            stored = (bytes, compression.target(for: parsed)!.uid)
+            working = compressed.url
+            stored = (bytes, compressed.syntax.uid)
         }
-        let checksum = SHA256.hash(data: stored.bytes).map { String(format: "%02x", $0) }.joined()
+        let checksum = Checksum.sha256(stored.bytes)
         let size = stored.bytes.count
         // A replacement goes to a key of its own: the acknowledged copy stays until the index points at the new one.
         let key =

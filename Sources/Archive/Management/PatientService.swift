@@ -150,7 +150,7 @@ public struct PatientService: Sendable {
             let incoming = try storage.incomingFile()
             try DICOMWriter.write(coerced, to: incoming)
             let bytes = try Data(contentsOf: incoming, options: .alwaysMapped)
-            let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            let sha = Checksum.sha256(bytes)
             let newKey = LocalFileStorage.key(forSOPInstanceUID: sop, variant: UUID().uuidString.prefix(8).lowercased())
             try await storage.commit(incoming, key: newKey)
             try await database.write { sql in

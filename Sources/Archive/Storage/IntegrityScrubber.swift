@@ -79,7 +79,7 @@ public struct IntegrityScrubber: Sendable {
 
     func check(_ key: String, _ expected: String) -> String {
         guard let url = try? storage.local.url(for: key), let data = try? Data(contentsOf: url, options: .alwaysMapped) else { return "missing" }
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined() == expected ? "ok" : "corrupt"
+        return Checksum.sha256(data) == expected ? "ok" : "corrupt"
     }
 
     public func loop(interval: Duration = .seconds(60)) async {

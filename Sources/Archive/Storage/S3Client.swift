@@ -81,7 +81,7 @@ public final class S3Client: Sendable {
             unlink(partial.path)
             throw error
         }
-        let actual = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let actual = Checksum.hex(hasher.finalize())
         // Every object this archive uploads carries its checksum; one without it was not written by us.
         if expected != actual {
             unlink(partial.path)
@@ -117,7 +117,7 @@ public final class S3Client: Sendable {
         throw S3Error(status: Int(response.status.code), code: element("Code"), message: element("Message").isEmpty ? response.status.reasonPhrase : element("Message"))
     }
 
-    static let emptyHash = SHA256.hash(data: Data()).map { String(format: "%02x", $0) }.joined()
+    static let emptyHash = Checksum.sha256(Data())
 
     // MARK: Signature Version 4
 
@@ -140,12 +140,12 @@ public final class S3Client: Sendable {
         let canonicalHeaders = signed.map { name in "\(name):\(headers.first { $0.key.lowercased() == name }!.value.trimmingCharacters(in: .whitespaces))\n" }.joined()
         let canonical = [method, path, "", canonicalHeaders, signed.joined(separator: ";"), payloadHash].joined(separator: "\n")
         let scope = "\(day)/\(c.region)/s3/aws4_request"
-        let toSign = ["AWS4-HMAC-SHA256", amzDate, scope, Self.hex(SHA256.hash(data: Data(canonical.utf8)))].joined(separator: "\n")
+        let toSign = ["AWS4-HMAC-SHA256", amzDate, scope, Checksum.hex(SHA256.hash(data: Data(canonical.utf8)))].joined(separator: "\n")
         var keyData = SymmetricKey(data: Data(("AWS4" + c.secretKey).utf8))
         for part in [day, c.region, "s3", "aws4_request"] {
             keyData = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: keyData)))
         }
-        let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Data(toSign.utf8), using: keyData))
+        let signature = Checksum.hex(HMAC<SHA256>.authenticationCode(for: Data(toSign.utf8), using: keyData))
         var request = HTTPClientRequest(url: c.endpoint + path)
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in headers where name != "host" { request.headers.add(name: name, value: value) }
@@ -155,7 +155,6 @@ public final class S3Client: Sendable {
         return request
     }
 
-    static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 { bytes.map { String(format: "%02x", $0) }.joined() }
 
     /// RFC 3986 unreserved characters stay, everything else is percent-encoded (AWS's URI encoding).
     static func encode(_ s: String) -> String {

@@ -41,7 +41,7 @@ public struct LocalFileStorage: StorageBackend {
 
     /// `variant` names a second file for the same object (a replacement written beside the copy it replaces).
     public static func key(forSOPInstanceUID uid: String, variant: String = "") -> String {
-        let hex = SHA256.hash(data: Data(uid.utf8)).map { String(format: "%02x", $0) }.joined()
+        let hex = Checksum.sha256(Data(uid.utf8))
         return "objects/\(hex.prefix(3))/\(hex.prefix(32))\(variant.isEmpty ? "" : "-")\(variant).dcm"
     }
 
