@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "Archive",
             dependencies: [
-                "DICOM", "DICOMImaging", "DICOMNetwork", "Platform",
+                "DICOM", "DICOMImaging", "DICOMNetwork", "Platform", "CDICOMZlib",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -16,6 +16,8 @@ public struct ArchiveServices: Sendable {
     public let matcher: ExamMatcher
     public let patients: PatientService
     public let annotations: ViewerAnnotations
+    public let presets: ViewerPresets
+    public let export: StudyExport
     public let keyImages: KeyImageService
     public let integrity: IntegrityScrubber
     public let conversion: ConversionService
@@ -60,11 +62,13 @@ public struct ArchiveServices: Sendable {
         ingest.onQueued = { dispatcher.poke() }
         catalog = ArchiveCatalog(database: database)
         annotations = ViewerAnnotations(database: database)
+        presets = ViewerPresets(database: database)
         integrity = IntegrityScrubber(database: database, storage: storage, logger: logger)
         patients = PatientService(database: database, storage: storage, logger: logger)
         matcher = ExamMatcher(database: database, autoRegister: config.autoRegister, windowDays: config.matchWindowDays, logger: logger)
         completion = StudyCompletion(database: database, catalog: catalog, quiet: .seconds(config.studyQuietSeconds), logger: logger)
         wado = WADOService(database: database, storage: storage)
+        export = StudyExport(wado: wado)
         stow = STOWService(ingest: ingest)
         conversion = ConversionService(ingest: ingest)
         keyImages = KeyImageService(ingest: ingest)

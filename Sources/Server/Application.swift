@@ -55,6 +55,7 @@ public func buildRouter(services: AppServices, logger: Logger) -> (Router<AppCon
     DictionaryController.register(routes)
     DICOMController.register(routes)
     DICOMwebController.register(routes)
+    ViewerController.register(routes)
     RoutingController.register(routes)
     ArchiveController.register(routes)
     ConversionController.register(routes)

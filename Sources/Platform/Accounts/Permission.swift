@@ -28,6 +28,7 @@ public enum Permission: String, CaseIterable, Sendable, Codable {
     case archiveManage = "archive.manage"
     case monitorView = "monitor.view"
     case dicomNodesManage = "dicom.nodes.manage"
+    case viewerPresetsManage = "viewer.presets.manage"
 
     public struct Group: Sendable {
         public let code: String
@@ -48,7 +49,7 @@ public enum Permission: String, CaseIterable, Sendable, Codable {
             code: "clinical", zh: "临床业务", en: "Clinical work",
             permissions: [
                 .registrationManage, .examPerform, .studyView, .reportWrite, .reportReview, .qcManage,
-                .statsView, .cloudfilmManage, .archiveManage,
+                .statsView, .cloudfilmManage, .archiveManage, .viewerPresetsManage,
             ]),
     ]
 
@@ -77,6 +78,7 @@ public enum Permission: String, CaseIterable, Sendable, Codable {
         case .archiveManage: "影像数据管理"
         case .monitorView: "运行监控"
         case .dicomNodesManage: "DICOM 节点管理"
+        case .viewerPresetsManage: "维护本科室窗宽窗位预设"
         }
     }
 
@@ -105,6 +107,7 @@ public enum Permission: String, CaseIterable, Sendable, Codable {
         case .archiveManage: "Image data management"
         case .monitorView: "Server monitoring"
         case .dicomNodesManage: "DICOM node administration"
+        case .viewerPresetsManage: "Edit the department's window/level presets"
         }
     }
 }
@@ -141,12 +144,12 @@ public struct BuiltinRole: Sendable {
             permissions: [.studyView, .reportWrite, .reportReview, .dictView]),
         BuiltinRole(
             code: "chief", zh: "主任医师", description: "终审报告、疑难病例会诊、报告质控",
-            permissions: [.studyView, .reportWrite, .reportReview, .qcManage, .statsView, .dictView]),
+            permissions: [.studyView, .reportWrite, .reportReview, .qcManage, .statsView, .dictView, .viewerPresetsManage]),
         BuiltinRole(
             code: "clinician", zh: "临床医生", description: "查看本人患者的影像与报告",
             permissions: [.studyView]),
         BuiltinRole(
             code: "department_head", zh: "科室主任", description: "科室质控、工作量与阳性率统计、云胶片管理",
-            permissions: [.studyView, .reportReview, .qcManage, .statsView, .cloudfilmManage, .archiveManage, .dictView]),
+            permissions: [.studyView, .reportReview, .qcManage, .statsView, .cloudfilmManage, .archiveManage, .dictView, .viewerPresetsManage]),
     ]
 }

@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching, viewerAnnotations, integrity]
+    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching, viewerAnnotations, integrity, viewerPresets]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -292,8 +292,7 @@ public enum Migrations {
             "CREATE INDEX worklist_items_patient ON worklist_items (patient_id)",
         ])
 
-    /// Measurements and annotations a reader drew on a study (VIEW-19..26), kept per user and study, in image
-    /// coordinates per SOP Instance and frame (the viewer's own JSON, versioned for optimistic concurrency).
+    /// When each instance was last verified against its checksum, and what the scrubber found.
     static let integrity = Migration(
         version: 10, name: "integrity",
         statements: [
@@ -302,12 +301,29 @@ public enum Migrations {
             "CREATE INDEX instances_integrity ON instances (integrity)",
         ])
 
+    /// Measurements and annotations a reader drew on a study (VIEW-19..26), kept per user and study, in image
+    /// coordinates per SOP Instance and frame (the viewer's own JSON, versioned for optimistic concurrency).
     static let viewerAnnotations = Migration(
         version: 9, name: "viewer_annotations",
         statements: [
             """
             CREATE TABLE viewer_annotations (id {pk}, user_id BIGINT NOT NULL REFERENCES users(id), study_uid TEXT NOT NULL,
               document TEXT NOT NULL, version BIGINT NOT NULL DEFAULT 1, \(stamps), UNIQUE (user_id, study_uid))
+            """,
+        ])
+
+    /// A department's own window/level presets (VIEW-15), replacing the built-in list for its members; the roles
+    /// seeded before the permission existed get it the way they would have at seeding.
+    static let viewerPresets = Migration(
+        version: 11, name: "viewer_presets",
+        statements: [
+            """
+            CREATE TABLE viewer_presets (department_id BIGINT PRIMARY KEY REFERENCES departments(id), presets TEXT NOT NULL,
+              updated_by BIGINT REFERENCES users(id), \(stamps))
+            """,
+            """
+            INSERT INTO role_permissions (role_id, permission)
+            SELECT id, 'viewer.presets.manage' FROM roles WHERE builtin AND code IN ('chief', 'department_head')
             """,
         ])
 }
