@@ -93,6 +93,28 @@ struct ArchiveSQLTests {
             #expect(try await dispatcher.retryDead(destination: nil) == 0)
             let completion = StudyCompletion(database: database, catalog: catalog, quiet: .zero)
             #expect(try await completion.sweep() == ["1.2.826.1.1"])
+            // Export plan (series filter) and department presets.
+            let export = StudyExport(wado: wado)
+            let plan = try await export.plan(study: "1.2.826.1.1", series: ["1.2.826.1.1.2"], instances: [], format: .dicom, window: nil, scope: .everything)
+            #expect(plan.instances.count == 1 && plan.fileName.hasSuffix("_DICOM"))
+            let userID = try await database.write { sql in
+                let department = try await sql.raw("""
+                    INSERT INTO departments (institution_id, code, name, kind, created_at, updated_at) VALUES (\(bind: home), 'RAD', '放射科', 'clinical', 'x', 'x') RETURNING id
+                    """).first()!.int("id")
+                return try await sql.raw("""
+                    INSERT INTO users (username, display_name, department_id, password_hash, password_changed_at, created_at, updated_at)
+                    VALUES ('u1', '黄卫东', \(bind: department), 'x', 'x', 'x', 'x') RETURNING id
+                    """).first()!.int("id")
+            }
+            let presets = ViewerPresets(database: database)
+            #expect(try await presets.get(userID: userID, canEdit: true).presets == nil)
+            let saved = try await presets.put(userID: userID, presets: [ViewerPresets.Preset(id: "lung", name: "肺窗", nameEn: nil, center: -700, width: 1200)])
+            #expect(saved.presets?.first?.center == -700 && saved.departmentName == "放射科" && saved.updatedBy == "黄卫东")
+            _ = try await presets.put(userID: userID, presets: [ViewerPresets.Preset(id: "bone", name: "骨窗", nameEn: nil, center: 400, width: 1800)])
+            #expect(try await presets.get(userID: userID, canEdit: false).presets?.map(\.id) == ["bone"])
+            try await presets.reset(userID: userID)
+            #expect(try await presets.get(userID: userID, canEdit: false).presets == nil)
+
             // Nobody outside the home institution sees the study.
             let other = Scope(institutionIDs: [home + 100])
             #expect(try await f.query.search(try QIDOSearch(level: .study, parameters: []), scope: other).total == 0)
