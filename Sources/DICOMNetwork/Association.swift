@@ -66,6 +66,8 @@ public struct AssociationAcceptor: Sendable {
     public private(set) var request: AssociateRQ?
     public private(set) var peerMaxPDULength: UInt32 = 0
     public private(set) var contexts: [UInt8: AcceptedContext] = [:]
+    /// SOP Class Extended Negotiation as accepted (PS3.7 D.3.3.5): the option bytes we answered, per SOP class.
+    public private(set) var extendedNegotiation: [String: [UInt8]] = [:]
     var assembler = MessageAssembler()
 
     public init(policy: AcceptorPolicy) { self.policy = policy }
@@ -175,9 +177,31 @@ public struct AssociationAcceptor: Sendable {
         if rq.userInformation.asyncOperations != nil { user.asyncOperations = (1, 1) }
         var seenRoles = Set<String>()
         user.roleSelections = confirmedRoles.filter { seenRoles.insert($0.sopClassUID).inserted }
+        let accepted = Set(contexts.values.map(\.abstractSyntax))
+        for (uid, info) in rq.userInformation.extendedNegotiation where accepted.contains(uid) && extendedNegotiation[uid] == nil {
+            guard let reply = Self.extendedNegotiationReply(sopClass: uid, requested: [UInt8](info)) else { continue }
+            extendedNegotiation[uid] = reply
+            user.extendedNegotiation.append((uid, Data(reply)))
+        }
         let ac = AssociateAC(calledAETitle: rq.calledAETitle, callingAETitle: rq.callingAETitle, presentationContexts: results,
                              userInformation: user)
         return AssociationOutput(pdus: [.associateAC(ac)])
+    }
+
+    /// What we support of the Query/Retrieve extended negotiation options (PS3.4 C.3.5, C.4.1.1.4):
+    /// FIND — relational queries (any level without the unique keys above it: the index answers every level
+    /// directly), combined date-time matching, fuzzy semantic matching of person names (ours is always on: any
+    /// name group, any case, `^` ignored); not time-zone adjustment or enhanced multi-frame conversion.
+    /// MOVE and GET — relational retrieval (a series or image by its own UID alone); not multi-frame conversion.
+    /// Each byte answered is the requested one where we support it, else 0; bytes not requested are not answered.
+    static func extendedNegotiationReply(sopClass uid: String, requested: [UInt8]) -> [UInt8]? {
+        let supported: [UInt8]
+        switch uid {
+        case SOPClass.patientRootFind, SOPClass.studyRootFind: supported = [1, 1, 1, 0, 0]
+        case SOPClass.patientRootMove, SOPClass.studyRootMove, SOPClass.patientRootGet, SOPClass.studyRootGet: supported = [1, 0]
+        default: return nil
+        }
+        return requested.prefix(supported.count).enumerated().map { $1 == 1 && supported[$0] == 1 ? 1 : 0 }
     }
 
     mutating func reject(_ rj: AssociateRJ) -> AssociationOutput {

@@ -188,9 +188,10 @@ public struct DICOMListener: Service {
                                 }
                             }
                             if case .associateRQ(let rq) = pdu, case .associateAC? = result.pdus.first {
-                                let association = AssociationInfo(callingAETitle: rq.callingAETitle, calledAETitle: rq.calledAETitle, peerHost: peerHost)
+                                let (contexts, max, extended) = acceptor.withLock { ($0.contexts, $0.peerMaxPDULength, $0.extendedNegotiation) }
+                                let association = AssociationInfo(callingAETitle: rq.callingAETitle, calledAETitle: rq.calledAETitle, peerHost: peerHost,
+                                                                  extendedNegotiation: extended)
                                 info.withLock { $0 = association }
-                                let (contexts, max) = acceptor.withLock { ($0.contexts, $0.peerMaxPDULength) }
                                 dimse.established(contexts: contexts, peerMaxPDULength: max)
                                 registry.open(association, direction: "in")
                                 associated.withLock { $0 = true }

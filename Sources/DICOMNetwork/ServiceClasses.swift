@@ -41,13 +41,23 @@ public struct AssociationInfo: Sendable, Equatable, Codable {
     public let calledAETitle: String
     public let peerHost: String
     public let startedAt: Date
+    /// SOP Class Extended Negotiation as accepted, per SOP class (option bytes, PS3.4 C.3.5).
+    public var extendedNegotiation: [String: [UInt8]]
 
-    public init(id: String = UUID().uuidString, callingAETitle: String, calledAETitle: String, peerHost: String, startedAt: Date = Date()) {
+    public init(id: String = UUID().uuidString, callingAETitle: String, calledAETitle: String, peerHost: String, startedAt: Date = Date(),
+                extendedNegotiation: [String: [UInt8]] = [:]) {
         self.id = id
         self.callingAETitle = callingAETitle
         self.calledAETitle = calledAETitle
         self.peerHost = peerHost
         self.startedAt = startedAt
+        self.extendedNegotiation = extendedNegotiation
+    }
+
+    /// Whether option byte `index` was negotiated on for the SOP class (0-based: for FIND, 1 is combined
+    /// date-time matching).
+    public func negotiated(_ sopClass: String, option index: Int) -> Bool {
+        (extendedNegotiation[sopClass] ?? []).dropFirst(index).first == 1
     }
 }
 

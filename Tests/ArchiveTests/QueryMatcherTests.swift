@@ -47,6 +47,31 @@ struct QueryMatcherTests {
         #expect(QueryMatcher.matchesValue("*chest*", ["CHEST PA"], vr: .LO, tag: Tag(0x0008, 0x1030)), "descriptions ignore case")
     }
 
+    @Test("combined date-time matching (PS3.4 C.2.2.2.5): a date range with a time range is one span across days")
+    func combinedDateTime() {
+        func study(_ date: String, _ time: String) -> DataSet {
+            var ds = DataSet()
+            ds.set(.studyDate, .DA, string: date)
+            ds.set(Tag(0x0008, 0x0030), .TM, string: time)
+            return ds
+        }
+        var night = DataSet()
+        night.set(.studyDate, .DA, string: "20261101-20261102")
+        night.set(Tag(0x0008, 0x0030), .TM, string: "2200-0600")
+        // 23:30 on the first day is inside the night; separately, 233000 is outside the time range 2200-0600.
+        #expect(QueryMatcher.matches(night, study("20261101", "233000"), combinedDateTime: true))
+        #expect(!QueryMatcher.matches(night, study("20261101", "233000")))
+        #expect(QueryMatcher.matches(night, study("20261102", "0600"), combinedDateTime: true), "the upper time includes its minute")
+        #expect(!QueryMatcher.matches(night, study("20261102", "0700"), combinedDateTime: true))
+        #expect(!QueryMatcher.matches(night, study("20261101", "2130"), combinedDateTime: true))
+        #expect(QueryMatcher.matches(night, study("20261101", ""), combinedDateTime: false) == false)
+        var open = DataSet()
+        open.set(.studyDate, .DA, string: "20261101-")
+        open.set(Tag(0x0008, 0x0030), .TM, string: "1200-")
+        #expect(QueryMatcher.matches(open, study("20261205", "0100"), combinedDateTime: true))
+        #expect(!QueryMatcher.matches(open, study("20261101", "1159"), combinedDateTime: true))
+    }
+
     @Test("UID lists match whole UIDs only")
     func uidLists() {
         #expect(QueryMatcher.matchesValue("1.2.3\\1.2.4", ["1.2.4"], vr: .UI))

@@ -95,6 +95,32 @@ struct AcceptorTests {
         #expect(answer.pdus == [.releaseRP] && answer.close)
     }
 
+    @Test("SOP class extended negotiation: Q/R options answered per byte, only for accepted contexts we know")
+    func extendedNegotiation() {
+        var policy = AcceptorPolicy(aeTitle: "YUNYING")
+        policy.abstractSyntaxes.formUnion([SOPClass.studyRootFind, SOPClass.studyRootMove])
+        var a = acceptor(policy)
+        var rq = PDUTests.request(contexts: [
+            PresentationContextRQ(id: 1, abstractSyntax: SOPClass.studyRootFind, transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid]),
+            PresentationContextRQ(id: 3, abstractSyntax: SOPClass.studyRootMove, transferSyntaxes: [TransferSyntax.implicitVRLittleEndian.uid]),
+        ])
+        rq.userInformation.extendedNegotiation = [
+            (SOPClass.studyRootFind, Data([1, 1, 1, 1])),  // relational, combined date-time, fuzzy names, time zones
+            (SOPClass.studyRootMove, Data([1])),
+            (SOPClass.patientRootFind, Data([1, 1])),  // not proposed as a context: no answer
+        ]
+        guard case .associateAC(let ac) = a.receive(.associateRQ(rq)).pdus.first else {
+            Issue.record("expected A-ASSOCIATE-AC")
+            return
+        }
+        let answered = Dictionary(ac.userInformation.extendedNegotiation.map { ($0.sopClassUID, [UInt8]($0.info)) }, uniquingKeysWith: { a, _ in a })
+        #expect(answered[SOPClass.studyRootFind] == [1, 1, 1, 0])
+        #expect(answered[SOPClass.studyRootMove] == [1])
+        #expect(answered[SOPClass.patientRootFind] == nil)
+        #expect(a.extendedNegotiation[SOPClass.studyRootFind] == [1, 1, 1, 0])
+        #expect(AssociationAcceptor.extendedNegotiationReply(sopClass: SOPClass.studyRootFind, requested: [0, 1])! == [0, 1])
+    }
+
     @Test("unknown called or calling AE titles are rejected with the PS3.8 reasons")
     func rejections() {
         var wrongCalled = acceptor()

@@ -633,3 +633,63 @@ def test_identifiers_match_exactly_names_and_descriptions_ignore_case(server, st
     assert findscu(server, "-S", ["QueryRetrieveLevel=STUDY", f"PatientID={ct.PatientID.lower()}"]) == [], "p0000001 is not P0000001"
     assert findscu(server, "-S", ["QueryRetrieveLevel=STUDY", f"PatientID={ct.PatientID}"]) != []
     assert findscu(server, "-S", ["QueryRetrieveLevel=STUDY", "PatientName=zhang*"]) != []
+
+
+def test_extended_negotiation_relational_and_combined_date_time(server, stored):
+    """pynetdicom proposes the Q/R extended negotiation bytes; we answer relational queries/retrieval, combined
+    date-time matching and fuzzy names, not time zones; with combined matching a night range across two days finds
+    a study at 23:30 that separate date and time matching cannot (PS3.4 C.2.2.2.5)."""
+    from pydicom.dataset import Dataset
+    from pynetdicom.pdu_primitives import SOPClassExtendedNegotiation
+    from pynetdicom.sop_class import CTImageStorage, StudyRootQueryRetrieveInformationModelFind as FIND
+    from pynetdicom.sop_class import StudyRootQueryRetrieveInformationModelMove as MOVE
+
+    night = pydicom.dcmread(stored["ct"][0])
+    night.StudyInstanceUID, night.SeriesInstanceUID = pydicom.uid.generate_uid(), pydicom.uid.generate_uid()
+    night.SOPInstanceUID = pydicom.uid.generate_uid()
+    night.StudyDate, night.StudyTime, night.AccessionNumber = "20251101", "233000", "NIGHT01"
+
+    def associate(options):
+        ae = pynetdicom.AE(ae_title="SCU1")
+        for context in (CTImageStorage, FIND, MOVE):
+            ae.add_requested_context(context)
+        items = []
+        for uid, info in options.items():
+            item = SOPClassExtendedNegotiation()
+            item.sop_class_uid, item.service_class_application_information = uid, bytes(info)
+            items.append(item)
+        assoc = ae.associate("127.0.0.1", server.dicom, ae_title="YUNYING", ext_neg=items or None)
+        assert assoc.is_established
+        return assoc
+
+    def find_night(assoc):
+        q = Dataset()
+        q.QueryRetrieveLevel = "STUDY"
+        q.StudyDate, q.StudyTime = "20251101-20251102", "2200-0600"
+        q.AccessionNumber = "NIGHT01"
+        q.StudyInstanceUID = ""
+        return [r[1] for r in assoc.send_c_find(q, FIND) if r[0].Status in (0xFF00, 0xFF01)]
+
+    plain = associate({})
+    try:
+        assert plain.send_c_store(night).Status == 0x0000
+        assert plain.acceptor.sop_class_extended == {}
+        assert find_night(plain) == [], "without combined matching the time range 2200-0600 matches nothing"
+    finally:
+        plain.release()
+
+    negotiated = associate({FIND: [1, 1, 1, 1], MOVE: [1]})
+    try:
+        answered = {uid: list(info) for uid, info in negotiated.acceptor.sop_class_extended.items()}
+        assert answered == {FIND: [1, 1, 1, 0], MOVE: [1]}
+        found = find_night(negotiated)
+        assert [d.StudyInstanceUID for d in found] == [night.StudyInstanceUID]
+        # Relational query: a series by modality alone, no study key.
+        q = Dataset()
+        q.QueryRetrieveLevel = "SERIES"
+        q.Modality = "CT"
+        q.SeriesInstanceUID = night.SeriesInstanceUID
+        series = [r[1] for r in negotiated.send_c_find(q, FIND) if r[0].Status in (0xFF00, 0xFF01)]
+        assert [d.SeriesInstanceUID for d in series] == [night.SeriesInstanceUID]
+    finally:
+        negotiated.release()

@@ -74,10 +74,15 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
 
     public func find(model: QueryModel, identifier: DataSet, association: AssociationInfo) async throws -> [DataSet] {
         let level = try Self.level(of: identifier, model: model)
-        let candidates = try await self.candidates(level: level, identifier: identifier)
+        let combined = association.negotiated(model == .patientRoot ? SOPClass.patientRootFind : SOPClass.studyRootFind, option: 1)
+        // Combined matching makes the time key depend on the date: the index's separate time filter would drop
+        // matches (22:00 on the first day of a night range), so SQL filters the dates only.
+        var sqlKeys = identifier
+        if combined { for (_, time) in QueryMatcher.dateTimePairs { sqlKeys.remove(time) } }
+        let candidates = try await self.candidates(level: level, identifier: identifier, sqlIdentifier: sqlKeys)
         let charset = TextTranscoding.responseCharacterSet(for: identifier)
         var out: [DataSet] = []
-        for candidate in candidates where QueryMatcher.matches(identifier, candidate) {
+        for candidate in candidates where QueryMatcher.matches(identifier, candidate, combinedDateTime: combined) {
             out.append(response(identifier, candidate: candidate, level: level, charset: charset))
             if out.count > maxMatches { throw DIMSEError.status(0xA700, "more than \(maxMatches) matches; narrow the query") }
         }
@@ -98,7 +103,7 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
     /// - Parameters:
     ///   - restrict: an extra SQL condition (a user's scope, a study the URL names), over the aliases `p`, `s`, `se`, `i`.
     ///   - order: the ORDER BY list (QIDO lists newest studies first; C-FIND keeps index order).
-    func candidates(level: Level, identifier: DataSet, restrict: SQLQueryString? = nil, order: String = "1",
+    func candidates(level: Level, identifier: DataSet, sqlIdentifier: DataSet? = nil, restrict: SQLQueryString? = nil, order: String = "1",
                     window: (limit: Int, offset: Int)? = nil) async throws -> [DataSet] {
         let columns = Self.columns.filter { $0.level.depth <= level.depth }
         let geometry = level == .image ? Self.geometry : []
@@ -116,7 +121,8 @@ public struct ArchiveQueryService: QueryService, RetrieveService {
             select.append("(SELECT CAST(COALESCE(SUM(x.num_instances), 0) AS BIGINT) FROM studies x WHERE x.patient_pk = p.id) AS n_instances")
         }
         let from = Self.from(level)
-        let filter = restrict.map { Self.sqlFilter(identifier, columns: columns) + " AND " + $0 } ?? Self.sqlFilter(identifier, columns: columns)
+        let keys = sqlIdentifier ?? identifier
+        let filter = restrict.map { Self.sqlFilter(keys, columns: columns) + " AND " + $0 } ?? Self.sqlFilter(keys, columns: columns)
         let limit = maxMatches * 10 + 1  // candidates; the match limit applies after exact matching
         let head: String = "SELECT " + select.joined(separator: ", ") + " FROM " + from + " WHERE "
         // With a window the caller knows SQL decides every key exactly, so paging happens in the database.

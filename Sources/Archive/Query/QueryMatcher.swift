@@ -8,7 +8,20 @@ import Foundation
 public enum QueryMatcher {
     /// Whether `candidate` satisfies every key of `query` that carries a value (keys without a value are
     /// return keys only). Tags in `skip` are not matched (query level, character set).
-    public static func matches(_ query: DataSet, _ candidate: DataSet, skip: Set<Tag> = [.specificCharacterSet, queryRetrieveLevel]) -> Bool {
+    /// With `combinedDateTime` (negotiated by the SCU, PS3.4 C.2.2.2.5) a date and a time key given together are one
+    /// date-time range: `StudyDate=20261101-20261102`, `StudyTime=2200-0600` is the night between the two days.
+    public static func matches(_ query: DataSet, _ candidate: DataSet, skip: Set<Tag> = [.specificCharacterSet, queryRetrieveLevel],
+                               combinedDateTime: Bool = false) -> Bool {
+        var skip = skip
+        if combinedDateTime {
+            for (date, time) in dateTimePairs {
+                guard let d = query[date], let t = query[time], hasValue(d), hasValue(t),
+                      let dates = query.string(date), let times = query.string(time) else { continue }
+                guard combinedMatches(dates, times, candidate.string(date) ?? "", candidate.string(time) ?? "") else { return false }
+                skip.insert(date)
+                skip.insert(time)
+            }
+        }
         for element in query.elements where !skip.contains(element.tag) && element.tag.group != 0x0002 {
             if element.vr == .SQ {
                 guard let items = element.items, let queryItem = items.first, !queryItem.isEmpty else { continue }
@@ -132,6 +145,35 @@ public enum QueryMatcher {
         }
         while pi < p.count && p[pi] == "*" { pi += 1 }
         return pi == p.count
+    }
+
+    /// Date and time attributes that combined date-time matching joins (PS3.4 C.2.2.2.5).
+    public static let dateTimePairs: [(Tag, Tag)] = [
+        (Tag(0x0008, 0x0020), Tag(0x0008, 0x0030)), (Tag(0x0008, 0x0021), Tag(0x0008, 0x0031)), (Tag(0x0008, 0x0022), Tag(0x0008, 0x0032)),
+        (Tag(0x0008, 0x0023), Tag(0x0008, 0x0033)), (Tag(0x0040, 0x0002), Tag(0x0040, 0x0003)), (Tag(0x0040, 0x0244), Tag(0x0040, 0x0245)),
+    ]
+
+    /// A date key and a time key as one range over `date + time`: the low date with the low time to the high date
+    /// with the high time. A single date with a time range is that day's window; an open end stays open.
+    static func combinedMatches(_ datePattern: String, _ timePattern: String, _ date: String, _ time: String) -> Bool {
+        func bounds(_ pattern: String, vr: VR) -> (String, String) {
+            let p = normalise(pattern, vr: vr)
+            guard let dash = p.firstIndex(of: "-") else { return (p, p) }
+            return (String(p[..<dash]), String(p[p.index(after: dash)...]))
+        }
+        let (dLow, dHigh) = bounds(datePattern, vr: .DA)
+        let (tLow, tHigh) = bounds(timePattern, vr: .TM)
+        let d = normalise(date, vr: .DA), t = normalise(time, vr: .TM)
+        guard !d.isEmpty else { return false }
+        // Compare as YYYYMMDDHHMMSS.FFFFFF text: times padded on the right so "10" means 10:00:00.
+        func stamp(_ day: String, _ clock: String, high: Bool) -> String {
+            day + (clock.isEmpty ? (high ? "235959.999999" : "000000") : clock.padding(toLength: 6, withPad: high ? "9" : "0", startingAt: 0)
+                + (clock.count > 6 ? "" : (high ? ".999999" : "")))
+        }
+        let value = d + (t.isEmpty ? "000000" : t)
+        if !dLow.isEmpty && value < stamp(dLow, tLow, high: false) { return false }
+        if !dHigh.isEmpty && value > stamp(dHigh, tHigh, high: true) { return false }
+        return true
     }
 
     /// Range matching: `a-b`, `a-`, `-b`, or a single value; values compared in a normalised form.
