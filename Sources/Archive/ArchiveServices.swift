@@ -14,6 +14,7 @@ public struct ArchiveServices: Sendable {
     public let catalog: ArchiveCatalog
     public let completion: StudyCompletion
     public let matcher: ExamMatcher
+    public let matchingRules: MatchingRules
     public let patients: PatientService
     public let annotations: ViewerAnnotations
     public let presets: ViewerPresets
@@ -65,7 +66,10 @@ public struct ArchiveServices: Sendable {
         presets = ViewerPresets(database: database)
         integrity = IntegrityScrubber(database: database, storage: storage, logger: logger)
         patients = PatientService(database: database, storage: storage, logger: logger)
-        matcher = ExamMatcher(database: database, autoRegister: config.autoRegister, windowDays: config.matchWindowDays, logger: logger)
+        matchingRules = MatchingRules(database: database)
+        var matcher = ExamMatcher(database: database, autoRegister: config.autoRegister, windowDays: config.matchWindowDays, logger: logger)
+        matcher.rules = matchingRules
+        self.matcher = matcher
         completion = StudyCompletion(database: database, catalog: catalog, quiet: .seconds(config.studyQuietSeconds), logger: logger)
         wado = WADOService(database: database, storage: storage)
         export = StudyExport(wado: wado)

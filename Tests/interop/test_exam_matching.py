@@ -123,3 +123,92 @@ def test_matching_scenarios():
     finally:
         server.stop()
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_configurable_rules_and_the_worklist_study_uid():
+    """The department's own rules after the built-in ones: a county study under the county's own patient ID is
+    proposed for the exam booked under the city ID by name + birth date + sex + modality + date (建议匹配, a person
+    confirms); a rule set to match links directly; rules too weak to be safe are refused; the Study Instance UID the
+    worklist gave the modality matches even when the accession number was left out."""
+    data = tempfile.mkdtemp(prefix="yy-rules-")
+    server = Server(data, YUNYING_AUTO_REGISTER="").demo().start()
+    try:
+        registrar = server.session("registrar", DEMO_PASSWORD, new_password="Reg#Yunying2026x")
+        head = server.session("head", DEMO_PASSWORD, new_password="Rad#Yunying2026x")
+
+        def order(accession, patient_id, name, modality, **extra):
+            r = registrar.post(server.url("api/worklist/items"), json={
+                "accessionNumber": accession, "patientId": patient_id, "patientName": name, "modality": modality,
+                "scheduledDate": TODAY, **extra})
+            assert r.status_code == 201, r.text
+            return r.json()
+
+        city = order("ACC-R1", "C100", "Ma^Liu=马^六", "CT", birthDate="19600304", sex="F")
+        mr = order("ACC-R2", "C200", "Niu^Qi=牛^七", "MR", birthDate="19700101", sex="M")
+        by_uid = order("ACC-R3", "C300", "Yang^Ba=杨^八", "CT")
+
+        rules = server.url("api/archive/matching-rules")
+        weak = head.post(rules, json={"name": "只看姓名", "keys": ["patientName", "modality"]})
+        assert weak.status_code == 422 and weak.json()["error"]["fields"][0]["code"] == "too_weak"
+        bad = head.post(rules, json={"name": "", "keys": ["patientId", "nonsense"], "windowDays": 99, "action": "maybe"})
+        assert {f["field"] for f in bad.json()["error"]["fields"]} == {"name", "keys", "windowDays", "action"}
+        review = head.post(rules, json={"name": "县医院患者（姓名+出生日期）", "action": "review",
+                                        "keys": ["patientName", "birthDate", "sex", "modality", "studyDate"], "windowDays": 1})
+        assert review.status_code == 201, review.text
+        direct = head.post(rules, json={"name": "姓名+出生日期（MR 直接匹配）", "action": "match",
+                                        "keys": ["patientName", "birthDate", "modality"]})
+        assert direct.status_code == 201
+        listed = head.get(rules).json()
+        assert [r["name"] for r in listed["items"]] == ["县医院患者（姓名+出生日期）", "姓名+出生日期（MR 直接匹配）"]
+        assert {k["key"] for k in listed["keys"]} >= {"patientId", "patientName", "birthDate", "studyDate"}
+        assert registrar.get(rules).status_code == 403
+
+        made = {}
+        for key, (pid, name, birth, sex, modality, accession, uid) in {
+            "county": ("XC-9", "Ma^Liu=马^六", "19600304", "F", "CT", "", None),
+            # No sex in the header: the first rule compares sex and is skipped, the second decides.
+            "county MR": ("XC-8", "牛^七", "19700101", "", "MR", "", None),
+            "worklist uid": ("C300", "Yang^Ba=杨^八", "", "", "CT", "", by_uid["studyInstanceUID"]),
+            "stranger": ("XC-7", "Ma^Liu=马^六", "19611111", "F", "CT", "", None),
+        }.items():
+            path, ds = image(data, pid, name, accession, modality, study_uid=uid)
+            ds = pydicom.dcmread(path)
+            ds.PatientBirthDate, ds.PatientSex = birth, sex
+            ds.save_as(path)
+            made[key] = (path, ds)
+        r = subprocess.run([STORESCU, "-aet", "CT01", "-aec", "YUNYING", "127.0.0.1", str(server.dicom), *[p for p, _ in made.values()]],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+
+        def row(ds):
+            items = head.get(server.url("api/archive/studies"), params={"patientId": ds.PatientID}).json()["items"]
+            return next((i for i in items if i["studyUID"] == ds.StudyInstanceUID), None)
+
+        deadline = time.time() + 30
+        while time.time() < deadline and any(not (row(ds) or {}).get("matchStatus") for _, ds in made.values()):
+            time.sleep(0.5)
+        status = {key: row(ds) for key, (_, ds) in made.items()}
+        assert status["county"]["matchStatus"] == "suggested" and "ACC-R1" in status["county"]["matchReason"]
+        assert "县医院患者" in status["county"]["matchReason"]
+        assert status["county MR"]["matchStatus"] == "matched" and "MR 直接匹配" in status["county MR"]["matchReason"]
+        assert status["worklist uid"]["matchStatus"] == "matched" and "Study Instance UID" in status["worklist uid"]["matchReason"]
+        assert status["stranger"]["matchStatus"] == "unmatched", "another birth date is another person"
+
+        queue = head.get(server.url("api/archive/match-queue")).json()
+        suggested = next(i for i in queue["items"] if i["status"] == "suggested")
+        assert suggested["suggestedExamId"] == city["id"] and suggested["candidates"][0]["id"] == city["id"]
+        ok = head.post(server.url(f"api/archive/studies/{suggested['studyUID']}/match"), json={"examId": city["id"]})
+        assert ok.status_code == 204
+        assert row(made["county"][1])["matchStatus"] == "matched"
+
+        # Rules can be switched off, edited and deleted; a change is validated like a new rule.
+        rid = review.json()["id"]
+        off = head.put(server.url(f"api/archive/matching-rules/{rid}"), json={"active": False, "windowDays": 3})
+        assert off.status_code == 200 and off.json()["active"] is False and off.json()["windowDays"] == 3
+        assert head.put(server.url(f"api/archive/matching-rules/{rid}"), json={"keys": ["sex"]}).status_code == 422
+        assert head.delete(server.url(f"api/archive/matching-rules/{rid}")).status_code == 204
+        assert head.delete(server.url(f"api/archive/matching-rules/{rid}")).status_code == 404
+        assert mr
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)

@@ -7,10 +7,13 @@ import SQLKit
 /// Matches arrived studies to the exam they were ordered for (DCM-06) and registers exams for studies that have none
 /// when the policy allows (DCM-07). Exams are the worklist items (the scheduling module will feed them; until then the
 /// worklist API does). Rules, in order:
+/// 0. the Study Instance UID the worklist gave the modality comes back → matched;
 /// 1. the accession number names an exam of the same patient → matched;
 /// 2. an exam of the same patient ID and modality scheduled within the date window → matched (the reason notes a
 ///    different accession number, the "wrong accession" case);
 /// 3. several candidates, or an accession number that names another patient's exam → review queue (冲突);
+/// 3a. the department's own rules (`MatchingRules`), in their order: one candidate is matched or proposed for
+///    confirmation (建议匹配) as the rule says, several go to the review queue;
 /// 4. nothing: automatic registration when the modality is allowed (an exam is created from the image header and
 ///    flagged), else the review queue (未匹配).
 /// Names never decide: two patients can share one.
@@ -20,6 +23,8 @@ public struct ExamMatcher: Sendable {
     public var autoRegister: Set<String>
     /// How far apart the exam's scheduled date and the study date may be (days).
     public var windowDays: Int
+    /// The configurable rules tried after the built-in ones; nil in tests that only need the built-in ones.
+    public var rules: MatchingRules?
     let logger: Logger
 
     public init(database: Database, autoRegister: Set<String>, windowDays: Int = 1, logger: Logger = Logger(label: "yunying.matching")) {
@@ -77,7 +82,18 @@ public struct ExamMatcher: Sendable {
         return rows.count
     }
 
+    /// Exams a study may still be linked to: not cancelled, not taken by another study.
+    static let open: SQLQueryString = " AND status <> 'DISCONTINUED' AND id NOT IN (SELECT worklist_item_id FROM studies WHERE worklist_item_id IS NOT NULL)"
+
     func settle(_ s: StudyFacts) async throws {
+        // 0. The Study Instance UID the worklist assigned (auto-registered exams carry their own study's too).
+        if let exam = try await candidates("study_uid = \(bind: s.uid) AND status <> 'DISCONTINUED'").first {
+            if exam.patientId == s.patientID {
+                return try await link(s, exam: exam.id, status: "matched", reason: "Study Instance UID 与预约一致")
+            }
+            return try await link(s, exam: nil, status: "conflict",
+                                  reason: "Study Instance UID 属于患者 \(exam.patientId)（\(exam.patientName)）的预约，与图像中的患者 ID \(s.patientID) 不一致")
+        }
         // 1. Accession number.
         if !s.accession.isEmpty {
             let byAccession = try await candidates("accession_number = \(bind: s.accession)")
@@ -112,6 +128,22 @@ public struct ExamMatcher: Sendable {
                                       reason: "同一患者有 \(found.count) 个候选检查（\(found.map(\.accessionNumber).joined(separator: "、"))），请人工确认")
             }
         }
+        // 3a. The department's rules.
+        for rule in try await rules?.list(activeOnly: true) ?? [] {
+            guard let found = try await candidates(for: rule, s) else { continue }
+            if found.count == 1 {
+                let exam = found[0]
+                if rule.action == .match {
+                    return try await link(s, exam: exam.id, status: "matched", reason: "按规则「\(rule.name)」匹配到检查号 \(exam.accessionNumber)")
+                }
+                return try await link(s, exam: nil, status: "suggested", suggestion: exam.id,
+                                      reason: "按规则「\(rule.name)」建议匹配检查号 \(exam.accessionNumber)（患者 ID \(exam.patientId)），请确认")
+            }
+            if found.count > 1 {
+                return try await link(s, exam: nil, status: "conflict",
+                                      reason: "规则「\(rule.name)」找到 \(found.count) 个候选检查（\(found.map(\.accessionNumber).joined(separator: "、"))），请人工确认")
+            }
+        }
         // 4. Nothing: register automatically or ask a person.
         let modality = s.modalities.first { !["SR", "KO", "PR"].contains($0) } ?? s.modalities.first ?? ""
         if !s.patientID.isEmpty, autoRegister.contains("*") || autoRegister.contains(modality) {
@@ -119,6 +151,54 @@ public struct ExamMatcher: Sendable {
             return try await link(s, exam: id, status: "auto-registered", reason: "未找到预约，已按图像信息自动补登记")
         }
         try await link(s, exam: nil, status: "unmatched", reason: s.patientID.isEmpty ? "图像没有患者 ID" : "未找到对应的检查预约")
+    }
+
+    /// The open exams a rule admits for the study; nil when the study lacks a fact the rule compares.
+    func candidates(for rule: MatchingRules.Rule, _ s: StudyFacts) async throws -> [Candidate]? {
+        var condition: SQLQueryString = "1 = 1"
+        let groups = s.patientName.split(separator: "=").map { QueryMatcher.compact(String($0)) }.filter { !$0.isEmpty }
+        for key in rule.keys {
+            switch key {
+            case .patientId:
+                guard !s.patientID.isEmpty else { return nil }
+                condition = condition + " AND patient_id = \(bind: s.patientID)"
+            case .patientName:
+                guard !groups.isEmpty else { return nil }
+                var any = SQLQueryString(" AND (")
+                for (n, g) in groups.enumerated() {
+                    any = any + (n == 0 ? "" : " OR ") + "name_search LIKE \(bind: "%=" + QueryMatcher.sqlWildcard(g) + "=%") ESCAPE '\\'"
+                }
+                condition = condition + any + ")"
+            case .birthDate:
+                guard !s.birthDate.isEmpty else { return nil }
+                condition = condition + " AND birth_date = \(bind: s.birthDate)"
+            case .sex:
+                guard !s.sex.isEmpty else { return nil }
+                condition = condition + " AND sex = \(bind: s.sex)"
+            case .modality:
+                let modalities = s.modalities.filter { !["SR", "KO", "PR", "OT", "DOC"].contains($0) }
+                guard !modalities.isEmpty else { return nil }
+                var list = SQLQueryString(" AND modality IN (")
+                for (n, m) in modalities.enumerated() { list = list + (n == 0 ? "" : ", ") + "\(bind: m)" }
+                condition = condition + list + ")"
+            case .accessionNumber:
+                guard !s.accession.isEmpty else { return nil }
+                condition = condition + " AND accession_number = \(bind: s.accession)"
+            case .studyDate:
+                guard let day = Self.day(s.date) else { return nil }
+                let low = Self.dicomDate(day.addingTimeInterval(-Double(rule.windowDays) * 86_400))
+                let high = Self.dicomDate(day.addingTimeInterval(Double(rule.windowDays) * 86_400))
+                condition = condition + " AND scheduled_date >= \(bind: low) AND scheduled_date <= \(bind: high)"
+            }
+        }
+        var found = try await candidates(condition + Self.open)
+        if rule.keys.contains(.patientName) {
+            // LIKE found names sharing a group's text; keep those where a whole group is equal.
+            found = found.filter { exam in
+                exam.patientName.split(separator: "=").map { QueryMatcher.compact(String($0)) }.contains(where: groups.contains)
+            }
+        }
+        return found
     }
 
     func candidates(_ condition: SQLQueryString) async throws -> [Candidate] {
@@ -153,17 +233,18 @@ public struct ExamMatcher: Sendable {
         }
     }
 
-    func link(_ s: StudyFacts, exam: Int?, status: String, reason: String) async throws {
+    func link(_ s: StudyFacts, exam: Int?, status: String, suggestion: Int? = nil, reason: String) async throws {
         try await database.write { sql in
             try await sql.raw("""
-                UPDATE studies SET match_status = \(bind: status), match_reason = \(bind: reason), worklist_item_id = \(bind: exam)
+                UPDATE studies SET match_status = \(bind: status), match_reason = \(bind: reason), worklist_item_id = \(bind: exam),
+                  match_suggestion = \(bind: suggestion)
                 WHERE id = \(bind: s.pk)
                 """).run()
             if let exam, status == "matched" {
                 try await sql.raw("UPDATE worklist_items SET status = 'COMPLETED', updated_at = \(bind: Timestamp.string()) WHERE id = \(bind: exam) AND status IN ('SCHEDULED', 'IN PROGRESS')").run()
             }
         }
-        if status == "conflict" || status == "unmatched" { logger.info("study \(s.uid) needs review: \(reason)") }
+        if status != "matched" && status != "auto-registered" { logger.info("study \(s.uid) needs review: \(reason)") }
     }
 
     static func day(_ dicom: String) -> Date? {
@@ -185,19 +266,21 @@ public struct ExamMatcher: Sendable {
         public var description: String
         public var status: String
         public var reason: String
+        /// The exam a review rule proposed (listed first among the candidates).
+        public var suggestedExamId: Int?
         /// Exams of the same patient (or with the study's accession number) a person can choose from.
         public var candidates: [Candidate]
     }
 
     /// Studies waiting for a person: unmatched and conflicting ones, with the exams that could be theirs.
     public func reviewQueue(scope: Scope, page: PageRequest) async throws -> Page<ReviewItem> {
-        let condition: SQLQueryString = "s.match_status IN ('unmatched', 'conflict') AND " + ArchiveQueryService.scopeFilter(scope)
+        let condition: SQLQueryString = "s.match_status IN ('unmatched', 'conflict', 'suggested') AND " + ArchiveQueryService.scopeFilter(scope)
         let (total, rows) = try await database.read { sql in
             let total = try await sql.count("SELECT COUNT(*) AS n FROM studies s WHERE " + condition)
             let rows = try await sql.raw(
                 """
                 SELECT s.study_uid, s.accession_number, s.study_date, s.modalities, s.description, s.match_status, s.match_reason,
-                  p.patient_id, p.name FROM studies s JOIN patients p ON p.id = s.patient_pk WHERE \n
+                  s.match_suggestion, p.patient_id, p.name FROM studies s JOIN patients p ON p.id = s.patient_pk WHERE \n
                 """ + condition + " ORDER BY s.id DESC LIMIT \(unsafeRaw: String(page.pageSize)) OFFSET \(unsafeRaw: String(page.offset))"
             ).all()
             return (total, rows)
@@ -205,12 +288,15 @@ public struct ExamMatcher: Sendable {
         var items: [ReviewItem] = []
         for row in rows {
             let patient = try row.string("patient_id"), accession = try row.string("accession_number")
+            let suggested = try row.intOrNil("match_suggestion")
             let options = try await candidates(
-                "(patient_id = \(bind: patient) OR (accession_number = \(bind: accession) AND accession_number <> '')) AND status <> 'DISCONTINUED'")
+                "(patient_id = \(bind: patient) OR (accession_number = \(bind: accession) AND accession_number <> '') OR id = \(bind: suggested ?? -1))"
+                    + " AND status <> 'DISCONTINUED'")
             items.append(ReviewItem(
                 studyUID: try row.string("study_uid"), patientId: patient, patientName: try row.string("name"), accessionNumber: accession,
                 studyDate: try row.string("study_date"), modalities: try row.string("modalities"), description: try row.string("description"),
-                status: try row.string("match_status"), reason: try row.string("match_reason"), candidates: options))
+                status: try row.string("match_status"), reason: try row.string("match_reason"), suggestedExamId: suggested,
+                candidates: options.sorted { a, _ in a.id == suggested }))
         }
         return Page(items: items, total: total, request: page)
     }
@@ -229,7 +315,8 @@ public struct ExamMatcher: Sendable {
                                            "That exam is already matched to another study")
             }
             try await sql.raw("""
-                UPDATE studies SET match_status = 'matched', match_reason = \(bind: "由 \(user) 人工匹配"), worklist_item_id = \(bind: examID)
+                UPDATE studies SET match_status = 'matched', match_reason = \(bind: "由 \(user) 人工匹配"), worklist_item_id = \(bind: examID),
+                  match_suggestion = NULL
                 WHERE id = \(bind: try study.int("id"))
                 """).run()
             try await sql.raw("UPDATE worklist_items SET status = 'COMPLETED', updated_at = \(bind: Timestamp.string()) WHERE id = \(bind: examID) AND status IN ('SCHEDULED', 'IN PROGRESS')").run()

@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching, viewerAnnotations, integrity, viewerPresets]
+    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching, viewerAnnotations, integrity, viewerPresets, matchingRules]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -325,5 +325,16 @@ public enum Migrations {
             INSERT INTO role_permissions (role_id, permission)
             SELECT id, 'viewer.presets.manage' FROM roles WHERE builtin AND code IN ('chief', 'department_head')
             """,
+        ])
+
+    /// The department's own matching rules after the built-in ones (DCM-06), and the exam a review rule proposes.
+    static let matchingRules = Migration(
+        version: 12, name: "matching_rules",
+        statements: [
+            """
+            CREATE TABLE matching_rules (id {pk}, name TEXT NOT NULL, keys TEXT NOT NULL, window_days BIGINT NOT NULL DEFAULT 1,
+              action TEXT NOT NULL DEFAULT 'review', position BIGINT NOT NULL DEFAULT 0, active BOOLEAN NOT NULL DEFAULT TRUE, \(stamps))
+            """,
+            "ALTER TABLE studies ADD COLUMN match_suggestion BIGINT",
         ])
 }

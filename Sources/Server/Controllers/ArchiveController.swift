@@ -26,6 +26,27 @@ enum ArchiveController {
         String((request.uri.query ?? "").removingPercentEncoding?.prefix(300) ?? "")
     }
 
+    struct RuleKey: Encodable {
+        let key, zh, en: String
+        init(_ k: MatchingRules.Key) {
+            key = k.rawValue
+            zh = k.zh
+            en = k.en
+        }
+    }
+
+    struct RuleListing: Encodable {
+        let items: [MatchingRules.Rule]
+        let keys: [RuleKey]
+    }
+
+    /// 「名称」：条件 + 条件，处理方式，启用/停用 — for the audit trail.
+    static func describe(_ rule: MatchingRules.Rule) -> String {
+        let keys = rule.keys.map(\.zh).joined(separator: " + ")
+        let action = rule.action == .match ? "直接匹配" : "人工确认"
+        return "「\(rule.name)」：\(keys)，\(action)，" + (rule.active ? "启用" : "停用")
+    }
+
     static func register(_ r: Routes) {
         let archive = r.services.archive
         let catalog = archive.catalog
@@ -103,6 +124,27 @@ enum ArchiveController {
             let page = try await archive.matcher.reviewQueue(scope: principal.scope(for: .archiveManage), page: try request.pageRequest)
             context.auditNote.set(detail: "查看待匹配检查 \(page.total) 个")
             return JSONResponse(page)
+        }
+        // MARK: Matching rules (DCM-06): the department's own, after the built-in ones
+        r.get("api/archive/matching-rules", .permission(.archiveManage)) { _, _ in
+            JSONResponse(RuleListing(items: try await archive.matchingRules.list(), keys: MatchingRules.Key.allCases.map(RuleKey.init)))
+        }
+        r.post("api/archive/matching-rules", .permission(.archiveManage), audit: "archive.matching-rule.create", object: "matching_rule") { request, context in
+            let rule = try await archive.matchingRules.create(try await request.json(MatchingRules.Input.self, context: context))
+            context.auditNote.set(objectID: String(rule.id), detail: "新增匹配规则：" + describe(rule))
+            return JSONResponse(rule, status: .created)
+        }
+        r.put("api/archive/matching-rules/:id", .permission(.archiveManage), audit: "archive.matching-rule.update", object: "matching_rule") { request, context in
+            let id = try context.intParameter("id")
+            let rule = try await archive.matchingRules.update(id, try await request.json(MatchingRules.Input.self, context: context))
+            context.auditNote.set(objectID: String(id), detail: "修改匹配规则：" + describe(rule))
+            return JSONResponse(rule)
+        }
+        r.delete("api/archive/matching-rules/:id", .permission(.archiveManage), audit: "archive.matching-rule.delete", object: "matching_rule") { _, context in
+            let id = try context.intParameter("id")
+            try await archive.matchingRules.delete(id)
+            context.auditNote.set(objectID: String(id), detail: "删除匹配规则 #\(id)")
+            return Response(status: .noContent)
         }
         r.post("api/archive/studies/:study/match", .permission(.archiveManage), audit: "archive.match", object: "study") { request, context in
             struct Input: Decodable { let examId: Int? }
