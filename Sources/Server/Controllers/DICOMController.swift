@@ -27,6 +27,18 @@ enum DICOMController {
         let lastOperation: String?
     }
 
+    /// A node as a reader sees it when choosing a remote PACS.
+    struct RemoteNode: Encodable {
+        let id: Int
+        let aeTitle: String
+        let description: String
+        init(_ ae: ApplicationEntity) {
+            id = ae.id
+            aeTitle = ae.aeTitle
+            description = ae.description
+        }
+    }
+
     static func register(_ r: Routes) {
         let s = r.services
         let archive = s.archive
@@ -38,6 +50,11 @@ enum DICOMController {
         }
         r.get("api/dicom/application-entities", .permission(.dicomNodesManage)) { request, _ in
             JSONResponse(try await archive.applicationEntities.list(text: request.query("q"), page: try request.pageRequest))
+        }
+        // Readers choose a remote PACS to query without seeing (or being able to change) the node table.
+        r.get("api/dicom/remote-nodes", .permission(.studyView)) { _, _ in
+            let page = try await archive.applicationEntities.list(text: nil, page: PageRequest(page: 1, pageSize: 200))
+            return JSONResponse(["items": page.items.filter(\.active).map(RemoteNode.init)])
         }
         r.get("api/dicom/application-entities/:id", .permission(.dicomNodesManage)) { _, context in
             JSONResponse(try await archive.applicationEntities.get(try context.intParameter("id")))
