@@ -15,6 +15,7 @@ public struct ArchiveServices: Sendable {
     public let completion: StudyCompletion
     public let matcher: ExamMatcher
     public let matchingRules: MatchingRules
+    public let events: ArchiveEvents
     public let patients: PatientService
     public let annotations: ViewerAnnotations
     public let presets: ViewerPresets
@@ -41,6 +42,7 @@ public struct ArchiveServices: Sendable {
         let local = LocalFileStorage(root: URL(fileURLWithPath: config.dataDir).appendingPathComponent("archive"))
         storage = TieredStorage(local: local, remote: Self.objectStore(config))
         cloud = CloudArchiver(database: database, storage: storage, keepLocalDays: config.keepLocalDays, logger: logger)
+        events = ArchiveEvents(database: database, logger: logger)
         ingest = IngestService(database: database, storage: storage, duplicates: DuplicatePolicy(rawValue: config.dicomDuplicates) ?? .keepFirst,
                                logger: logger)
         applicationEntities = ApplicationEntityService(database: database, localAETitle: config.aeTitle)
@@ -61,6 +63,7 @@ public struct ArchiveServices: Sendable {
         ingest.compression = (try? CompressionPolicy.parse(config.ingestCompression)) ?? CompressionPolicy()
         let dispatcher = routing
         ingest.onQueued = { dispatcher.poke() }
+        ingest.events = events
         catalog = ArchiveCatalog(database: database)
         annotations = ViewerAnnotations(database: database)
         presets = ViewerPresets(database: database)
@@ -69,8 +72,11 @@ public struct ArchiveServices: Sendable {
         matchingRules = MatchingRules(database: database)
         var matcher = ExamMatcher(database: database, autoRegister: config.autoRegister, windowDays: config.matchWindowDays, logger: logger)
         matcher.rules = matchingRules
+        matcher.events = events
         self.matcher = matcher
-        completion = StudyCompletion(database: database, catalog: catalog, quiet: .seconds(config.studyQuietSeconds), logger: logger)
+        var completion = StudyCompletion(database: database, catalog: catalog, quiet: .seconds(config.studyQuietSeconds), logger: logger)
+        completion.events = events
+        self.completion = completion
         wado = WADOService(database: database, storage: storage)
         export = StudyExport(wado: wado)
         stow = STOWService(ingest: ingest)

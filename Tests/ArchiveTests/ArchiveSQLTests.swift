@@ -93,6 +93,31 @@ struct ArchiveSQLTests {
             #expect(try await dispatcher.retryDead(destination: nil) == 0)
             let completion = StudyCompletion(database: database, catalog: catalog, quiet: .zero)
             #expect(try await completion.sweep() == ["1.2.826.1.1"])
+            // Events: written with the change, read after a cursor, consumed once per named consumer.
+            let events = ArchiveEvents(database: database)
+            var eventful = f.ingest()
+            eventful.events = events
+            _ = try await eventful.ingest(try f.incoming(sop: "1.2.826.9.4", study: "1.2.826.7.7", series: "1.2.826.7.7.1"), source: IngestSource(route: "dicom"))
+            _ = try await eventful.ingest(try f.incoming(sop: "1.2.826.9.5", study: "1.2.826.7.7", series: "1.2.826.7.7.1"), source: IngestSource(route: "dicom"))
+            var completing = StudyCompletion(database: database, catalog: catalog, quiet: .zero)
+            completing.events = events
+            #expect(try await completing.sweep() == ["1.2.826.7.7"])
+            let seen = try await events.list(after: 0)
+            #expect(seen.map(\.kind) == ["study.arrived", "study.complete"], "one arrival per study, not per instance")
+            #expect(seen.allSatisfy { $0.studyUID == "1.2.826.7.7" })
+            #expect(try await events.list(after: 0, kinds: ["study.complete"]).count == 1)
+            #expect(try await events.list(after: 0, scope: Scope(institutionIDs: [home])).count == 2)
+            #expect(try await events.list(after: 0, scope: Scope(institutionIDs: [home + 100])).isEmpty)
+            var handled: [Int] = []
+            #expect(try await events.consume("test") { handled += $0.map(\.id) } == 2)
+            #expect(try await events.consume("test") { handled += $0.map(\.id) } == 0, "the cursor moved past them")
+            await #expect(throws: DomainError.self) {
+                try await events.consume("failing") { _ in throw DomainError.badRequest("x", "x") }
+            }
+            #expect(try await events.cursor(of: "failing") == 0, "a failed handler sees them again")
+            #expect(try await events.wait(after: seen.last!.id, timeout: .milliseconds(100)).isEmpty)
+            #expect(try await events.prune(now: Date().addingTimeInterval(40 * 86_400)) == 2)
+
             // Export plan (series filter) and department presets.
             let export = StudyExport(wado: wado)
             let plan = try await export.plan(study: "1.2.826.1.1", series: ["1.2.826.1.1.2"], instances: [], format: .dicom, window: nil, scope: .everything)

@@ -124,3 +124,54 @@ def test_mpps_completes_at_once_quiet_period_otherwise_and_late_images_reopen():
     finally:
         server.stop()
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_events_long_poll_arrived_then_complete():
+    """Integrations learn what happened from /api/archive/events: a long poll that is waiting when the first image
+    arrives answers at once with study.arrived (one per study, not per image), then study.complete after the quiet
+    period; the cursor (`last`) continues where the previous answer ended."""
+    import threading
+    data = tempfile.mkdtemp(prefix="yy-events-")
+    server = Server(data, YUNYING_STUDY_QUIET_SECONDS="3").demo().start()
+    try:
+        head = server.session("head", DEMO_PASSWORD, new_password="Rad#Yunying2026x")
+        events = server.url("api/archive/events")
+        assert head.get(events, params={"kind": "study.deleted"}).status_code == 422
+        registrar = server.session("registrar", DEMO_PASSWORD, new_password="Reg#Yunying2026x")
+        assert registrar.get(events).status_code == 403
+        start = head.get(events).json()
+        assert start["items"] == []
+        answer = {}
+
+        def poll():
+            t0 = time.time()
+            answer["body"] = head.get(events, params={"after": start["last"], "wait": 30}).json()
+            answer["seconds"] = time.time() - t0
+
+        waiting = threading.Thread(target=poll)
+        waiting.start()
+        time.sleep(1)
+        files = synthetic.make(os.path.join(data, "in"), ct_slices=3, mr_slices=0)
+        headers = [pydicom.dcmread(f, stop_before_pixels=True) for f in files]
+        store(server, files)
+        waiting.join(timeout=40)
+        assert answer["seconds"] < 15, "the poll answers when the study arrives, not at its timeout"
+        arrived = [e for e in answer["body"]["items"] if e["kind"] == "study.arrived"]
+        studies = {h.StudyInstanceUID for h in headers}
+        assert {e["studyUID"] for e in arrived} <= studies and arrived[0]["patientId"] == headers[0].PatientID
+        got = list(answer["body"]["items"])
+        cursor = answer["body"]["last"]
+        deadline = time.time() + 30
+        while {e["studyUID"] for e in got if e["kind"] == "study.complete"} != studies and time.time() < deadline:
+            page = head.get(events, params={"after": cursor, "wait": 10}).json()
+            got += page["items"]
+            cursor = page["last"]
+        assert sorted(e["studyUID"] for e in got if e["kind"] == "study.arrived") == sorted(studies), "one arrival per study"
+        complete = [e for e in got if e["kind"] == "study.complete"]
+        assert {e["studyUID"] for e in complete} == studies and "静默" in complete[0]["detail"]
+        assert [e["id"] for e in got] == sorted(e["id"] for e in got)
+        only = head.get(events, params={"kind": "study.complete"}).json()["items"]
+        assert {e["kind"] for e in only} == {"study.complete"}
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)

@@ -11,6 +11,8 @@ public struct StudyCompletion: Sendable {
     public let database: Database
     public let catalog: ArchiveCatalog
     public let quiet: Duration
+    /// Where "study complete" is reported (in the transaction that marks it).
+    public var events: ArchiveEvents?
     let logger: Logger
 
     public init(database: Database, catalog: ArchiveCatalog, quiet: Duration, logger: Logger = Logger(label: "yunying.completion")) {
@@ -26,7 +28,7 @@ public struct StudyCompletion: Sendable {
         let cutoff = Timestamp.string(Date().addingTimeInterval(-Double(quiet.components.seconds)))
         let rows = try await database.read { sql in
             try await sql.raw("""
-                SELECT s.id, s.study_uid, s.last_received_at,
+                SELECT s.id, s.study_uid, s.last_received_at, (SELECT p.patient_id FROM patients p WHERE p.id = s.patient_pk) AS patient_id,
                   EXISTS (SELECT 1 FROM performed_procedure_steps m WHERE m.study_uid = s.study_uid AND m.status = 'COMPLETED') AS mpps_done
                 FROM studies s WHERE s.completed_at IS NULL AND s.num_instances > 0 ORDER BY s.last_received_at LIMIT \(unsafeRaw: String(limit))
                 """).all()
@@ -47,14 +49,19 @@ public struct StudyCompletion: Sendable {
             // Only if nothing arrived since we looked (last_received_at unchanged).
             let now = Timestamp.string()
             let changed = try await database.write { sql in
-                try await sql.raw("""
+                let done = try await sql.raw("""
                     UPDATE studies SET completed_at = \(bind: now), completion = \(bind: reason)
                     WHERE id = \(bind: try row.int("id")) AND completed_at IS NULL AND last_received_at = \(bind: last)
                     RETURNING id
                     """).first() != nil
+                if done, events != nil {
+                    try await ArchiveEvents.record(.studyComplete, studyUID: uid, patientID: try row.string("patient_id"), detail: reason, sql: sql)
+                }
+                return done
             }
             if changed { completed.append(uid) }
         }
+        if !completed.isEmpty { events?.published() }
         if !completed.isEmpty { logger.info("\(completed.count) studies complete") }
         return completed
     }
@@ -64,6 +71,7 @@ public struct StudyCompletion: Sendable {
             do {
                 let done = try await sweep()
                 if !done.isEmpty { await onComplete(done) }
+                try await events?.prune()
             } catch {
                 logger.error("study completion: \(error)")
             }

@@ -74,6 +74,8 @@ public struct IngestService: Sendable {
     public var onQueued: (@Sendable () -> Void)?
     /// Lossless compression of uncompressed arrivals, per modality.
     public var compression = CompressionPolicy()
+    /// Where "study arrived" is reported (in the index transaction).
+    public var events: ArchiveEvents?
 
     public init(database: Database, storage: any StorageBackend, duplicates: DuplicatePolicy = .keepFirst,
                 logger: Logger = Logger(label: "yunying.ingest")) {
@@ -236,14 +238,18 @@ public struct IngestService: Sendable {
                 """).run()
             let patientPK = try await sql.raw(
                 "SELECT id FROM patients WHERE patient_id = \(bind: r.patientID) AND issuer = \(bind: r.issuer)").first()!.int("id")
-            try await sql.raw("""
+            let newStudy = try await sql.raw("""
                 INSERT INTO studies (patient_pk, study_uid, study_date, study_time, accession_number, study_id, description,
                   referring_physician, institution, institution_id, last_received_at, created_at, updated_at)
                 VALUES (\(bind: patientPK), \(bind: r.studyUID), \(bind: r.studyDate), \(bind: r.studyTime), \(bind: r.accessionNumber),
                         \(bind: r.studyID), \(bind: r.studyDescription), \(bind: r.referringPhysician), \(bind: r.institution),
                         \(bind: source.institutionID), \(bind: now), \(bind: now), \(bind: now))
-                ON CONFLICT (study_uid) DO NOTHING
-                """).run()
+                ON CONFLICT (study_uid) DO NOTHING RETURNING id
+                """).first() != nil
+            if newStudy, events != nil {
+                try await ArchiveEvents.record(.studyArrived, studyUID: r.studyUID, patientID: r.patientID,
+                                               detail: [r.modality, r.studyDescription, source.aeTitle].filter { !$0.isEmpty }.joined(separator: " "), sql: sql)
+            }
             let studyPK = try await sql.raw("SELECT id FROM studies WHERE study_uid = \(bind: r.studyUID)").first()!.int("id")
             try await sql.raw("""
                 INSERT INTO series (study_pk, series_uid, modality, series_number, description, body_part, station_name, series_date,
@@ -270,6 +276,7 @@ public struct IngestService: Sendable {
             return SeriesCache.Entry(studyPK: studyPK, seriesPK: seriesPK, sopClasses: Set(classes))
         }
         seriesCache.remember(r.seriesUID, learned)
+        events?.published()
     }
 
     /// Recomputes a series' and its study's counters, modalities and SOP classes; returns the study's SOP classes.

@@ -25,6 +25,8 @@ public struct ExamMatcher: Sendable {
     public var windowDays: Int
     /// The configurable rules tried after the built-in ones; nil in tests that only need the built-in ones.
     public var rules: MatchingRules?
+    /// Where "study matched" is reported.
+    public var events: ArchiveEvents?
     let logger: Logger
 
     public init(database: Database, autoRegister: Set<String>, windowDays: Int = 1, logger: Logger = Logger(label: "yunying.matching")) {
@@ -243,7 +245,11 @@ public struct ExamMatcher: Sendable {
             if let exam, status == "matched" {
                 try await sql.raw("UPDATE worklist_items SET status = 'COMPLETED', updated_at = \(bind: Timestamp.string()) WHERE id = \(bind: exam) AND status IN ('SCHEDULED', 'IN PROGRESS')").run()
             }
+            if exam != nil, events != nil {
+                try await ArchiveEvents.record(.studyMatched, studyUID: s.uid, patientID: s.patientID, detail: reason, sql: sql)
+            }
         }
+        if exam != nil { events?.published() }
         if status != "matched" && status != "auto-registered" { logger.info("study \(s.uid) needs review: \(reason)") }
     }
 
@@ -320,7 +326,14 @@ public struct ExamMatcher: Sendable {
                 WHERE id = \(bind: try study.int("id"))
                 """).run()
             try await sql.raw("UPDATE worklist_items SET status = 'COMPLETED', updated_at = \(bind: Timestamp.string()) WHERE id = \(bind: examID) AND status IN ('SCHEDULED', 'IN PROGRESS')").run()
+            if events != nil {
+                let patient = try await sql.raw("""
+                    SELECT p.patient_id FROM studies s JOIN patients p ON p.id = s.patient_pk WHERE s.id = \(bind: try study.int("id"))
+                    """).first()?.string("patient_id") ?? ""
+                try await ArchiveEvents.record(.studyMatched, studyUID: studyUID, patientID: patient, detail: "由 \(user) 人工匹配", sql: sql)
+            }
         }
+        events?.published()
     }
 
     public func loop(interval: Duration = .seconds(5)) async {

@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching, viewerAnnotations, integrity, viewerPresets, matchingRules]
+    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching, viewerAnnotations, integrity, viewerPresets, matchingRules, archiveEvents]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -336,5 +336,18 @@ public enum Migrations {
               action TEXT NOT NULL DEFAULT 'review', position BIGINT NOT NULL DEFAULT 0, active BOOLEAN NOT NULL DEFAULT TRUE, \(stamps))
             """,
             "ALTER TABLE studies ADD COLUMN match_suggestion BIGINT",
+        ])
+
+    /// What happened to studies, for the modules that act on it, and where each named consumer has read to.
+    static let archiveEvents = Migration(
+        version: 13, name: "archive_events",
+        statements: [
+            """
+            CREATE TABLE archive_events (id {pk}, kind TEXT NOT NULL, study_uid TEXT NOT NULL, patient_id TEXT NOT NULL DEFAULT '',
+              detail TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL)
+            """,
+            "CREATE INDEX archive_events_kind ON archive_events (kind, id)",
+            "CREATE INDEX archive_events_created ON archive_events (created_at)",
+            "CREATE TABLE event_cursors (consumer TEXT PRIMARY KEY, last_id BIGINT NOT NULL, updated_at TEXT NOT NULL)",
         ])
 }

@@ -35,6 +35,12 @@ enum ArchiveController {
         }
     }
 
+    struct EventPage: Encodable {
+        let items: [ArchiveEvent]
+        /// The cursor to send as `after` next time.
+        let last: Int
+    }
+
     struct RuleListing: Encodable {
         let items: [MatchingRules.Rule]
         let keys: [RuleKey]
@@ -125,6 +131,23 @@ enum ArchiveController {
             context.auditNote.set(detail: "查看待匹配检查 \(page.total) 个")
             return JSONResponse(page)
         }
+        // MARK: Events (study arrived / complete / matched) for integrations, with long polling
+        r.get("api/archive/events", .permission(.archiveManage)) { request, context in
+            let principal = try context.require()
+            let after = try request.queryInt("after") ?? 0
+            let limit = try request.queryInt("limit") ?? 100
+            let wait = min(max(try request.queryInt("wait") ?? 0, 0), 60)
+            let kinds = (request.query("kind") ?? "").split(separator: ",").map(String.init)
+            if let unknown = kinds.first(where: { ArchiveEvents.Kind(rawValue: $0) == nil }) {
+                throw DomainError.validation([FieldError(field: "kind", code: "invalid", zh: "未知的事件类型：\(unknown)", en: "unknown event kind \(unknown)")])
+            }
+            let scope = principal.scope(for: .archiveManage)
+            let items = wait > 0
+                ? try await archive.events.wait(after: after, kinds: kinds, limit: limit, scope: scope, timeout: .seconds(wait))
+                : try await archive.events.list(after: after, kinds: kinds, limit: limit, scope: scope)
+            return JSONResponse(EventPage(items: items, last: items.last?.id ?? after))
+        }
+
         // MARK: Matching rules (DCM-06): the department's own, after the built-in ones
         r.get("api/archive/matching-rules", .permission(.archiveManage)) { _, _ in
             JSONResponse(RuleListing(items: try await archive.matchingRules.list(), keys: MatchingRules.Key.allCases.map(RuleKey.init)))
