@@ -14,24 +14,45 @@ public enum JPEGCodec {
         var process: UInt8  // SOF marker: 0xC0 baseline, 0xC1 extended, 0xC2 progressive, 0xC3 lossless, …
         var precision: Int
         var height = 0, width = 0, components = 0
+        /// Each component's sampling factors (H << 4 | V), in frame order.
+        var sampling: [UInt8] = []
+        /// The Adobe APP14 colour transform when the marker is there (0: none, the data is RGB; 1: YCbCr).
+        var adobeTransform: Int?
+
+        /// What a DICOM object holding this codestream as is must say (PS3.5 8.2.1): RGB when Adobe says there is no
+        /// colour transform, YBR_FULL for 4:4:4 YCbCr, YBR_FULL_422 for subsampled chroma.
+        var photometricInterpretation: String {
+            guard components == 3 else { return "MONOCHROME2" }
+            if adobeTransform == 0 { return "RGB" }
+            return Set(sampling).count <= 1 ? "YBR_FULL" : "YBR_FULL_422"
+        }
     }
 
     /// Finds the start-of-frame marker.
     static func frameHeader(_ b: [UInt8]) throws -> Frame {
         guard b.count > 4, b[0] == 0xFF, b[1] == 0xD8 else { throw PixelError.corrupt("JPEG frame without SOI marker") }
         var i = 2
+        var adobe: Int?
         while i + 4 < b.count {
             guard b[i] == 0xFF else { i += 1; continue }
             let marker = b[i + 1]
             if marker == 0xFF || marker == 0x01 || (0xD0...0xD7).contains(marker) { i += 1; continue }
             let length = Int(b[i + 2]) << 8 | Int(b[i + 3])
+            // APP14 "Adobe": version (2), flags (2 + 2), then the transform byte.
+            if marker == 0xEE, length >= 12, i + 15 < b.count, Array(b[(i + 4)..<(i + 9)]) == Array("Adobe".utf8) {
+                adobe = Int(b[i + 15])
+            }
             if (0xC0...0xCF).contains(marker), marker != 0xC4, marker != 0xC8, marker != 0xCC {
                 guard i + 4 < b.count else { break }
                 var frame = Frame(process: marker, precision: Int(b[i + 4]))
+                frame.adobeTransform = adobe
                 if i + 9 < b.count {
                     frame.height = Int(b[i + 5]) << 8 | Int(b[i + 6])
                     frame.width = Int(b[i + 7]) << 8 | Int(b[i + 8])
                     frame.components = Int(b[i + 9])
+                    for c in 0..<frame.components where i + 11 + c * 3 < b.count {
+                        frame.sampling.append(b[i + 11 + c * 3])
+                    }
                 }
                 return frame
             }

@@ -43,11 +43,15 @@ public enum PhotoDecoders {
     }
 
     /// Size, components and whether the JPEG is baseline/extended sequential (storable as DICOM JPEG Baseline as is).
-    public static func jpegHeader(_ data: Data) throws -> (width: Int, height: Int, components: Int, precision: Int, sequential: Bool) {
+    /// `photometric` is what the codestream kept as is must be labelled (RGB, YBR_FULL or YBR_FULL_422).
+    public static func jpegHeader(_ data: Data) throws
+        -> (width: Int, height: Int, components: Int, precision: Int, sequential: Bool, photometric: String)
+    {
         let frame = try JPEGCodec.frameHeader([UInt8](data))
         guard frame.components == 1 || frame.components == 3 else { throw PixelError.corrupt("JPEG components not usable") }
         try checkSize(frame.width, frame.height)
-        return (frame.width, frame.height, frame.components, frame.precision, frame.process == 0xC0 || frame.process == 0xC1)
+        return (frame.width, frame.height, frame.components, frame.precision, frame.process == 0xC0 || frame.process == 0xC1,
+                frame.photometricInterpretation)
     }
 
     /// PNG (RFC 2083): greyscale, RGB, palette, with or without alpha (dropped), 8 or 16 bits (16 → 8), not interlaced.

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 
+import numpy as np
 import pytest
 
 import synthetic
@@ -136,6 +137,38 @@ def test_photos_scans_and_pdf_become_dicom_of_the_study(server):
                                       ("file", ("c.png", short_png, "image/png"))])
     assert crafted.status_code == 422 and not any(i["ok"] for i in crafted.json()["items"]), crafted.text
     assert server.head.get(server.url("api/archive/storage")).status_code == 200, "the server is still up"
+
+
+def test_jpeg_photos_are_labelled_by_their_chroma(server):
+    """A JPEG kept as sent says what its codestream holds (PS3.5 8.2.1): 4:2:0 → YBR_FULL_422, 4:4:4 → YBR_FULL,
+    Adobe RGB without a colour transform (libjpeg-turbo's `cjpeg -rgb`) → RGB; pydicom then decodes each to the
+    colours of the photo (within JPEG error)."""
+    ct = pydicom.dcmread(next(p for p in server.files if pydicom.dcmread(p, stop_before_pixels=True).Modality == "CT"))
+    image, _ = picture("JPEG")
+    made = {}
+    for name, kwargs in (("420.jpg", {"subsampling": 2}), ("444.jpg", {"subsampling": 0})):
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=95, **kwargs)
+        made[name] = buffer.getvalue()
+    cjpeg = shutil.which("cjpeg")
+    if cjpeg:
+        ppm = io.BytesIO()
+        image.save(ppm, format="PPM")
+        made["rgb.jpg"] = subprocess.run([cjpeg, "-rgb", "-quality", "95"], input=ppm.getvalue(), capture_output=True, check=True).stdout
+    r = server.head.post(server.url("api/archive/convert"), data={"studyUID": ct.StudyInstanceUID},
+                         files=[("file", (n, b, "image/jpeg")) for n, b in made.items()])
+    assert r.status_code == 201, r.text
+    expected = {"420.jpg": "YBR_FULL_422", "444.jpg": "YBR_FULL", "rgb.jpg": "RGB"}
+    for item in r.json()["items"]:
+        sop = item["sopInstanceUID"]
+        found = server.head.get(server.url(f"dicomweb/studies/{ct.StudyInstanceUID}/instances"), params={"SOPInstanceUID": sop}).json()
+        series = found[0]["0020000E"]["Value"][0]
+        got = server.head.get(server.url(f"dicomweb/studies/{ct.StudyInstanceUID}/series/{series}/instances/{sop}"), headers={"Accept": SAVED})
+        ds = pydicom.dcmread(io.BytesIO(got.content.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n--", 1)[0]))
+        assert ds.PhotometricInterpretation == expected[item["filename"]], item["filename"]
+        pixels = ds.pixel_array  # pydicom 3 returns RGB for the YBR photometrics (as_rgb)
+        difference = np.abs(pixels.astype(int) - np.asarray(image, dtype=int))
+        assert difference.mean() < 4, (item["filename"], difference.mean())
 
 
 def test_integrity_check_finds_damaged_and_missing_objects(server):

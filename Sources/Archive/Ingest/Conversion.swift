@@ -81,7 +81,7 @@ public enum NonDICOMConverter {
         if format == .jpeg, let header = try? PhotoDecoders.jpegHeader(data), header.sequential, header.precision == 8 {
             // Kept as sent: a JPEG Baseline object carries the camera's or scanner's own codestream.
             pixelModule(&ds, width: header.width, height: header.height, channels: header.components,
-                        photometric: header.components == 3 ? "YBR_FULL_422" : "MONOCHROME2")
+                        photometric: header.photometric)
             ds.set(Tag(0x0028, 0x2110), .CS, string: "01")  // Lossy Image Compression: as received
             ds.set(Element(tag: .pixelData, vr: .OB, value: .encapsulated(EncapsulatedPixelData(fragments: [data.count % 2 == 1 ? data + [0] : data]))))
             syntax = .jpegBaseline
@@ -94,7 +94,7 @@ public enum NonDICOMConverter {
                 // Progressive or 12-bit JPEG: decode to pixels (DICOM Baseline cannot hold it as is).
                 let header = try PhotoDecoders.jpegHeader(data)
                 let d = PixelDescription(rows: header.height, columns: header.width, samplesPerPixel: header.components, bitsAllocated: 8,
-                                         photometricInterpretation: header.components == 3 ? "YBR_FULL_422" : "MONOCHROME2")
+                                         photometricInterpretation: header.photometric)
                 picture = DecodedPicture(width: header.width, height: header.height, channels: header.components,
                                          pixels: try JPEGCodec.decode(data, d))
             }
