@@ -41,7 +41,9 @@ public struct ArchiveServices: Sendable {
         self.config = config
         let local = LocalFileStorage(root: URL(fileURLWithPath: config.dataDir).appendingPathComponent("archive"))
         storage = TieredStorage(local: local, remote: Self.objectStore(config))
-        cloud = CloudArchiver(database: database, storage: storage, keepLocalDays: config.keepLocalDays, logger: logger)
+        var cloud = CloudArchiver(database: database, storage: storage, keepLocalDays: config.keepLocalDays, logger: logger)
+        cloud.cacheMaxBytes = config.cacheMaxGB << 30
+        self.cloud = cloud
         events = ArchiveEvents(database: database, logger: logger)
         ingest = IngestService(database: database, storage: storage, duplicates: DuplicatePolicy(rawValue: config.dicomDuplicates) ?? .keepFirst,
                                logger: logger)

@@ -41,3 +41,24 @@ struct ZipWriterTests {
         #expect(StudyExport.safeName("..") == "export")
     }
 }
+
+/// The fetch-back cache keeps the most recently read copies within its size.
+struct CacheTests {
+    @Test func pruneRemovesLeastRecentlyRead() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("yy-cache-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let storage = TieredStorage(local: LocalFileStorage(root: root), remote: nil)
+        let cache = root.appendingPathComponent("cache/ab", isDirectory: true)
+        try FileManager.default.createDirectory(at: cache, withIntermediateDirectories: true)
+        for (n, age) in [("old", 300.0), ("mid", 200.0), ("new", 100.0)] {
+            let url = cache.appendingPathComponent(n)
+            try Data(count: 1000).write(to: url)
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-age)], ofItemAtPath: url.path)
+        }
+        #expect(storage.cacheUsage() == (bytes: 3000, files: 3))
+        #expect(storage.pruneCache(maxBytes: 5000) == 0)
+        #expect(storage.pruneCache(maxBytes: 1500) == 2)
+        #expect(FileManager.default.fileExists(atPath: cache.appendingPathComponent("new").path))
+        #expect(!FileManager.default.fileExists(atPath: cache.appendingPathComponent("old").path))
+    }
+}

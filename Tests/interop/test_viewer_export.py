@@ -23,6 +23,7 @@ import pytest
 from yyserver import DEMO_PASSWORD, Server
 
 pydicom = pytest.importorskip("pydicom")
+requests = pytest.importorskip("requests")
 Image = pytest.importorskip("PIL.Image")
 from pydicom.dataset import Dataset, FileMetaDataset  # noqa: E402
 from pydicom.fileset import FileSet  # noqa: E402
@@ -86,7 +87,7 @@ def make_study(folder):
 @pytest.fixture(scope="module")
 def server():
     data = tempfile.mkdtemp(prefix="yy-export-")
-    srv = Server(data).demo().start()
+    srv = Server(data, YUNYING_PUBLIC_URL="https://pacs.example.cn/").demo().start()
     try:
         folder = os.path.join(data, "in")
         os.makedirs(folder)
@@ -242,3 +243,15 @@ def test_department_presets(server):
     assert [p["name"] for p in got["presets"]] == ["肺窗", "颈部软组织"] and got["presets"][0]["center"] == -700
     assert head.delete(srv.url("api/viewer/presets")).status_code == 204
     assert resident.get(srv.url("api/viewer/presets")).json()["presets"] is None
+
+
+def test_retrieve_urls_use_the_public_url(server):
+    """Behind a proxy the Host header is the client's to choose: RetrieveURLs use YUNYING_PUBLIC_URL (slash trimmed)."""
+    head = server["head"]
+    # requests picks cookies by the Host header, so the session cookie goes in by hand.
+    cookie = "; ".join(f"{c.name}={c.value}" for c in head.cookies)
+    found = requests.get(server["srv"].url("dicomweb/studies"), params={"PatientID": "EXP001"},
+                         headers={"Host": "evil.example", "X-Forwarded-Proto": "gopher", "Cookie": cookie}).json()
+    assert isinstance(found, list), found
+    assert found[0]["00081190"]["Value"][0] == f"https://pacs.example.cn/dicomweb/studies/{server['study']}"
+

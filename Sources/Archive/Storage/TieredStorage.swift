@@ -28,9 +28,46 @@ public struct TieredStorage: StorageBackend {
         if FileManager.default.fileExists(atPath: url.path) { return url }
         guard let remote else { throw ArchiveError.storage("\(key) is missing from the local store") }
         let cached = cache.appendingPathComponent(key)
-        if FileManager.default.fileExists(atPath: cached.path) { return cached }
+        if FileManager.default.fileExists(atPath: cached.path) {
+            // The modification time marks the last use (atime is often off): pruning removes the longest unused.
+            try? FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: cached.path)
+            return cached
+        }
         try await remote.get(key, to: cached)
         return cached
+    }
+
+    /// Bytes in the fetch-back cache and the number of files.
+    public func cacheUsage() -> (bytes: Int, files: Int) {
+        cachedFiles().reduce((0, 0)) { ($0.0 + $1.size, $0.1 + 1) }
+    }
+
+    /// Deletes the least recently used cached copies until the cache holds at most `maxBytes`; returns how many went.
+    /// A copy being read right now is safe: the reader holds it open (or mapped) and the inode lives until it closes.
+    @discardableResult
+    public func pruneCache(maxBytes: Int) -> Int {
+        var files = cachedFiles()
+        var total = files.reduce(0) { $0 + $1.size }
+        guard total > maxBytes else { return 0 }
+        files.sort { $0.used < $1.used }
+        var removed = 0
+        for file in files where total > maxBytes {
+            guard (try? FileManager.default.removeItem(at: file.url)) != nil else { continue }
+            total -= file.size
+            removed += 1
+        }
+        return removed
+    }
+
+    func cachedFiles() -> [(url: URL, size: Int, used: Date)] {
+        let keys: [URLResourceKey] = [.fileSizeKey, .contentModificationDateKey, .isRegularFileKey]
+        guard let walker = FileManager.default.enumerator(at: cache, includingPropertiesForKeys: keys) else { return [] }
+        var out: [(URL, Int, Date)] = []
+        for case let url as URL in walker {
+            guard let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true else { continue }
+            out.append((url, values.fileSize ?? 0, values.contentModificationDate ?? .distantPast))
+        }
+        return out
     }
 
     public func contains(_ key: String) async -> Bool {
@@ -60,6 +97,8 @@ public struct CloudArchiver: Sendable {
     public let storage: TieredStorage
     /// Evict local copies of uploaded studies that received nothing for this many days (nil: keep everything local).
     public var keepLocalDays: Int?
+    /// The most the fetch-back cache may hold; the loop prunes the least recently read copies beyond it.
+    public var cacheMaxBytes = 20 << 30
     public var maxAttempts = 5
     let logger: Logger
 
@@ -184,6 +223,8 @@ public struct CloudArchiver: Sendable {
             do {
                 _ = try await upload()
                 _ = try await evict()
+                let pruned = storage.pruneCache(maxBytes: cacheMaxBytes)
+                if pruned > 0 { logger.info("cloud fetch-back cache: \(pruned) least recently read copies removed") }
             } catch {
                 logger.error("cloud archive: \(error)")
             }

@@ -42,15 +42,19 @@ public struct YunyingConfig: Sendable {
     public var s3AccessKey: String?
     public var s3SecretKey: String?
     public var s3Prefix: String = ""
-    /// Upload a study to the cloud archive once it received nothing for this long; evict local copies after this
-    /// many days (nil: keep them).
     /// A study with no new image for this long is complete (unless MPPS completed it earlier).
     public var studyQuietSeconds: Int = 300
     /// Modalities registered automatically (补登记) when a study matches no exam: `CT,MR`, `*` for all, empty for none.
     public var autoRegister: Set<String> = []
     /// Days between an exam's scheduled date and the study date that still match by patient ID and modality.
     public var matchWindowDays: Int = 1
+    /// Evict local copies of studies uploaded to the cloud archive after this many quiet days (nil: keep them).
     public var keepLocalDays: Int?
+    /// The most the cache of copies fetched back from the cloud archive may hold (GB).
+    public var cacheMaxGB: Int = 20
+    /// The address users reach the server at (`https://pacs.example.cn`); absolute URLs in DICOMweb answers use it
+    /// instead of the request's Host header. nil: taken from the request.
+    public var publicURL: String?
     /// Lossless compression of uncompressed arrivals per modality, `CT=jpeg-ls,MR=jpeg-ls,*=keep` (empty: keep all).
     public var ingestCompression: String = ""
 
@@ -200,6 +204,14 @@ public struct YunyingConfig: Sendable {
             .filter { !$0.isEmpty })
         matchWindowDays = try int("YUNYING_MATCH_WINDOW_DAYS", 1)
         keepLocalDays = nonEmpty("YUNYING_KEEP_LOCAL_DAYS") == nil ? nil : try int("YUNYING_KEEP_LOCAL_DAYS", 0)
+        cacheMaxGB = try int("YUNYING_CACHE_MAX_GB", 20)
+        guard cacheMaxGB >= 1 else { throw ConfigError.invalid("YUNYING_CACHE_MAX_GB", "must be at least 1") }
+        if let url = nonEmpty("YUNYING_PUBLIC_URL") {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil, !url.contains("?") else {
+                throw ConfigError.invalid("YUNYING_PUBLIC_URL", url)
+            }
+            publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
         if s3Endpoint != nil, s3Bucket == nil || s3AccessKey == nil || s3SecretKey == nil {
             throw ConfigError.invalid("YUNYING_S3_ENDPOINT", "needs YUNYING_S3_BUCKET, YUNYING_S3_ACCESS_KEY and YUNYING_S3_SECRET_KEY")
         }

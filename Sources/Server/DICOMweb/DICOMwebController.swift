@@ -37,7 +37,7 @@ enum DICOMwebController {
                 if let study = search.studyUID, views.recentlyAudited(principal.userID, "search:" + study) { context.auditNote.markAlreadyAudited() }
                 context.auditNote.set(objectID: search.studyUID, detail: "QIDO \(path.replacingOccurrences(of: "dicomweb/", with: ""))"
                                           + (request.uri.query.map { "?" + String($0.prefix(300)) } ?? "") + "：\(items.count)/\(total)")
-                let base = baseURL(request) + archive.wado.root
+                let base = baseURL(request, publicURL: r.services.config.publicURL) + archive.wado.root
                 let json = items.map { item -> String in
                     var ds = item
                     if let url = retrieveURL(ds, level: level, base: base) { ds.set(Tag(0x0008, 0x1190), .UR, string: url) }
@@ -245,7 +245,7 @@ enum DICOMwebController {
                 let outcomes = try await receiveSTOW(request, study: context.parameters.get("study"), archive: archive,
                                                      source: IngestSource(route: "stow", aeTitle: "", institutionID: principal.institutionID,
                                                                           scope: principal.scope(for: .archiveManage)))
-                let (status, dataset) = archive.stow.response(outcomes, baseURL: baseURL(request))
+                let (status, dataset) = archive.stow.response(outcomes, baseURL: baseURL(request, publicURL: r.services.config.publicURL))
                 let stored = outcomes.filter { $0.failureReason == nil }.count
                 context.auditNote.set(objectID: context.parameters.get("study"),
                                       detail: "STOW-RS 上传 \(outcomes.count) 个实例，成功 \(stored) 个")
@@ -272,8 +272,10 @@ enum DICOMwebController {
         context.auditNote.set(objectID: study.studyUID, patientID: study.patientID, detail: "\(what)：\(study.patientName) \(study.studyUID)")
     }
 
-    /// The scheme and authority the client used, for absolute RetrieveURLs.
-    static func baseURL(_ request: Request) -> String {
+    /// The server's public address (`YUNYING_PUBLIC_URL`), else the scheme and authority the client used, for
+    /// absolute RetrieveURLs. Behind a proxy, set the public URL: Host and X-Forwarded-Proto are the client's to choose.
+    static func baseURL(_ request: Request, publicURL: String?) -> String {
+        if let publicURL { return publicURL }
         let scheme = request.headers[HTTPField.Name("X-Forwarded-Proto")!] ?? "http"
         let host = request.head.authority ?? request.headers[HTTPField.Name("Host")!] ?? "localhost"
         return "\(scheme)://\(host)"
