@@ -9,6 +9,12 @@ import archiveZhCN from './i18n/archive.zh-CN.js';
 import archiveEn from './i18n/archive.en.js';
 import worklistZhCN from './i18n/worklist.zh-CN.js';
 import worklistEn from './i18n/worklist.en.js';
+import compareZhCN from './i18n/compare.zh-CN.js';
+import compareEn from './i18n/compare.en.js';
+import remoteZhCN from './i18n/remote.zh-CN.js';
+import remoteEn from './i18n/remote.en.js';
+import viewerExportZhCN from './i18n/viewer-export.zh-CN.js';
+import viewerExportEn from './i18n/viewer-export.en.js';
 
 /** @typedef {'zh-CN' | 'en'} Language */
 /** @typedef {Record<string, string>} Catalog */
@@ -33,8 +39,8 @@ export function mergeCatalog(into, extra) {
 
 /** @type {Record<Language, Catalog>} */
 export const CATALOGS = {
-  'zh-CN': mergeCatalog(mergeCatalog(mergeCatalog(zhCN, viewerZhCN), archiveZhCN), worklistZhCN),
-  en: mergeCatalog(mergeCatalog(mergeCatalog(en, viewerEn), archiveEn), worklistEn),
+  'zh-CN': mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(zhCN, viewerZhCN), archiveZhCN), worklistZhCN), compareZhCN), remoteZhCN), viewerExportZhCN),
+  en: mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(en, viewerEn), archiveEn), worklistEn), compareEn), remoteEn), viewerExportEn),
 };
 
 /**

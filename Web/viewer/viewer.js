@@ -9,7 +9,9 @@ import { FrameLoader } from '../lib/viewer/loader.js';
 import { priorityOrder, interleave } from '../lib/viewer/frame-queue.js';
 import { buildStack } from '../lib/viewer/series.js';
 import { searchStudies, searchSeries, seriesMetadata, urls, DicomwebError } from '../lib/viewer/dicomweb.js';
-import { PRESETS, presetWindow, presetForKey, matchPreset } from '../lib/viewer/presets.js';
+import { activePresets, presetWindow, presetForKey, matchPreset } from '../lib/viewer/presets.js';
+import { createDepartmentPresets, presetName } from '../lib/viewer/preset-editor.js';
+import { openExportDialog } from '../lib/viewer/export-dialog.js';
 import { LAYOUTS, MAX_ROWS, MAX_COLS, hang, clampActive, isValidLayout, layoutName } from '../lib/viewer/layout.js';
 import { cornerInfo, personName, sexText, ageText, dateText } from '../lib/viewer/corner.js';
 import { tagRows } from '../lib/viewer/dicom-dict.js';
@@ -19,6 +21,8 @@ import { calibration, valueUnit } from '../lib/viewer/measure.js';
 import { AnnotationSync } from '../lib/viewer/annotation-sync.js';
 import { KeyMarks, KeyImageClient, buildPayload } from '../lib/viewer/key-images.js';
 import { drawAnnotations, mapper, FONT } from '../lib/viewer/overlay.js';
+import { OverlayStore, drawOverlayPlanes } from '../lib/viewer/overlay-planes.js';
+import { Magnifier, MagnifyTool } from '../lib/viewer/magnifier.js';
 import { viewerIcon, layoutIcon } from '../lib/viewer/icons.js';
 import { imagePlane, imageToPatient, patientToImage, planeIntersection, nearestPlane, syncedIndex, sameFrame } from '../lib/viewer/geometry.js';
 import { LUT_NAMES } from '../lib/viewer/luts.js';
@@ -30,6 +34,7 @@ import { h, replace } from '../lib/dom.js';
 import { t, initLanguage, setLanguage, getLanguage } from '../lib/i18n.js';
 import { logoMark } from '../lib/icons.js';
 import { RETURN_KEY } from '../lib/return-to.js';
+import { createCompare } from './compare.js';
 
 /** @typedef {import('../lib/viewer/pixels.js').DicomJson} DicomJson */
 /** @typedef {import('../lib/viewer/pixels.js').Window} Window */
@@ -57,6 +62,7 @@ import { RETURN_KEY } from '../lib/return-to.js';
  * @property {DicomwebError | null} error
  * @property {number} loaded frames decoded so far
  * @property {HTMLElement | null} card its entry in the study browser
+ * @property {string} [study] the study it belongs to when not the current one (对比: a prior, compare.js)
  */
 /**
  * @typedef {object} Cell
@@ -144,6 +150,44 @@ let keyClient = null;
 /** @type {HTMLElement} */
 let keyPanel;
 let keySaving = false;
+/** 叠加层 (VIEW-01): the DICOM 60xx overlay planes of the images shown, on by default. */
+const overlayStore = new OverlayStore({ onLoad: () => engine?.render() });
+let showOverlays = true;
+/**
+ * 放大镜 (VIEW-17)
+ * @type {Magnifier | null}
+ */
+let magnifier = null;
+/** 对比 / 历史检查 (VIEW-28): the patient's other studies, opened beside this one (compare.js). */
+const compare = createCompare({
+  study: () => state.study,
+  studyMeta: () => state.studyMeta,
+  series: () => state.series,
+  cells: () => state.cells,
+  layout: () => state.layout,
+  activeCell: () => activeCell(),
+  seriesCard: (s) => seriesCard(s),
+  setLayout: (l, initial, o) => setLayout(l, initial, o),
+  markCards: () => markCards(),
+  toast: (text) => toast(text),
+  syncOn: () => state.syncScroll,
+  planeOf: (c) => planeOf(c),
+  stackPlanes: (c) => stackPlanes(c),
+  toLogin: () => toLogin(),
+});
+/** 科室窗宽窗位预设 (VIEW-15): the department's list replaces the built-in presets once loaded (preset-editor.js). */
+const deptPresets = createDepartmentPresets({
+  dialog: (testid, title, body, footer) => dialog(testid, title, body, footer),
+  menuItem: (testid, content, action) => menuItem(testid, content, action),
+  activeWindow: () => {
+    const c = activeCell();
+    return c && engine ? engine.viewport(c.id).display.window : null;
+  },
+  toast: (text) => toast(text),
+  changed: () => {
+    for (const c of state.cells) refresh(c);
+  },
+});
 
 // ---------------------------------------------------------------- start
 
@@ -152,6 +196,7 @@ function start() {
   const accession = params.get('accession')?.trim() ?? '';
   if (!study && !accession) return showError(t('viewer.error.noStudy'), t('viewer.error.noStudyHint'), 'search', false);
   showLoading();
+  void deptPresets.load();
   openStudy(study, accession).catch(failed);
 }
 
@@ -268,8 +313,20 @@ function buildPage() {
     onError: frameFailed,
     inUse: (key) => state.cells.some((c) => c.shown === key),
   });
-  engine.onRender = drawAllAnnotations;
+  magnifier = new Magnifier(engine, {
+    target: () => {
+      const c = activeCell();
+      return c ? { id: c.id, element: c.el } : null;
+    },
+    decorate: drawLens,
+  });
+  tools.tools.set(MagnifyTool.id, new MagnifyTool(magnifier));
+  engine.onRender = () => {
+    drawAllAnnotations();
+    magnifier?.draw();
+  };
   for (const s of state.series) seriesList.append(seriesCard(s));
+  compare.mount(panel, seriesList);
   document.addEventListener('keydown', onKey);
 }
 
@@ -356,7 +413,7 @@ const MEASURE_HINTS = {
 const COLOR_NAMES = ['viewer.color.yellow', 'viewer.color.green', 'viewer.color.cyan', 'viewer.color.red', 'viewer.color.orange', 'viewer.color.white'];
 
 const VIEW_TOOL_IDS = /** @type {const} */ (['stackScroll', 'windowLevel', 'pan', 'zoom', 'rotate']);
-const ALL_TOOL_IDS = [...VIEW_TOOL_IDS, 'locate', ...MEASURE_TOOLS.map(([id]) => id)];
+const ALL_TOOL_IDS = [...VIEW_TOOL_IDS, 'magnify', 'locate', ...MEASURE_TOOLS.map(([id]) => id)];
 
 /**
  * Makes a tool the left-button tool and shows it pressed.
@@ -393,7 +450,7 @@ function toolbar() {
   return h(
     'div',
     { class: 'vw-toolbar', role: 'toolbar', testid: 'viewer-toolbar' },
-    h('div', { class: 'vw-group' }, toolButtons),
+    h('div', { class: 'vw-group' }, toolButtons, tbtn('magnify', 'magnify', `${t('viewer.magnify')} (M) — ${t('viewer.magnify.hint')}`, () => chooseTool('magnify'))),
     h(
       'div',
       { class: 'vw-group vw-measure', role: 'group', 'aria-label': t('viewer.measure'), testid: 'measure-tools' },
@@ -410,6 +467,7 @@ function toolbar() {
       menuButton('presets', 'presets', t('viewer.presets'), presetMenu),
       tbtn('invert', 'invert', t('viewer.invert'), () => toggleInvert()),
       menuButton('lut', 'lut', t('viewer.lut'), lutMenu),
+      tbtn('overlays', 'overlays', t('viewer.overlays'), () => toggleOverlays()),
     ),
     h(
       'div',
@@ -428,8 +486,10 @@ function toolbar() {
       { class: 'vw-group' },
       tbtn('refLines', 'refLines', t('viewer.refLines'), () => toggleRefLines()),
       tbtn('sync', 'sync', t('viewer.sync'), () => toggleSync()),
+      compare.toolbarButton(),
       tbtn('locate', 'locate', t('viewer.tool.locate'), () => chooseTool('locate')),
       menuButton('export', 'export', t('viewer.export'), exportMenu),
+      tbtn('exportStudy', 'exportStudy', t('studyExport.button'), () => openStudyExport()),
       tbtn('tile', 'tile', t('viewer.tile'), () => toggleTile()),
       tbtn('keyImage', 'star', `${t('viewer.keyImage.toggle')} (K)`, () => toggleKeyImage()),
     ),
@@ -515,11 +575,13 @@ function presetMenu() {
   const w = c ? engine.viewport(c.id).display.window : null;
   const current = matchPreset(w);
   return [
+    ...deptPresets.menuHead(),
     menuItem('preset-default', t('viewer.preset.default'), () => applyWindow(null), { checked: Boolean(c && !c.window) }),
-    ...PRESETS.map((p) => menuItem(`preset-${p.id}`, h('span', { class: 'vw-preset' }, h('span', null, t(p.labelKey)), h('span', { class: 'vw-muted' }, t('viewer.corner.window', { w: p.width, l: p.center }))),
-      () => applyWindow(presetWindow(p)), { checked: Boolean(c?.window) && current === p, shortcut: p.key })),
+    ...activePresets().map((p) => menuItem(`preset-${p.id}`, h('span', { class: 'vw-preset' }, h('span', null, presetName(p)), h('span', { class: 'vw-muted' }, t('viewer.corner.window', { w: p.width, l: p.center }))),
+      () => applyWindow(presetWindow(p)), { checked: Boolean(c?.window) && current === p, shortcut: p.key || undefined })),
     h('div', { class: 'vw-menu-sep' }),
     menuItem('preset-custom', t('viewer.preset.custom'), () => customWindow()),
+    ...deptPresets.menuTail(),
   ];
 }
 
@@ -581,13 +643,13 @@ function openTags() {
 
 function openHelp() {
   const mouse = ['viewer.key.wheel', 'viewer.key.left', 'viewer.key.right', 'viewer.key.middle'];
-  const keys = ['viewer.key.arrows', 'viewer.key.page', 'viewer.key.space', 'viewer.key.presets', 'viewer.key.view', 'viewer.key.display', 'viewer.key.keyImage', 'viewer.key.sync', 'viewer.key.help'];
+  const keys = ['viewer.key.arrows', 'viewer.key.page', 'viewer.key.space', 'viewer.key.presets', 'viewer.key.view', 'viewer.key.display', 'viewer.key.keyImage', 'viewer.key.sync', 'viewer.key.magnify', 'viewer.key.help'];
   dialog('help-dialog', t('viewer.help.title'), [
     h('h3', null, t('viewer.help.mouse')),
     h('ul', { class: 'vw-help' }, mouse.map((k) => h('li', null, t(k)))),
     h('h3', null, t('viewer.help.keyboard')),
     h('ul', { class: 'vw-help' }, keys.map((k) => h('li', null, t(k)))),
-    h('table', { class: 'vw-help-presets' }, PRESETS.map((p) => h('tr', null, h('td', null, h('kbd', null, p.key)), h('td', null, t(p.labelKey)), h('td', { class: 'vw-muted' }, t('viewer.corner.window', { w: p.width, l: p.center }))))),
+    h('table', { class: 'vw-help-presets', testid: 'help-presets' }, activePresets().map((p) => h('tr', null, h('td', null, p.key ? h('kbd', null, p.key) : null), h('td', null, presetName(p)), h('td', { class: 'vw-muted' }, t('viewer.corner.window', { w: p.width, l: p.center }))))),
     h('h3', null, t('viewer.help.measure')),
     h('table', { class: 'vw-help-presets', testid: 'help-measure' }, MEASURE_TOOLS.map(([id, key]) => h('tr', null, h('td', null, h('kbd', null, key)), h('td', null, t(MEASURE_NAMES[id])), h('td', { class: 'vw-muted' }, t(MEASURE_HINTS[id]))))),
     h('ul', { class: 'vw-help' }, ['viewer.key.edit', 'viewer.key.delete', 'viewer.key.escape', 'viewer.key.calibration'].map((k) => h('li', null, t(k)))),
@@ -661,7 +723,7 @@ function isImageSeries(s) {
 function seriesCard(s) {
   const viewable = isImageSeries(s);
   const thumb = viewable
-    ? h('img', { class: 'vw-thumb', src: urls.seriesThumbnail(state.study, s.uid), alt: '', loading: 'lazy', draggable: 'false' })
+    ? h('img', { class: 'vw-thumb', src: urls.seriesThumbnail(s.study ?? state.study, s.uid), alt: '', loading: 'lazy', draggable: 'false' })
     : h('div', { class: 'vw-thumb vw-thumb-empty' }, s.modality || '—');
   const card = h(
     'div',
@@ -712,7 +774,7 @@ function updateCard(s) {
 function markCards() {
   const active = activeCell()?.series;
   const shown = new Set(state.cells.map((c) => c.series));
-  for (const s of state.series) {
+  for (const s of [...state.series, ...compare.series()]) {
     s.card?.classList.toggle('shown', shown.has(s));
     s.card?.classList.toggle('active', s === active);
   }
@@ -791,6 +853,7 @@ function makeCell(i) {
       if (!step) return;
       if (cell === activeCell()) scrollBy(cell, step, false, false);
       else {
+        compare.ensureLink(cell, /** @type {Cell} */ (activeCell()));
         cell.offset += step;
         syncCell(cell, /** @type {Cell} */ (activeCell()));
         refresh(cell);
@@ -827,7 +890,7 @@ function makeCell(i) {
   el.addEventListener('drop', (e) => {
     el.classList.remove('drop');
     const uid = e.dataTransfer?.getData('application/x-yunying-series');
-    const s = state.series.find((x) => x.uid === uid);
+    const s = state.series.find((x) => x.uid === uid) ?? compare.findSeries(uid ?? '');
     if (!s) return;
     e.preventDefault();
     setActive(state.cells.indexOf(cell));
@@ -915,11 +978,11 @@ function loadSeries(s) {
   if (s.stack) return Promise.resolve(s.stack);
   if (!s.loading) {
     s.error = null;
-    s.loading = seriesMetadata(state.study, s.uid)
+    s.loading = seriesMetadata(s.study ?? state.study, s.uid)
       .then((metas) => {
         const stack = buildStack(metas);
         s.stack = stack;
-        loader.register(state.study, s.uid, stack.frames);
+        loader.register(s.study ?? state.study, s.uid, stack.frames);
         for (const f of stack.frames) seriesOfKey.set(f.key, s);
         updateCard(s);
         if (keyMarks.list().some((m) => !m.series && seriesOfKey.get(`${m.sop}/${m.frame}`) === s)) renderKeyPanel();
@@ -979,7 +1042,7 @@ function showFrame(cell, first = false) {
       cell.previewTimer = null;
       if (currentFrame(cell) !== f || loader.get(f.key)) return;
       const r = cell.el.getBoundingClientRect();
-      cell.preview.src = urls.rendered(state.study, s.uid, f.sop, f.frame, Math.max(64, r.width), Math.max(64, r.height));
+      cell.preview.src = urls.rendered(s.study ?? state.study, s.uid, f.sop, f.frame, Math.max(64, r.width), Math.max(64, r.height));
       cell.preview.hidden = false;
     };
     if (first) show();
@@ -1049,6 +1112,8 @@ function scrollBy(cell, delta, wrap = false, follow = true) {
   i = wrap ? ((i % n) + n) % n : Math.max(0, Math.min(n - 1, i));
   if (i === cell.index) return;
   if (cell.draft) tools.cancel();
+  // Viewports of another study (对比) follow from where they are now: link them before this one moves.
+  if (follow && state.syncScroll && cell === activeCell()) compare.ensureLinks(cell);
   cell.direction = delta > 0 ? 1 : -1;
   cell.index = i;
   showFrame(cell);
@@ -1139,6 +1204,32 @@ function toggleCorners() {
   syncToolbar();
 }
 
+/** 显示/隐藏叠加层 (VIEW-01): the DICOM overlay planes in every viewport. */
+function toggleOverlays() {
+  showOverlays = !showOverlays;
+  syncToolbar();
+  engine.render();
+}
+
+/** @param {Cell} cell the overlay planes of the image a viewport shows (none while hidden or still loading) */
+function overlayDrawables(cell) {
+  const shown = shownFrame(cell);
+  return showOverlays && shown ? overlayStore.drawables(shown.f.sop, shown.f.meta, shown.f.frame) : [];
+}
+
+/**
+ * What the magnifier's lens shows over the magnified image: the overlay planes and the measurements/annotations
+ * (with their labels), through the lens' view.
+ * @param {CanvasRenderingContext2D} ctx @param {import('../lib/viewer/view-transform.js').ViewState} view
+ * @param {{ id: string }} target
+ */
+function drawLens(ctx, view, target) {
+  const cell = state.cells.find((c) => c.id === target.id);
+  if (!cell || !shownFrame(cell)) return;
+  drawOverlayPlanes(ctx, view, overlayDrawables(cell));
+  drawAnnotations(ctx, view, annotationsOf(cell).map((a) => ({ annotation: a, lines: measured(a, cell).lines })), { selected: state.selected, dpr: window.devicePixelRatio || 1 });
+}
+
 // ---------------------------------------------------------------- cine
 
 /** @param {Cell} cell */
@@ -1197,6 +1288,7 @@ function drawOverlay(cell) {
   const s = cell.series;
   const f = currentFrame(cell);
   cell.el.classList.toggle('empty', !s);
+  compare.decorate(cell);
   /** @type {import('../lib/dom.js').Child} */
   let status = null;
   if (!s) status = h('div', { class: 'vw-vp-empty' }, t('viewer.emptyViewport'));
@@ -1234,7 +1326,7 @@ function drawOverlay(cell) {
     invert: cell.invert,
     frame: f.frame,
     frames: number(f.meta, '00280008', 1),
-    presetName: preset ? t(preset.labelKey) : undefined,
+    presetName: preset ? presetName(preset) : undefined,
   }, t);
   if (state.syncScroll && cell.offset) info.topRight.push(t('viewer.sync.offset', { n: cell.offset > 0 ? `+${cell.offset}` : String(cell.offset) }));
   for (const [corner, lines] of Object.entries(info)) {
@@ -1247,6 +1339,7 @@ function syncToolbar() {
   buttons.invert?.classList.toggle('on', Boolean(c?.invert));
   buttons.lut?.classList.toggle('on', Boolean(c && c.lut !== 'grey'));
   buttons.corners?.classList.toggle('on', state.showCorners);
+  buttons.overlays?.classList.toggle('on', showOverlays);
   buttons.refLines?.classList.toggle('on', state.refLines);
   buttons.sync?.classList.toggle('on', state.syncScroll);
   const f = c && currentFrame(c);
@@ -1327,6 +1420,7 @@ function drawCellAnnotations(cell) {
   if (canvas.width !== view.viewportWidth) canvas.width = view.viewportWidth;
   if (canvas.height !== view.viewportHeight) canvas.height = view.viewportHeight;
   ctx.clearRect(0, 0, canvas.width, canvas.height);
+  drawOverlayPlanes(ctx, view, overlayDrawables(cell));
   const items = annotationsOf(cell).map((a) => ({ annotation: a, lines: measured(a, cell).lines }));
   const d = cell.draft;
   const draft = d ? { ...d, lines: measureAnnotation(d.annotation, { cal: calibration(shown.f.meta), unit: valueUnit(shown.f.meta), frame: shown.frame }, t).lines } : null;
@@ -1656,6 +1750,7 @@ function toggleKeyImage() {
   const c = activeCell();
   const f = c && currentFrame(c);
   if (!c || !f) return;
+  if (compare.isPrior(c.series)) return toast(t('compare.noKeyImage'));
   const on = keyMarks.toggle({ sop: f.sop, frame: f.frame, multiFrame: number(f.meta, '00280008', 1) > 1, series: c.series?.uid ?? null });
   toast(t(on ? 'viewer.keyImage.marked' : 'viewer.keyImage.unmarked'));
   keysChanged();
@@ -1801,6 +1896,7 @@ function toggleRefLines() {
 
 function toggleSync() {
   state.syncScroll = !state.syncScroll;
+  compare.resetLinks();
   syncToolbar();
   const c = activeCell();
   if (state.syncScroll && c) syncOthers(c);
@@ -1819,7 +1915,9 @@ function syncOthers(source) {
 /** @param {Cell} cell @param {Cell} source */
 function syncCell(cell, source) {
   if (!source || cell === source || !cell.series?.stack) return;
-  const i = syncedIndex(planeOf(source), stackPlanes(cell), cell.offset);
+  let i = syncedIndex(planeOf(source), stackPlanes(cell), cell.offset);
+  // Another study (对比): another Frame of Reference, followed by distance from where both were linked.
+  if (i < 0) i = compare.syncIndex(cell, source);
   if (i >= 0 && i !== cell.index) scrollBy(cell, i - cell.index, false, false);
 }
 
@@ -1981,7 +2079,26 @@ function exportMenu() {
   return [
     menuItem('export-png', t('viewer.export.png'), () => void exportImage('png')),
     menuItem('export-jpeg', t('viewer.export.jpeg'), () => void exportImage('jpeg')),
+    h('div', { class: 'vw-menu-sep' }),
+    menuItem('export-study', `${t('studyExport.title')}…`, () => openStudyExport()),
   ];
+}
+
+/** 导出检查 (VIEW-29/30): original DICOM with a DICOMDIR or JPEG per frame, as a ZIP (lib/viewer/export-dialog.js). */
+function openStudyExport() {
+  closeMenu();
+  openExportDialog({
+    dialog: (testid, title, body, footer) => dialog(testid, title, body, footer),
+    study: () => state.study,
+    series: () => state.series,
+    activeSeries: () => activeCell()?.series?.uid ?? null,
+    activeWindow: () => {
+      const c = activeCell();
+      const frame = c?.shown ? loader.get(c.shown) : null;
+      return c && frame && !isColor(frame.info) ? engine.viewport(c.id).display.window : null;
+    },
+    windowChanged: () => Boolean(activeCell()?.window),
+  });
 }
 
 /**
@@ -2114,6 +2231,7 @@ function onKey(e) {
     c: () => toggleCorners(),
     t: () => openTags(),
     k: () => toggleKeyImage(),
+    m: () => chooseTool('magnify'),
     Delete: () => deleteSelected(),
     Backspace: () => deleteSelected(),
     Enter: () => {
@@ -2163,6 +2281,7 @@ Object.assign(window, {
           const vp = engine?.viewports.get(c.id);
           return {
             series: c.series?.uid ?? null,
+            study: c.series ? c.series.study ?? state.study : null,
             index: c.index,
             count: c.series?.stack?.frames.length ?? 0,
             sop: f?.sop ?? null,
@@ -2279,6 +2398,9 @@ Object.assign(window, {
         saving: keySaving,
         badges: state.cells.map((c) => !c.keyBadge.hidden),
       };
+    },
+    compare() {
+      return compare.state();
     },
     sync() {
       return { status: sync?.status ?? null, version: sync?.version ?? null, count: state.annotations.length, selected: state.selected };

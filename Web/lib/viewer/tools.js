@@ -72,6 +72,10 @@ export class Tool {
   get draws() {
     return false;
   }
+  /** Whether this tool only looks (the magnifier): a left press on an annotation does not take hold of it. */
+  get looksOnly() {
+    return false;
+  }
 }
 
 /** Drag to change window width (horizontal) and centre (vertical). */
@@ -503,7 +507,7 @@ export class ToolManager {
       if (!vp || !tool || g) return;
       const layer = vp.annotations;
       const drawing = tool instanceof DrawTool && tool.drawing !== null;
-      if (layer && !drawing && (e.button === 0 || e.button === 2) && !e.ctrlKey) {
+      if (layer && !drawing && (e.button === 0 || e.button === 2) && !e.ctrlKey && !(e.button === 0 && tool.looksOnly)) {
         // A press on an annotation edits it (left) or opens its menu (right), whatever the tool.
         const hit = layer.hit(toDevice(e, vp));
         if (hit && e.button === 2) {
