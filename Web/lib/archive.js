@@ -1,6 +1,6 @@
 // 影像数据管理 (DM-01..07) words and arithmetic: the search filters → query string, cloud upload states, study
-// completeness, exam matching (DCM-06/07), who opened a study, statistics groupings, byte sizes, DICOM names and
-// dates, the scale of the bar charts, and the checks and form fields of 上传转换 (DCM-08). Pure functions (unit-tested in tests/archive.test.js); the pages are views/archive.js.
+// completeness, exam matching (DCM-06/07) and the department's matching rules, who opened a study, statistics
+// groupings, byte sizes, DICOM names and dates, the scale of the bar charts, and the checks and form fields of 上传转换 (DCM-08). Pure functions (unit-tested in tests/archive.test.js); the pages are views/archive.js.
 
 /** @typedef {(key: string, params?: Record<string, string | number | null | undefined>) => string} Translate */
 
@@ -113,7 +113,7 @@ export function checkRanges(f) {
 
 // ---------------------------------------------------------------- cloud upload state
 
-/** @typedef {'green' | 'gray' | 'red' | 'blue' | 'orange'} Tone */
+/** @typedef {'green' | 'gray' | 'red' | 'blue' | 'orange' | 'purple'} Tone */
 
 /** The upload state of a study (StudyRow.cloud.state) → its text and badge colour. */
 export const CLOUD_STATES = /** @type {const} */ ([
@@ -201,11 +201,13 @@ export function missingText(numbers, separator, max = 12) {
 
 /**
  * How a study was matched to its exam (StudyRow.matchStatus) → text and badge colour; '' while the matcher has not
- * looked at it yet (it runs every few seconds).
+ * looked at it yet (it runs every few seconds). `suggested` (建议匹配): a department rule set to 人工确认 found one
+ * exam; the study waits in the 待匹配 queue with that exam proposed until a person confirms it.
  */
 export const MATCH_STATES = /** @type {const} */ ([
   ['matched', 'archive.match.matched', 'green'],
   ['auto-registered', 'archive.match.autoRegistered', 'blue'],
+  ['suggested', 'archive.match.suggested', 'purple'],
   ['conflict', 'archive.match.conflict', 'red'],
   ['unmatched', 'archive.match.unmatched', 'orange'],
   ['', 'archive.match.pending', 'gray'],
@@ -237,7 +239,20 @@ export function matchReason(t, reason, lang) {
     const n = personName(m[3]);
     return t('archive.matchReason.otherPatient', { accession: m[1], owner: m[2], name: n.main || m[3], patient: m[4] });
   }
+  if ((m = /^Study Instance UID 属于患者 (\S*)（(.*)）的预约，与图像中的患者 ID (\S*) 不一致$/.exec(reason))) {
+    const n = personName(m[2]);
+    return t('archive.matchReason.uidOtherPatient', { owner: m[1], name: n.main || m[2], patient: m[3] });
+  }
   if (lang !== 'en') return reason;
+  if (reason === 'Study Instance UID 与预约一致') return t('archive.matchReason.uid');
+  // The department's rules (MatchingRules): the rule's name is the department's own words and stays as written.
+  if ((m = /^按规则「(.+)」匹配到检查号 (\S+)$/.exec(reason))) return t('archive.matchReason.rule', { rule: m[1], accession: m[2] });
+  if ((m = /^按规则「(.+)」建议匹配检查号 (\S+)（患者 ID (\S*)），请确认$/.exec(reason))) {
+    return t('archive.matchReason.ruleSuggested', { rule: m[1], accession: m[2], patient: m[3] });
+  }
+  if ((m = /^规则「(.+)」找到 (\d+) 个候选检查（(.*)），请人工确认$/.exec(reason))) {
+    return t('archive.matchReason.ruleSeveral', { rule: m[1], n: m[2], list: m[3].split('、').join(', ') });
+  }
   if ((m = /^检查号 (\S+) 一致$/.exec(reason))) return t('archive.matchReason.accession', { accession: m[1] });
   if ((m = /^患者 ID、设备类型和检查日期一致(?:（图像检查号 (\S+) 与预约 (\S+) 不同）)?$/.exec(reason))) {
     return m[1] ? t('archive.matchReason.byPatientOtherAccession', { image: m[1], exam: m[2] }) : t('archive.matchReason.byPatient');
@@ -271,6 +286,18 @@ export function examState(t, status) {
 }
 
 /**
+ * The exam a rule proposed (建议匹配), when it is among the candidates: the 匹配 dialog marks it 建议 and starts with it
+ * chosen, so that confirming is one click. null for any other queue item.
+ * @param {{status?: string, suggestedExamId?: number | null, candidates: {id: number}[]}} item
+ * @returns {number | null}
+ */
+export function suggestedExam(item) {
+  const id = item.suggestedExamId;
+  if (id === undefined || id === null) return null;
+  return item.candidates.some((c) => c.id === id) ? id : null;
+}
+
+/**
  * What to say when POST /api/archive/studies/{uid}/match fails, as a text key: the exam already belongs to another
  * study (409 exam_taken), the study or the exam is gone (404, e.g. someone else matched it meanwhile); null for
  * anything else (a 422 lands under the candidates, other errors are shown as the server worded them).
@@ -291,6 +318,140 @@ export function queueCountText(n) {
   const v = Number(n);
   if (!Number.isFinite(v) || v <= 0) return '';
   return v > 99 ? '99+' : String(Math.round(v));
+}
+
+// ---------------------------------------------------------------- 匹配规则 (DCM-06, configurable rules)
+
+/**
+ * @typedef {object} MatchingRule a row of GET /api/archive/matching-rules
+ * @property {number} id
+ * @property {string} name
+ * @property {string[]} keys patientId, patientName, birthDate, sex, modality, accessionNumber, studyDate
+ * @property {number} windowDays how far apart the study date and the exam's date may be (with studyDate)
+ * @property {'match' | 'review'} action one hit: linked at once, or proposed (建议匹配) for a person to confirm
+ * @property {number} position rules run in this order, after the built-in ones
+ * @property {boolean} active
+ * @property {string} [updatedAt]
+ */
+
+/** @typedef {{key: string, zh: string, en: string}} RuleKey a fact a rule can compare, named by the server */
+
+/** The facts in the order the server lists them; the fallback when its list is missing. */
+export const RULE_KEYS = /** @type {const} */ (['patientId', 'patientName', 'birthDate', 'sex', 'modality', 'accessionNumber', 'studyDate']);
+
+/** 命中后: what a rule does with one candidate → text key and badge colour. */
+export const RULE_ACTIONS = /** @type {const} */ ([
+  ['review', 'archive.rules.action.review', 'purple'],
+  ['match', 'archive.rules.action.match', 'green'],
+]);
+
+/**
+ * @param {Translate} t
+ * @param {string} action
+ * @returns {{label: string, tone: Tone}}
+ */
+export function ruleAction(t, action) {
+  const known = RULE_ACTIONS.find(([code]) => code === action);
+  return known ? { label: t(known[1]), tone: known[2] } : { label: action || '—', tone: 'gray' };
+}
+
+/**
+ * A fact's name in the page's language, from the server's list (`keys` of the answer); the code when it is not there.
+ * @param {RuleKey[] | null | undefined} keys
+ * @param {string} key
+ * @param {string} lang
+ */
+export function ruleKeyLabel(keys, key, lang) {
+  const k = (keys || []).find((x) => x.key === key);
+  if (!k) return key;
+  return (lang === 'en' ? k.en : k.zh) || k.zh || k.en || key;
+}
+
+/**
+ * A fact as a chip in the rules table: the name without what it says in brackets ("检查日期（允许相差天数内）" →
+ * "检查日期"; the window has its own column).
+ * @param {RuleKey[] | null | undefined} keys
+ * @param {string} key
+ * @param {string} lang
+ */
+export function ruleKeyChip(keys, key, lang) {
+  return ruleKeyLabel(keys, key, lang).replace(/\s*[（(][^（()）]*[）)]\s*$/, '');
+}
+
+/**
+ * The rules in the order they run: by position, then by id (as the server lists them).
+ * @template {{id: number, position: number}} R
+ * @param {R[]} rules
+ * @returns {R[]}
+ */
+export function orderRules(rules) {
+  return [...rules].sort((a, b) => a.position - b.position || a.id - b.id);
+}
+
+/**
+ * 上移 / 下移: the PUTs (`{id, position}`) that move a rule one place up (-1) or down (+1). Two neighbours with
+ * different positions swap them; when positions tie (set through the API), every rule is numbered 1, 2, 3 … in the
+ * new order and those whose position changes are sent. Nothing when the rule is already first / last.
+ * @param {{id: number, position: number}[]} rules
+ * @param {number} id
+ * @param {-1 | 1} direction
+ * @returns {{id: number, position: number}[]}
+ */
+export function moveRule(rules, id, direction) {
+  const ordered = orderRules(rules);
+  const i = ordered.findIndex((r) => r.id === id);
+  const j = i + direction;
+  if (i < 0 || j < 0 || j >= ordered.length) return [];
+  const a = ordered[i];
+  const b = ordered[j];
+  if (a.position !== b.position) return [{ id: a.id, position: b.position }, { id: b.id, position: a.position }];
+  const next = [...ordered];
+  next[i] = b;
+  next[j] = a;
+  return next.map((r, n) => ({ id: r.id, position: n + 1 })).filter((p) => ordered.find((r) => r.id === p.id)?.position !== p.position);
+}
+
+/**
+ * 允许相差天数 as the table shows it: "±1 天" / "同一天" when the rule compares the date, '' when it does not (the
+ * window is then unused).
+ * @param {Translate} t
+ * @param {{keys: string[], windowDays: number}} rule
+ */
+export function ruleWindowText(t, rule) {
+  if (!rule.keys.includes('studyDate')) return '';
+  return rule.windowDays > 0 ? t('archive.rules.windowDays', { n: rule.windowDays }) : t('archive.rules.sameDay');
+}
+
+/**
+ * @typedef {object} RuleForm what the 匹配规则 dialog holds
+ * @property {string} name
+ * @property {string[]} keys the ticked facts
+ * @property {string} windowDays the number input's text
+ * @property {string} action review or match
+ * @property {boolean} active
+ */
+
+/**
+ * The body of POST / PUT /api/archive/matching-rules and the problems to show first: a name, and a whole number of
+ * days. Whether the facts are enough to identify the exam (too_weak), the lengths and ranges are the server's to say,
+ * under the field it names. The keys keep the order of RULE_KEYS.
+ * @param {RuleForm} f
+ * @returns {{payload: {name: string, keys: string[], windowDays: number, action: string, active: boolean} | null, problems: Record<string, {key: string}>}}
+ */
+export function ruleFormPayload(f) {
+  /** @type {Record<string, {key: string}>} */
+  const problems = {};
+  const name = String(f.name ?? '').trim();
+  if (!name) problems.name = { key: 'archive.rules.nameRequired' };
+  const days = String(f.windowDays ?? '').trim();
+  const windowDays = days === '' ? 1 : Number(days);
+  if (!/^-?\d+$/.test(days || '1')) problems.windowDays = { key: 'archive.rules.windowInvalid' };
+  const known = /** @type {readonly string[]} */ (RULE_KEYS);
+  /** @param {string} k */
+  const rank = (k) => (known.includes(k) ? known.indexOf(k) : known.length);
+  const keys = [...new Set(f.keys)].sort((a, b) => rank(a) - rank(b));
+  if (Object.keys(problems).length) return { payload: null, problems };
+  return { payload: { name, keys, windowDays, action: f.action || 'review', active: f.active }, problems };
 }
 
 // ---------------------------------------------------------------- who opened a study (DM-04)

@@ -5,6 +5,7 @@ import {
   completenessState, completenessReason, COMPLETENESS_STATES, missingText, accessActionText, ACCESS_ACTIONS, STAT_GROUPS, UPLOAD_GROUPS,
   statKeyText, statTotals, formatBytes, formatCount, percentText, dicomDate, modalitiesText, personName, sexKey, niceScale, stackSegments, chartRows,
   MODALITIES, ARCHIVE_TABS, MATCH_STATES, matchState, matchReason, EXAM_STATES, examState, matchErrorKey, queueCountText,
+  suggestedExam, RULE_KEYS, RULE_ACTIONS, ruleAction, ruleKeyLabel, ruleKeyChip, orderRules, moveRule, ruleWindowText, ruleFormPayload,
   CONVERT_ACCEPT, CONVERT_MAX_FILES, CONVERT_MAX_BYTES, CONVERSION_TYPES, convertFileKind, checkConvertFiles, studySearchQuery, qidoStudy, convertFields,
   convertResultOf, convertCounts, convertMessage, progressPercent, convertBatches,
 } from '../lib/archive.js';
@@ -169,6 +170,10 @@ test('match states have texts and colours; an empty state is still being matched
   assert.deepEqual(matchState(zh, undefined), { label: '匹配中', tone: 'gray' });
   assert.deepEqual(matchState(en, 'auto-registered'), { label: 'Registered', tone: 'blue' });
   assert.deepEqual(matchState(zh, 'odd'), { label: 'odd', tone: 'gray' });
+  // A rule's proposal waiting for a person: its own colour, used by no other state.
+  assert.deepEqual(matchState(zh, 'suggested'), { label: '建议匹配', tone: 'purple' });
+  assert.deepEqual(matchState(en, 'suggested'), { label: 'Proposed', tone: 'purple' });
+  assert.equal(MATCH_STATES.filter(([, , tone]) => tone === 'purple').length, 1);
   for (const [, key] of MATCH_STATES) {
     assert.notEqual(zh(key), key);
     assert.notEqual(en(key), key);
@@ -201,6 +206,88 @@ test('the matcher\'s Chinese reasons stay in Chinese and are said again in Engli
   assert.equal(matchReason(en, stored, 'en'), 'Accession number ACC-D belongs to patient P4 (周四), not to patient ID P5 in the images');
   assert.equal(matchReason(en, '别的原因', 'en'), '别的原因');
   assert.equal(matchReason(en, '', 'en'), '');
+});
+
+test('the reasons of the worklist UID and of the department rules, in both languages', () => {
+  const reasons = {
+    'Study Instance UID 与预约一致': 'The Study Instance UID of the exam came back',
+    '按规则「县医院患者（姓名+出生日期）」匹配到检查号 ACC-R2': 'Matched to exam ACC-R2 by the rule "县医院患者（姓名+出生日期）"',
+    '按规则「县医院患者」建议匹配检查号 ACC-R1（患者 ID C100），请确认': 'The rule "县医院患者" proposes exam ACC-R1 (patient ID C100); please confirm',
+    '规则「同名同日」找到 2 个候选检查（A1、A2），请人工确认': 'The rule "同名同日" found 2 candidate exams (A1, A2); a person must choose',
+  };
+  for (const [zhText, enText] of Object.entries(reasons)) {
+    assert.equal(matchReason(zh, zhText, 'zh-CN'), zhText);
+    assert.equal(matchReason(en, zhText, 'en'), enText);
+  }
+  // The catalogue's Chinese is the server's sentence.
+  assert.equal(zh('archive.matchReason.ruleSuggested', { rule: 'R', accession: 'A', patient: 'P' }), '按规则「R」建议匹配检查号 A（患者 ID P），请确认');
+  const uid = 'Study Instance UID 属于患者 C9（Yang^Ba=杨^八）的预约，与图像中的患者 ID X1 不一致';
+  assert.equal(matchReason(zh, uid, 'zh-CN'), 'Study Instance UID 属于患者 C9（杨八）的预约，与图像中的患者 ID X1 不一致');
+  assert.equal(matchReason(en, uid, 'en'), 'The Study Instance UID belongs to an exam of patient C9 (杨八), not to patient ID X1 in the images');
+});
+
+test('the proposed exam of a queue item: only when it is among the candidates', () => {
+  const candidates = [{ id: 7 }, { id: 9 }];
+  assert.equal(suggestedExam({ status: 'suggested', suggestedExamId: 7, candidates }), 7);
+  assert.equal(suggestedExam({ status: 'suggested', suggestedExamId: 5, candidates }), null);
+  assert.equal(suggestedExam({ status: 'unmatched', candidates }), null);
+  assert.equal(suggestedExam({ status: 'conflict', suggestedExamId: null, candidates }), null);
+});
+
+test('matching rules: facts named by the server, chips without their brackets, actions, windows', () => {
+  const keys = [
+    { key: 'patientName', zh: '患者姓名', en: 'Patient name' },
+    { key: 'studyDate', zh: '检查日期（允许相差天数内）', en: 'Exam date (within the window)' },
+  ];
+  assert.equal(ruleKeyLabel(keys, 'patientName', 'zh-CN'), '患者姓名');
+  assert.equal(ruleKeyLabel(keys, 'patientName', 'en'), 'Patient name');
+  assert.equal(ruleKeyLabel(keys, 'sex', 'zh-CN'), 'sex');
+  assert.equal(ruleKeyLabel(null, 'sex', 'zh-CN'), 'sex');
+  assert.equal(ruleKeyChip(keys, 'studyDate', 'zh-CN'), '检查日期');
+  assert.equal(ruleKeyChip(keys, 'studyDate', 'en'), 'Exam date');
+  assert.equal(ruleKeyChip(keys, 'patientName', 'zh-CN'), '患者姓名');
+  assert.deepEqual([...RULE_KEYS], ['patientId', 'patientName', 'birthDate', 'sex', 'modality', 'accessionNumber', 'studyDate']);
+  assert.deepEqual(ruleAction(zh, 'review'), { label: '人工确认', tone: 'purple' });
+  assert.deepEqual(ruleAction(zh, 'match'), { label: '直接匹配', tone: 'green' });
+  assert.deepEqual(ruleAction(en, 'match'), { label: 'Match at once', tone: 'green' });
+  assert.deepEqual(ruleAction(zh, ''), { label: '—', tone: 'gray' });
+  for (const [, key] of RULE_ACTIONS) assert.notEqual(en(key), key);
+  assert.equal(ruleWindowText(zh, { keys: ['patientId', 'studyDate'], windowDays: 1 }), '±1 天');
+  assert.equal(ruleWindowText(zh, { keys: ['studyDate'], windowDays: 0 }), '同一天');
+  assert.equal(ruleWindowText(en, { keys: ['studyDate'], windowDays: 3 }), '±3 days');
+  assert.equal(ruleWindowText(zh, { keys: ['patientId', 'modality'], windowDays: 3 }), '', 'no date compared: no window');
+});
+
+test('matching rules run by position, then id; moving one swaps it with its neighbour', () => {
+  const rules = [{ id: 3, position: 5 }, { id: 1, position: 2 }, { id: 2, position: 2 }, { id: 4, position: 9 }];
+  assert.deepEqual(orderRules(rules).map((r) => r.id), [1, 2, 3, 4]);
+  assert.deepEqual(rules.map((r) => r.id), [3, 1, 2, 4], 'the list given is left as it was');
+  // Different positions: the two swap them.
+  assert.deepEqual(moveRule(rules, 4, -1), [{ id: 4, position: 5 }, { id: 3, position: 9 }]);
+  assert.deepEqual(moveRule(rules, 2, 1), [{ id: 2, position: 5 }, { id: 3, position: 2 }]);
+  // A tie: numbered 1, 2, 3 … in the new order, only the changed ones sent.
+  assert.deepEqual(moveRule(rules, 2, -1), [{ id: 2, position: 1 }, { id: 3, position: 3 }, { id: 4, position: 4 }]);
+  // Already first / last, or unknown: nothing.
+  assert.deepEqual(moveRule(rules, 1, -1), []);
+  assert.deepEqual(moveRule(rules, 4, 1), []);
+  assert.deepEqual(moveRule(rules, 99, 1), []);
+});
+
+test('the rule dialog\'s body: trimmed name, keys in the server\'s order, whole days; strength is the server\'s to judge', () => {
+  const form = { name: '  县医院患者 ', keys: ['studyDate', 'modality', 'patientName', 'birthDate', 'modality'], windowDays: '1', action: 'review', active: true };
+  assert.deepEqual(ruleFormPayload(form), {
+    payload: { name: '县医院患者', keys: ['patientName', 'birthDate', 'modality', 'studyDate'], windowDays: 1, action: 'review', active: true },
+    problems: {},
+  });
+  // Too weak (a name and a modality): sent as it is, the server answers too_weak under 匹配条件.
+  assert.deepEqual(ruleFormPayload({ ...form, keys: ['patientName', 'modality'] }).payload?.keys, ['patientName', 'modality']);
+  // Out of range is the server's to say; not a number is ours.
+  assert.equal(ruleFormPayload({ ...form, windowDays: '99' }).payload?.windowDays, 99);
+  assert.equal(ruleFormPayload({ ...form, windowDays: '' }).payload?.windowDays, 1);
+  assert.deepEqual(ruleFormPayload({ ...form, windowDays: '1.5' }), { payload: null, problems: { windowDays: { key: 'archive.rules.windowInvalid' } } });
+  assert.deepEqual(ruleFormPayload({ ...form, name: ' ' }).problems, { name: { key: 'archive.rules.nameRequired' } });
+  assert.equal(ruleFormPayload({ ...form, action: '' }).payload?.action, 'review');
+  assert.equal(zh('archive.rules.empty'), '尚未配置科室匹配规则');
 });
 
 test('exam states of the candidates', () => {

@@ -325,7 +325,10 @@ export interface MatchCandidate {
   status: string;
 }
 
-/** A row of GET /api/archive/match-queue: a study no exam could be found for (unmatched) or several could (conflict). */
+/**
+ * A row of GET /api/archive/match-queue: a study no exam could be found for (unmatched), several could (conflict), or
+ * a department rule proposed one for a person to confirm (suggested; that exam is `suggestedExamId`, first in candidates).
+ */
 export interface MatchQueueItem {
   studyUID: string;
   patientId: string;
@@ -338,6 +341,7 @@ export interface MatchQueueItem {
   status: string;
   /** Why, in Chinese. */
   reason: string;
+  suggestedExamId?: number | null;
   candidates: MatchCandidate[];
 }
 

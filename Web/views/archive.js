@@ -1,11 +1,12 @@
 // 影像数据管理 (DM-01..07): archived studies searched by patient, exam number, modality, exam and archive date,
 // campus and cloud upload status, with how each was matched to its exam, completeness, who opened them, the viewer
-// and re-upload (归档检索); the studies no exam could be found for, matched to one by a person (待匹配, DCM-06/07);
+// and re-upload (归档检索); the studies no exam could be found for, matched to one by a person, and those a department
+// rule proposed an exam for, confirmed by one (待匹配, DCM-06/07), with the rules themselves (匹配规则);
 // archive statistics by modality, exam time, archive time or campus (归档统计); and the cloud upload status with
 // the storage summary, a chart by category, 立即上传 and 重新上传全部失败任务 (上传状态); photos, scanned forms and
 // PDF reports converted into DICOM under a patient's study (上传转换, DCM-08).
-// Tabs are routes: #/archive/studies (filters may be given: ?cloud=failed&modality=CT), #/archive/matching,
-// #/archive/statistics, #/archive/upload, #/archive/convert. Everything needs archive.manage.
+// Tabs are routes: #/archive/studies (filters may be given: ?cloud=failed&modality=CT), #/archive/matching (and its
+// 匹配规则, the department's own matching rules, at #/archive/matching/rules), #/archive/statistics, #/archive/upload, #/archive/convert. Everything needs archive.manage.
 import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
 import { t, getLanguage } from '../lib/i18n.js';
@@ -17,11 +18,12 @@ import {
   ARCHIVE_TABS, MODALITIES, CLOUD_STATES, STAT_GROUPS, UPLOAD_GROUPS, cleanFilters, filtersFromQuery, studyExportHref, statisticsExportHref,
   checkRanges, cloudState, cloudCountsText, completenessState, completenessReason, missingText, accessActionText, statKeyText, statTotals,
   formatBytes, formatCount, percentText, dicomDate, modalitiesText, personName, sexKey, chartRows, matchState, matchReason, examState,
-  matchErrorKey, queueCountText, CONVERT_ACCEPT, CONVERT_MAX_FILES, CONVERT_MAX_BYTES, CONVERSION_TYPES, convertFileKind, checkConvertFiles,
+  matchErrorKey, queueCountText, suggestedExam, RULE_KEYS, RULE_ACTIONS, ruleAction, ruleKeyLabel, ruleKeyChip, orderRules, moveRule,
+  ruleWindowText, ruleFormPayload, CONVERT_ACCEPT, CONVERT_MAX_FILES, CONVERT_MAX_BYTES, CONVERSION_TYPES, convertFileKind, checkConvertFiles,
   studySearchQuery, qidoStudy, convertFields, convertResultOf, convertCounts, convertMessage, progressPercent, convertBatches,
 } from '../lib/archive.js';
 import {
-  pageHeader, button, badge, dataTable, pager, pagedList, searchToolbar, select, openModal, confirmDialog, toast, toastError, errorText,
+  pageHeader, button, badge, dataTable, pager, pagedList, searchToolbar, select, openModal, formModal, confirmDialog, toast, toastError, errorText,
   emptyState, clearErrors, field, showProblems, showFormError, setFormAlert,
 } from '../components/ui.js';
 
@@ -38,6 +40,9 @@ import {
 /** @typedef {import('../lib/archive.js').ArchiveTab} ArchiveTab */
 /** @typedef {import('../lib/archive.js').FoundStudy} FoundStudy */
 /** @typedef {import('../lib/archive.js').ConvertResult} ConvertResult */
+/** @typedef {import('../lib/archive.js').MatchingRule} MatchingRule */
+/** @typedef {import('../lib/archive.js').RuleKey} RuleKey */
+/** @typedef {import('../lib/archive.js').Tone} Tone */
 /** @typedef {import('../lib/dom.js').Child} Child */
 
 /** @type {Record<ArchiveTab, string>} */
@@ -92,7 +97,7 @@ export function renderArchive(main, ctx) {
   const view = TAB_VIEWS[tab](ctx, { setQueueCount });
   replace(main, pageHeader(t('nav.archive'), t('desc.archive'), view.actions), tabBar, h('div', { class: 'card card-tabbed archive-panel', testid: `archive-panel-${tab}` }, view.body));
   view.start();
-  if (tab !== 'matching') {
+  if (tab !== 'matching' || ctx.params[1] === 'rules') {
     ctx.api
       .request('GET', '/api/archive/match-queue', { query: { page: 1, pageSize: 1 }, signal: ctx.signal })
       .then((/** @type {import('../types/models').Page<MatchQueueItem>} */ answer) => setQueueCount(answer.total))
@@ -175,6 +180,14 @@ function setBusy(b, busy) {
   b.disabled = busy;
   b.classList.toggle('is-busy', busy);
 }
+
+/**
+ * A state as a badge in its colour (the archive's states use one more colour than the shared badge: purple for
+ * 建议匹配 and 人工确认).
+ * @param {{label: string, tone: Tone}} state
+ * @param {Record<string, any>} [props]
+ */
+const stateBadge = (state, props = {}) => h('span', { ...props, class: ['badge', `badge-${state.tone}`, props.class || ''] }, state.label);
 
 /**
  * The drawing width of a chart: the width of its box (the chart is drawn once per load, at 1:1 so that its text
@@ -263,13 +276,13 @@ function studiesTab(ctx) {
           [s.routingPending ? t('archive.routingPending', { n: s.routingPending }) : null, s.routingFailed ? t('archive.routingFailed', { n: s.routingFailed }) : null].filter(Boolean).join(' · '),
         )
       : null;
-    return h('span', { class: 'stack-cell cloud-cell' }, badge(state.label, state.tone, { title: cloudCountsText(t, s.cloud), testid: 'study-cloud', dataset: { state: s.cloud.state } }), routing);
+    return h('span', { class: 'stack-cell cloud-cell' }, stateBadge(state, { title: cloudCountsText(t, s.cloud), testid: 'study-cloud', dataset: { state: s.cloud.state } }), routing);
   };
   /** @param {ArchivedStudy} s */
   const matchCell = (s) => {
     const state = matchState(t, s.matchStatus);
     const why = s.matchStatus ? matchReason(t, s.matchReason, lang) : t('archive.match.pendingHint');
-    return badge(state.label, state.tone, { class: `badge badge-${state.tone} match-badge`, title: why, testid: 'study-match', dataset: { state: s.matchStatus || 'pending' } });
+    return stateBadge(state, { class: 'match-badge', title: why, testid: 'study-match', dataset: { state: s.matchStatus || 'pending' } });
   };
 
   /** @type {import('../components/ui.js').Column<ArchivedStudy>[]} */
@@ -510,12 +523,35 @@ function openAccessLog(ctx, s) {
 // ---------------------------------------------------------------- 待匹配 (DCM-06, DCM-07)
 
 /**
- * Studies the matcher could not settle: no exam found (未匹配) or several, or an accession number of another
- * patient (冲突). A person picks the exam in the 匹配 dialog; the study then leaves the list.
+ * 待匹配 has two parts, each a route: the studies waiting (#/archive/matching) and the department's matching rules
+ * (#/archive/matching/rules).
  * @param {ViewContext} ctx
  * @param {ArchivePage} page
  */
 function matchingTab(ctx, page) {
+  const rules = ctx.params[1] === 'rules';
+  const view = rules ? rulesView(ctx) : queueView(ctx, page);
+  const parts = /** @type {const} */ ([
+    ['queue', '#/archive/matching', 'archive.matching.sub.queue'],
+    ['rules', '#/archive/matching/rules', 'archive.matching.sub.rules'],
+  ]);
+  const current = rules ? 'rules' : 'queue';
+  const nav = h(
+    'nav',
+    { class: 'subtabs', 'aria-label': t('archive.matching.sub.label'), testid: 'matching-subtabs' },
+    parts.map(([id, href, key]) => h('a', { class: ['subtab', id === current ? 'active' : ''], href, testid: `matching-sub-${id}`, 'aria-current': id === current ? 'page' : undefined }, t(key))),
+  );
+  return { actions: view.actions, body: [nav, view.body], start: view.start };
+}
+
+/**
+ * Studies the matcher could not settle: no exam found (未匹配) or several, or an accession number of another
+ * patient (冲突), and those a department rule proposed one exam for (建议匹配). A person picks or confirms the exam
+ * in the 匹配 dialog; the study then leaves the list.
+ * @param {ViewContext} ctx
+ * @param {ArchivePage} page
+ */
+function queueView(ctx, page) {
   const { api } = ctx;
   const lang = getLanguage();
 
@@ -529,35 +565,51 @@ function matchingTab(ctx, page) {
     { title: t('archive.col.description'), render: (r) => h('span', { class: 'clip study-desc', title: r.description || '' }, r.description || '—') },
     {
       title: t('archive.queue.col.status'),
-      render: (r) => {
-        const state = matchState(t, r.status);
-        return badge(state.label, state.tone, { testid: 'queue-status', dataset: { state: r.status } });
-      },
+      render: (r) => stateBadge(matchState(t, r.status), { testid: 'queue-status', dataset: { state: r.status } }),
     },
     {
       title: t('archive.queue.col.reason'),
       render: (r) => {
         const why = matchReason(t, r.reason, lang);
         const n = r.candidates.length;
+        const proposed = r.candidates.find((c) => c.id === suggestedExam(r));
         return h(
           'span',
           { class: 'stack-cell queue-reason' },
           h('span', { class: 'reason-text', title: why, testid: 'queue-reason' }, why || '—'),
-          h('span', { class: ['sub', n ? '' : 'is-none'], testid: 'queue-candidates' }, n ? t('archive.queue.candidates', { n }) : t('archive.queue.noCandidates')),
+          proposed
+            ? h(
+                'span',
+                { class: 'sub queue-suggested', testid: 'queue-suggested', title: t('archive.queue.suggestedHint', { accession: proposed.accessionNumber, patientId: proposed.patientId }) },
+                icon('checkCircle'),
+                t('archive.queue.suggested', { accession: proposed.accessionNumber }),
+              )
+            : h('span', { class: ['sub', n ? '' : 'is-none'], testid: 'queue-candidates' }, n ? t('archive.queue.candidates', { n }) : t('archive.queue.noCandidates')),
         );
       },
     },
     {
       title: t('common.actions'),
       className: 'actions-col',
-      render: (r) =>
-        h('div', { class: 'row-actions' }, button(t('archive.queue.match'), { variant: 'link', testid: 'queue-match', title: t('archive.queue.matchHint'), onclick: () => openMatch(ctx, r, list.reload) })),
+      render: (r) => {
+        const proposed = suggestedExam(r) !== null;
+        return h(
+          'div',
+          { class: 'row-actions' },
+          button(proposed ? t('archive.queue.confirm') : t('archive.queue.match'), {
+            variant: 'link',
+            testid: 'queue-match',
+            title: proposed ? t('archive.queue.confirmHint') : t('archive.queue.matchHint'),
+            onclick: () => openMatch(ctx, r, list.reload),
+          }),
+        );
+      },
     },
   ];
   const table = dataTable({
     columns,
     testid: 'match-queue-table',
-    rowProps: (r) => ({ testid: `queue-row-${r.accessionNumber || r.studyUID}`, dataset: { uid: r.studyUID } }),
+    rowProps: (r) => ({ testid: `queue-row-${r.accessionNumber || r.studyUID}`, dataset: { uid: r.studyUID, state: r.status } }),
     empty: () => ({ title: t('archive.queue.empty'), text: t('archive.queue.emptyHint') }),
   });
   table.el.classList.add('archive-table', 'queue-table');
@@ -582,8 +634,9 @@ function matchingTab(ctx, page) {
 }
 
 /**
- * 匹配: the exams the study could belong to, one chosen with a radio; 确认匹配 posts it. Without candidates the
- * dialog says the exam must be registered first and offers no confirmation.
+ * 匹配: the exams the study could belong to, one chosen with a radio; 确认匹配 posts it. The exam a rule proposed
+ * (建议匹配) is marked 建议 and chosen already, so that confirming it is one click. Without candidates the dialog says
+ * the exam must be registered first and offers no confirmation.
  * @param {ViewContext} ctx
  * @param {MatchQueueItem} item
  * @param {() => void} reload the queue (after matching, and when the study or exam turned out to be gone)
@@ -591,6 +644,7 @@ function matchingTab(ctx, page) {
 function openMatch(ctx, item, reload) {
   const lang = getLanguage();
   const state = matchState(t, item.status);
+  const proposed = suggestedExam(item);
   const alert = h('div', { class: 'form-alert', role: 'alert', hidden: true, testid: 'match-alert' });
   const reason = h(
     'div',
@@ -635,6 +689,7 @@ function openMatch(ctx, item, reload) {
           type: 'radio',
           name: radioName,
           value: String(c.id),
+          checked: c.id === proposed,
           testid: 'candidate-radio',
           'aria-label': `${t('archive.matchDialog.accession')} ${c.accessionNumber}`,
           onchange: () => {
@@ -644,7 +699,16 @@ function openMatch(ctx, item, reload) {
           },
         }),
     },
-    { title: t('archive.matchDialog.accession'), render: (c) => h('span', { class: 'ident strong', testid: 'candidate-accession' }, c.accessionNumber || '—') },
+    {
+      title: t('archive.matchDialog.accession'),
+      render: (c) =>
+        h(
+          'span',
+          { class: 'candidate-accession-cell' },
+          h('span', { class: 'ident strong', testid: 'candidate-accession' }, c.accessionNumber || '—'),
+          c.id === proposed ? stateBadge({ label: t('archive.matchDialog.suggestedTag'), tone: 'purple' }, { class: 'suggested-tag', testid: 'candidate-suggested', title: t('archive.matchDialog.suggestedTagHint') }) : null,
+        ),
+    },
     {
       title: t('archive.matchDialog.patient'),
       render: (c) => {
@@ -664,18 +728,21 @@ function openMatch(ctx, item, reload) {
     {
       title: t('archive.matchDialog.status'),
       render: (c) => {
-        const s = examState(t, c.status);
-        return badge(s.label, s.tone);
+        return stateBadge(examState(t, c.status));
       },
     },
   ];
-  const table = dataTable({ columns, testid: 'candidate-table', rowProps: (c) => ({ testid: `candidate-${c.accessionNumber || c.id}`, dataset: { exam: String(c.id) }, class: 'pick-row' }) });
+  const table = dataTable({
+    columns,
+    testid: 'candidate-table',
+    rowProps: (c) => ({ testid: `candidate-${c.accessionNumber || c.id}`, dataset: { exam: String(c.id) }, class: ['pick-row', c.id === proposed ? 'is-picked is-suggested' : ''] }),
+  });
   table.setRows(item.candidates);
   const form = h(
     'form',
     { class: 'match-form', novalidate: true },
     alert,
-    h('p', { class: 'hint' }, t('archive.matchDialog.choose')),
+    h('p', { class: 'hint', testid: 'match-hint' }, proposed !== null ? t('archive.matchDialog.chooseSuggested') : t('archive.matchDialog.choose')),
     table.el,
     h('div', { class: 'field-error', testid: 'error-examId', hidden: true, dataset: { errorFor: 'examId' } }),
   );
@@ -696,7 +763,8 @@ function openMatch(ctx, item, reload) {
     testid: 'match-dialog',
     body: h('div', null, studyLine(item), reason, form),
     footer: h('div', { class: 'footer-buttons' }, close, confirm),
-    initialFocus: /** @type {HTMLElement | null} */ (form.querySelector('input[type=radio]')),
+    // A proposal is confirmed with one click (or Enter); otherwise the person starts at the first exam.
+    initialFocus: proposed !== null ? confirm : /** @type {HTMLElement | null} */ (form.querySelector('input[type=radio]')),
   });
   close.addEventListener('click', modal.close);
 
@@ -730,6 +798,263 @@ function openMatch(ctx, item, reload) {
     e.preventDefault();
     submit();
   });
+}
+
+// ---------------------------------------------------------------- 匹配规则 (DCM-06, configurable rules)
+
+/**
+ * The department's own matching rules, tried in order after the built-in ones (Study Instance UID → 检查号 → 患者ID +
+ * 设备 + 日期): which facts must be equal, the date window, and whether one hit matches at once (直接匹配) or proposes
+ * the exam for a person to confirm (人工确认 → 建议匹配 in the queue). Added and edited in a dialog (the server says
+ * which fields are wrong, a rule too weak to be safe included), switched on and off, moved up and down, deleted.
+ * @param {ViewContext} ctx
+ */
+function rulesView(ctx) {
+  const { api } = ctx;
+  const lang = getLanguage();
+  const BASE = '/api/archive/matching-rules';
+  /** @type {MatchingRule[]} */
+  let rules = [];
+  /** @type {RuleKey[]} */
+  let keys = RULE_KEYS.map((key) => ({ key, zh: key, en: key }));
+  let busy = false;
+
+  /** @param {MatchingRule} r */
+  const keysCell = (r) =>
+    h(
+      'div',
+      { class: 'chips chips-wrap rule-keys', testid: 'rule-keys' },
+      r.keys.map((k) => h('span', { class: 'badge badge-gray rule-key', testid: 'rule-key', dataset: { key: k }, title: ruleKeyLabel(keys, k, lang) }, ruleKeyChip(keys, k, lang))),
+    );
+
+  /** @param {MatchingRule} r */
+  const activeCell = (r) => {
+    const box = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', role: 'switch', checked: r.active, testid: 'rule-active-input', 'aria-label': t('archive.rules.activeSwitch', { name: r.name }) }));
+    box.addEventListener('change', () => toggleActive(r, box));
+    return h('label', { class: 'toggle', testid: 'rule-active' }, box, h('span', { class: 'toggle-track', 'aria-hidden': 'true' }), h('span', { class: 'toggle-text' }, r.active ? t('status.active') : t('status.inactive')));
+  };
+
+  /** @type {import('../components/ui.js').Column<MatchingRule>[]} */
+  const columns = [
+    { title: t('archive.rules.col.order'), className: 'num rule-order-col', render: (r) => h('span', { class: 'rule-order', testid: 'rule-order' }, String(rules.indexOf(r) + 1)) },
+    { title: t('archive.rules.col.name'), render: (r) => h('span', { class: 'strong rule-name', testid: 'rule-name' }, r.name) },
+    { title: t('archive.rules.col.keys'), render: keysCell },
+    {
+      title: t('archive.rules.col.window'),
+      className: 'nowrap',
+      render: (r) => {
+        const text = ruleWindowText(t, r);
+        return text ? h('span', { testid: 'rule-window' }, text) : h('span', { class: 'muted', testid: 'rule-window' }, t('archive.rules.noDate'));
+      },
+    },
+    {
+      title: t('archive.rules.col.action'),
+      className: 'nowrap',
+      render: (r) =>
+        stateBadge(ruleAction(t, r.action), {
+          testid: 'rule-action',
+          dataset: { action: r.action },
+          title: r.action === 'match' ? t('archive.rules.action.matchHint') : t('archive.rules.action.reviewHint'),
+        }),
+    },
+    { title: t('archive.rules.col.active'), className: 'nowrap', render: activeCell },
+    {
+      title: t('common.actions'),
+      className: 'actions-col',
+      render: (r) => {
+        const i = rules.indexOf(r);
+        return h(
+          'div',
+          { class: 'row-actions' },
+          button(t('archive.rules.moveUp'), { variant: 'link', testid: 'rule-up', title: t('archive.rules.moveUpHint'), disabled: i <= 0, onclick: () => move(r, -1) }),
+          button(t('archive.rules.moveDown'), { variant: 'link', testid: 'rule-down', title: t('archive.rules.moveDownHint'), disabled: i >= rules.length - 1, onclick: () => move(r, 1) }),
+          button(t('common.edit'), { variant: 'link', testid: 'rule-edit', onclick: () => openForm(r) }),
+          button(t('common.delete'), { variant: 'link-danger', testid: 'rule-delete', onclick: () => remove(r) }),
+        );
+      },
+    },
+  ];
+  const table = dataTable({
+    columns,
+    testid: 'rules-table',
+    rowProps: (r) => ({ testid: 'rule-row', dataset: { id: String(r.id), name: r.name }, class: r.active ? undefined : 'row-inactive' }),
+    empty: () => ({ title: t('archive.rules.empty'), text: t('archive.rules.emptyHint') }),
+  });
+  table.el.classList.add('archive-table', 'rules-table');
+
+  async function load() {
+    table.setLoading();
+    try {
+      /** @type {{items: MatchingRule[], keys?: RuleKey[]}} */
+      const answer = await api.request('GET', BASE, { signal: ctx.signal });
+      if (Array.isArray(answer.keys) && answer.keys.length) keys = answer.keys;
+      rules = orderRules(answer.items || []);
+      table.setRows(rules);
+    } catch (error) {
+      if (ctx.signal.aborted) return;
+      table.setError(error, load);
+    }
+  }
+
+  // ------------------------------------------------------------ row actions
+
+  /** @param {MatchingRule} r @param {HTMLInputElement} box already flipped by the click */
+  async function toggleActive(r, box) {
+    const next = box.checked;
+    box.disabled = true;
+    try {
+      await api.put(`${BASE}/${r.id}`, { active: next });
+      toast(next ? t('archive.rules.enabled', { name: r.name }) : t('archive.rules.disabled', { name: r.name }), 'success');
+      load();
+    } catch (error) {
+      box.checked = !next;
+      box.disabled = false;
+      toastError(error);
+    }
+  }
+
+  /** @param {MatchingRule} r @param {-1 | 1} direction */
+  async function move(r, direction) {
+    if (busy) return;
+    const changes = moveRule(rules, r.id, direction);
+    if (!changes.length) return;
+    busy = true;
+    try {
+      for (const c of changes) await api.put(`${BASE}/${c.id}`, { position: c.position });
+      toast(t('archive.rules.moved'), 'success');
+    } catch (error) {
+      toastError(error);
+    } finally {
+      busy = false;
+      load();
+    }
+  }
+
+  /** @param {MatchingRule} r */
+  async function remove(r) {
+    if (!(await confirmDialog({ title: t('archive.rules.deleteTitle'), message: t('archive.rules.deleteConfirm', { name: r.name }), confirmText: t('common.delete'), danger: true }))) return;
+    try {
+      await api.del(`${BASE}/${r.id}`);
+      toast(t('common.deleted'), 'success');
+    } catch (error) {
+      toastError(error);
+    }
+    load();
+  }
+
+  // ------------------------------------------------------------ add / edit
+
+  /** @param {MatchingRule | null} rule */
+  function openForm(rule) {
+    const name = h('input', { class: 'input', name: 'name', maxlength: '40', value: rule?.name || '', placeholder: t('archive.rules.namePlaceholder'), testid: 'rule-form-name', autocomplete: 'off' });
+    const chosen = new Set(rule ? rule.keys : []);
+    const keyBoxes = h(
+      'div',
+      { class: 'check-chips', role: 'group', 'aria-label': t('archive.rules.keys'), testid: 'rule-form-keys' },
+      keys.map((k) =>
+        h(
+          'label',
+          { class: 'check-chip' },
+          h('input', { type: 'checkbox', name: 'keys', value: k.key, checked: chosen.has(k.key), testid: `rule-form-key-${k.key}` }),
+          h('span', null, ruleKeyLabel(keys, k.key, lang)),
+        ),
+      ),
+    );
+    const windowDays = /** @type {HTMLInputElement} */ (
+      h('input', { class: 'input input-num', type: 'number', name: 'windowDays', min: '0', max: '30', step: '1', inputmode: 'numeric', value: String(rule ? rule.windowDays : 1), testid: 'rule-form-windowDays' })
+    );
+    const radioName = `action-${Math.random().toString(36).slice(2)}`;
+    const action = h(
+      'div',
+      { class: 'rule-actions-choice', role: 'radiogroup', 'aria-label': t('archive.rules.action'), testid: 'rule-form-action' },
+      RULE_ACTIONS.map(([code, key]) =>
+        h(
+          'label',
+          { class: 'radio-card' },
+          h('input', { type: 'radio', name: radioName, value: code, checked: (rule ? rule.action : 'review') === code, testid: `rule-form-action-${code}` }),
+          h('span', { class: 'radio-card-text' }, h('span', { class: 'radio-card-title' }, t(key)), h('span', { class: 'radio-card-hint' }, code === 'match' ? t('archive.rules.action.matchHint') : t('archive.rules.action.reviewHint'))),
+        ),
+      ),
+    );
+    const active = h('input', { type: 'checkbox', name: 'active', checked: rule ? rule.active : true, testid: 'rule-form-active' });
+    /** @returns {string[]} */
+    const pickedKeys = () => [...keyBoxes.querySelectorAll('input[type=checkbox]')].filter((b) => /** @type {HTMLInputElement} */ (b).checked).map((b) => /** @type {HTMLInputElement} */ (b).value);
+    // The window only means something when the date is compared.
+    const syncWindow = () => {
+      windowDays.disabled = !pickedKeys().includes('studyDate');
+    };
+    keyBoxes.addEventListener('change', () => {
+      syncWindow();
+      // A changed choice is no longer the one the server judged.
+      const error = /** @type {HTMLElement | null} */ (keyBoxes.closest('.field')?.querySelector('.field-error') || null);
+      if (error) {
+        error.textContent = '';
+        error.hidden = true;
+      }
+    });
+    syncWindow();
+
+    const body = h(
+      'div',
+      { class: 'form-grid' },
+      field({ label: t('archive.rules.name'), name: 'name', control: name, required: true, wide: true }),
+      field({ label: t('archive.rules.keys'), name: 'keys', control: keyBoxes, required: true, hint: t('archive.rules.keysHint'), wide: true }),
+      field({ label: t('archive.rules.window'), name: 'windowDays', control: windowDays, suffix: t('archive.rules.windowUnit'), hint: t('archive.rules.windowHint') }),
+      field({ label: t('archive.rules.status'), name: 'active', control: h('label', { class: 'switch-label' }, active, h('span', null, t('archive.rules.activeLabel'))) }),
+      field({ label: t('archive.rules.action'), name: 'action', control: action, wide: true }),
+    );
+
+    formModal({
+      title: rule ? t('archive.rules.editTitle', { name: rule.name }) : t('archive.rules.addTitle'),
+      size: 'lg',
+      testid: 'rule-form',
+      extraFooter: rule && rule.updatedAt ? h('span', { class: 'footer-note' }, t('archive.rules.updatedAt', { at: formatDateTime(rule.updatedAt) })) : null,
+      body,
+      onSubmit: async (form) => {
+        const picked = /** @type {HTMLInputElement | null} */ (action.querySelector('input[type=radio]:checked'));
+        const { payload, problems } = ruleFormPayload({
+          name: /** @type {HTMLInputElement} */ (name).value,
+          keys: pickedKeys(),
+          windowDays: windowDays.value,
+          action: picked ? picked.value : 'review',
+          active: /** @type {HTMLInputElement} */ (active).checked,
+        });
+        if (showProblems(form, problems) || !payload) return false;
+        if (rule) await api.put(`${BASE}/${rule.id}`, payload);
+        else await api.post(BASE, payload);
+        toast(rule ? t('common.saved') : t('archive.rules.created', { name: payload.name }), 'success');
+        load();
+      },
+    });
+  }
+
+  const intro = h(
+    'div',
+    { class: 'queue-intro rules-intro', testid: 'rules-intro' },
+    icon('info'),
+    h(
+      'span',
+      null,
+      t('archive.rules.intro'),
+      h(
+        'span',
+        { class: 'builtin-steps', testid: 'rules-builtin' },
+        [t('archive.rules.builtin.uid'), t('archive.rules.builtin.accession'), t('archive.rules.builtin.patient')].flatMap((label, i) => [
+          i ? h('span', { class: 'builtin-arrow', 'aria-hidden': 'true' }, ' → ') : null,
+          h('span', { class: 'builtin-step' }, label),
+        ]),
+      ),
+      t('archive.rules.introThen'),
+    ),
+  );
+
+  return {
+    actions: button(t('archive.rules.add'), { variant: 'primary', icon: 'plus', testid: 'rule-add', onclick: () => openForm(null) }),
+    body: [intro, table.el],
+    start: () => {
+      load();
+    },
+  };
 }
 
 // ---------------------------------------------------------------- 归档统计

@@ -16,6 +16,7 @@ import {
   qidoQuery, studyRow, countsText, viewerUrl, viewerWindowName, showsStudy, thumbnailUrl, THUMB_SIZE, fetchStudies, errorKind,
 } from '../lib/worklist.js';
 import { pageHeader, button, select, pager, emptyState, toast, errorText, clearErrors } from '../components/ui.js';
+import { remotePacsButton } from './remote-pacs.js';
 
 /** @typedef {import('../types/models').ViewContext} ViewContext */
 /** @typedef {import('../lib/worklist.js').WorklistRow} WorklistRow */
@@ -500,7 +501,7 @@ export function renderWorklist(main, ctx) {
 
   replace(
     main,
-    pageHeader(t('nav.worklist'), t('worklist.desc')),
+    pageHeader(t('nav.worklist'), t('worklist.desc'), remotePacsButton(ctx, openViewer, () => load({ quiet: true }))),
     h('div', { class: 'card wl-card', testid: 'worklist-page' }, form, bar, tableWrap, pg.el),
   );
   renderRange();
