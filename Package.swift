@@ -78,9 +78,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .target(
+            name: "Scheduling",
+            dependencies: [
+                "Platform", "DICOM",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
             name: "Server",
             dependencies: [
-                "Platform", "Spreadsheet", "Archive", "DICOMNetwork", "DICOM", "DICOMImaging", "CDICOMZlib",
+                "Platform", "Spreadsheet", "Archive", "Scheduling", "DICOMNetwork", "DICOM", "DICOMImaging", "CDICOMZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -103,6 +110,7 @@ let package = Package(
         .target(
             name: "TestSupport", dependencies: ["Platform", .product(name: "PostgresKit", package: "postgres-kit")],
             path: "Tests/Support"),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Platform", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "DICOM", "DICOMNetwork", "Platform", "TestSupport"]),
         .testTarget(
             name: "PlatformTests",

@@ -11,7 +11,7 @@ public enum Migrations {
         public let statements: [String]
     }
 
-    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching, viewerAnnotations, integrity, viewerPresets, matchingRules, archiveEvents]
+    public static let all: [Migration] = [foundation, archive, dicomTLS, dicomweb, routing, tiering, studyCompletion, examMatching, viewerAnnotations, integrity, viewerPresets, matchingRules, archiveEvents, scheduling]
 
     /// Applies every migration not yet recorded; returns the versions applied.
     @discardableResult
@@ -349,5 +349,76 @@ public enum Migrations {
             "CREATE INDEX archive_events_kind ON archive_events (kind, id)",
             "CREATE INDEX archive_events_created ON archive_events (created_at)",
             "CREATE TABLE event_cursors (consumer TEXT PRIMARY KEY, last_id BIGINT NOT NULL, updated_at TEXT NOT NULL)",
+        ])
+
+    /// Registration and appointment scheduling (issue #7): patients as the hospital registers them, orders with their
+    /// items, queues of equivalent devices, slot templates and the slots made from them, appointments holding units
+    /// of one or more slots, exam-number rules and their sequences.
+    static let scheduling = Migration(
+        version: 14, name: "scheduling",
+        statements: [
+            """
+            CREATE TABLE sched_patients (id {pk}, patient_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL, name_search TEXT NOT NULL DEFAULT '',
+              sex TEXT NOT NULL DEFAULT '', birth_date TEXT NOT NULL DEFAULT '', id_card TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '',
+              card_no TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'outpatient', institution_id BIGINT REFERENCES institutions(id),
+              no_shows BIGINT NOT NULL DEFAULT 0, blacklisted_until TEXT, blacklist_reason TEXT NOT NULL DEFAULT '', \(stamps))
+            """,
+            "CREATE INDEX sched_patients_card ON sched_patients (card_no)",
+            "CREATE INDEX sched_patients_id_card ON sched_patients (id_card)",
+            """
+            CREATE TABLE orders (id {pk}, order_no TEXT NOT NULL UNIQUE, external_id TEXT UNIQUE, patient_pk BIGINT NOT NULL REFERENCES sched_patients(id),
+              source TEXT NOT NULL, category TEXT NOT NULL DEFAULT '', institution_id BIGINT REFERENCES institutions(id),
+              ward TEXT NOT NULL DEFAULT '', department TEXT NOT NULL DEFAULT '', nursing_unit TEXT NOT NULL DEFAULT '',
+              requesting_doctor TEXT NOT NULL DEFAULT '', priority TEXT NOT NULL DEFAULT 'routine', channel TEXT NOT NULL,
+              diagnosis TEXT NOT NULL DEFAULT '', ordered_at TEXT NOT NULL, bedside BOOLEAN NOT NULL DEFAULT FALSE,
+              placeholder BOOLEAN NOT NULL DEFAULT FALSE, status TEXT NOT NULL DEFAULT 'active', created_by TEXT NOT NULL DEFAULT '', \(stamps))
+            """,
+            """
+            CREATE TABLE order_items (id {pk}, order_pk BIGINT NOT NULL REFERENCES orders(id), item_code TEXT NOT NULL, item_name TEXT NOT NULL,
+              modality TEXT NOT NULL, exam_class TEXT NOT NULL DEFAULT '', order_type TEXT NOT NULL DEFAULT '', units BIGINT NOT NULL DEFAULT 1,
+              status TEXT NOT NULL DEFAULT 'ordered', accession_number TEXT UNIQUE, study_uid TEXT, \(stamps))
+            """,
+            "CREATE INDEX order_items_order ON order_items (order_pk)",
+            """
+            CREATE TABLE sched_queues (id {pk}, code TEXT NOT NULL UNIQUE, name TEXT NOT NULL, modality TEXT NOT NULL,
+              department TEXT NOT NULL DEFAULT '', institution_id BIGINT REFERENCES institutions(id), station_ae TEXT NOT NULL DEFAULT '',
+              devices TEXT NOT NULL DEFAULT '', active BOOLEAN NOT NULL DEFAULT TRUE, \(stamps))
+            """,
+            """
+            CREATE TABLE slot_cycles (id {pk}, name TEXT NOT NULL, start_md TEXT NOT NULL, end_md TEXT NOT NULL, \(stamps))
+            """,
+            "CREATE TABLE holidays (id {pk}, on_date TEXT NOT NULL UNIQUE, name TEXT NOT NULL, \(stamps))",
+            """
+            CREATE TABLE slot_templates (id {pk}, queue_pk BIGINT NOT NULL REFERENCES sched_queues(id), kind TEXT NOT NULL,
+              weekday BIGINT, on_date TEXT, cycle_pk BIGINT REFERENCES slot_cycles(id), start_time TEXT NOT NULL, end_time TEXT NOT NULL,
+              capacity BIGINT NOT NULL, quotas TEXT NOT NULL DEFAULT '[]', release_rule TEXT NOT NULL DEFAULT '', open_days BIGINT NOT NULL DEFAULT 30,
+              \(stamps))
+            """,
+            "CREATE INDEX slot_templates_queue ON slot_templates (queue_pk)",
+            """
+            CREATE TABLE slots (id {pk}, queue_pk BIGINT NOT NULL REFERENCES sched_queues(id), slot_date TEXT NOT NULL, start_time TEXT NOT NULL,
+              end_time TEXT NOT NULL, capacity BIGINT NOT NULL, used BIGINT NOT NULL DEFAULT 0, quotas TEXT NOT NULL DEFAULT '[]',
+              release_rule TEXT NOT NULL DEFAULT '', open_days BIGINT NOT NULL DEFAULT 30, template_pk BIGINT, \(stamps),
+              UNIQUE (queue_pk, slot_date, start_time))
+            """,
+            "CREATE TABLE slot_quota_use (slot_pk BIGINT NOT NULL REFERENCES slots(id), quota TEXT NOT NULL, used BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (slot_pk, quota))",
+            """
+            CREATE TABLE appointments (id {pk}, order_item_pk BIGINT NOT NULL REFERENCES order_items(id), queue_pk BIGINT NOT NULL REFERENCES sched_queues(id),
+              slot_date TEXT NOT NULL, start_time TEXT NOT NULL, status TEXT NOT NULL, channel TEXT NOT NULL, idempotency_key TEXT,
+              held_until TEXT, performing_doctor TEXT NOT NULL DEFAULT '', booked_by TEXT NOT NULL DEFAULT '', checked_in_at TEXT,
+              note TEXT NOT NULL DEFAULT '', \(stamps), UNIQUE (channel, idempotency_key))
+            """,
+            "CREATE INDEX appointments_item ON appointments (order_item_pk)",
+            "CREATE INDEX appointments_status ON appointments (status, held_until)",
+            """
+            CREATE TABLE appointment_slots (appointment_pk BIGINT NOT NULL REFERENCES appointments(id), slot_pk BIGINT NOT NULL REFERENCES slots(id),
+              units BIGINT NOT NULL, quotas TEXT NOT NULL DEFAULT '', PRIMARY KEY (appointment_pk, slot_pk))
+            """,
+            """
+            CREATE TABLE exam_number_rules (id {pk}, department TEXT NOT NULL DEFAULT '', modality TEXT NOT NULL DEFAULT '', prefix TEXT NOT NULL DEFAULT '',
+              date_format TEXT NOT NULL DEFAULT 'yyyyMMdd', sequence_length BIGINT NOT NULL DEFAULT 4, suffix TEXT NOT NULL DEFAULT '',
+              reset TEXT NOT NULL DEFAULT 'daily', \(stamps), UNIQUE (department, modality))
+            """,
+            "CREATE TABLE exam_number_sequences (rule_pk BIGINT NOT NULL REFERENCES exam_number_rules(id), period TEXT NOT NULL, last BIGINT NOT NULL, PRIMARY KEY (rule_pk, period))",
         ])
 }
