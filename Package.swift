@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "yunying",
             dependencies: [
-                "Server", "Platform", "DICOMCommands", "DICOMNetwork", "Archive",
+                "Server", "Platform", "DICOMCommands", "DICOMNetwork", "Archive", "Scheduling",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),

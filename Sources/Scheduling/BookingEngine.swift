@@ -110,6 +110,11 @@ public struct BookingEngine: Sendable {
         public struct Part: Codable, Sendable, Equatable {
             public var slotId: Int
             public var units: Int
+
+            public init(slotId: Int, units: Int) {
+                self.slotId = slotId
+                self.units = units
+            }
         }
     }
 
@@ -117,6 +122,11 @@ public struct BookingEngine: Sendable {
         public var slot: Slot
         /// Why the item cannot go there (nil: bookable).
         public var refusal: String?
+
+        public init(slot: Slot, refusal: String?) {
+            self.slot = slot
+            self.refusal = refusal
+        }
     }
 
     /// Every slot of the queue in the date range with whether the item fits and why not.
@@ -352,6 +362,81 @@ public struct BookingEngine: Sendable {
                 heldUntil: try r.stringOrNil("held_until"), performingDoctor: try r.string("performing_doctor"), bookedBy: try r.string("booked_by"),
                 checkedInAt: try r.stringOrNil("checked_in_at"), slots: parts, accessionNumber: try r.stringOrNil("accession_number"),
                 studyInstanceUID: try r.stringOrNil("study_uid"))
+        }
+    }
+
+    // MARK: Lists
+
+    /// An appointment with what the desk shows beside it.
+    public struct Entry: Codable, Sendable, Equatable {
+        public var appointment: Appointment
+        public var patientId: String
+        public var patientName: String
+        public var sex: String
+        public var birthDate: String
+        public var orderNo: String
+        public var itemName: String
+        public var modality: String
+        public var source: String
+        public var priority: String
+        public var queueName: String
+    }
+
+    /// Appointments of a day (and queue, status), in time order.
+    public func list(date: String?, queue: Int?, status: String?, page: PageRequest) async throws -> Page<Entry> {
+        var condition: SQLQueryString = "1 = 1"
+        if let date, !date.isEmpty { condition = condition + " AND a.slot_date = \(bind: date)" }
+        if let queue { condition = condition + " AND a.queue_pk = \(bind: queue)" }
+        if let status, !status.isEmpty { condition = condition + " AND a.status = \(bind: status)" }
+        let filter = condition
+        let (total, rows) = try await database.read { sql in
+            let from = SQLQueryString("""
+                FROM appointments a JOIN order_items i ON i.id = a.order_item_pk JOIN orders o ON o.id = i.order_pk
+                JOIN sched_patients p ON p.id = o.patient_pk JOIN sched_queues q ON q.id = a.queue_pk WHERE
+                """)
+            let total = try await sql.count("SELECT COUNT(*) AS n " + from + " " + filter)
+            let rows = try await sql.raw("""
+                SELECT a.id, p.patient_id, p.name, p.sex, p.birth_date, o.order_no, o.source, o.priority, i.item_name, i.modality, q.name AS queue_name
+                """ + " " + from + " " + filter
+                + " ORDER BY a.slot_date, a.start_time, a.id LIMIT \(unsafeRaw: String(page.pageSize)) OFFSET \(unsafeRaw: String(page.offset))").all()
+            return (total, rows)
+        }
+        var items: [Entry] = []
+        for r in rows {
+            items.append(Entry(
+                appointment: try await appointment(try r.int("id")), patientId: try r.string("patient_id"), patientName: try r.string("name"),
+                sex: try r.string("sex"), birthDate: try r.string("birth_date"), orderNo: try r.string("order_no"), itemName: try r.string("item_name"),
+                modality: try r.string("modality"), source: try r.string("source"), priority: try r.string("priority"),
+                queueName: try r.string("queue_name")))
+        }
+        return Page(items: items, total: total, request: page)
+    }
+
+    public struct ChannelStatistics: Codable, Sendable, Equatable {
+        public var channel: String
+        public var channelName: String
+        public var bookings: Int
+        public var checkedIn: Int
+        public var noShows: Int
+        public var cancelled: Int
+    }
+
+    /// Bookings and no-shows by channel for exam dates in a range (the issue's booking statistics).
+    public func statistics(from: String, to: String) async throws -> [ChannelStatistics] {
+        let rows = try await database.read { sql in
+            try await sql.raw("""
+                SELECT channel, COUNT(*) AS total,
+                  SUM(CASE WHEN status IN ('checked-in', 'completed') THEN 1 ELSE 0 END) AS checked_in,
+                  SUM(CASE WHEN status = 'no-show' THEN 1 ELSE 0 END) AS no_shows,
+                  SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END) AS cancelled
+                FROM appointments WHERE slot_date >= \(bind: from) AND slot_date <= \(bind: to) AND status <> 'expired'
+                GROUP BY channel ORDER BY total DESC, channel
+                """).all()
+        }
+        return try rows.map { r in
+            let channel = try r.string("channel")
+            return ChannelStatistics(channel: channel, channelName: BookingChannel(rawValue: channel)?.zh ?? channel, bookings: try r.int("total"),
+                                     checkedIn: try r.int("checked_in"), noShows: try r.int("no_shows"), cancelled: try r.int("cancelled"))
         }
     }
 

@@ -1,6 +1,7 @@
 import Archive
 import Foundation
 import Platform
+import Scheduling
 
 /// The domain services the HTTP layer calls. Handlers stay thin: parse, call, render.
 public struct AppServices: Sendable {
@@ -14,6 +15,7 @@ public struct AppServices: Sendable {
     public let dictionaries: DictionaryService
     public let transfer: DictionaryTransfer
     public let archive: ArchiveServices
+    public let scheduling: SchedulingServices
 
     public init(config: YunyingConfig, database: Database, now: @escaping @Sendable () -> Date = { Date() }) {
         self.config = config
@@ -26,5 +28,26 @@ public struct AppServices: Sendable {
         dictionaries = DictionaryService(database: database)
         transfer = DictionaryTransfer(database: database)
         archive = ArchiveServices(config: config, database: database)
+        scheduling = SchedulingServices(
+            database: database, timeZone: TimeZone(identifier: config.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!,
+            horizonDays: config.slotHorizonDays, worklist: ArchiveWorklistPublisher(store: archive.worklist))
+    }
+}
+
+/// Registered exams go onto the archive's modality worklist; a repeated check-in finds its item already there.
+struct ArchiveWorklistPublisher: WorklistPublisher {
+    let store: WorklistStore
+
+    func publish(_ exam: ScheduledExam) async throws {
+        do {
+            _ = try await store.create(WorklistItemInput(
+                accessionNumber: exam.accessionNumber, patientId: exam.patientId, patientName: exam.patientName, birthDate: exam.birthDate,
+                sex: exam.sex, modality: exam.modality, stationAETitle: exam.stationAETitle, scheduledDate: exam.date, scheduledTime: exam.time,
+                procedureDescription: exam.procedureDescription, stepDescription: exam.procedureDescription,
+                referringPhysician: exam.referringPhysician, performingPhysician: exam.performingPhysician,
+                studyInstanceUID: exam.studyInstanceUID))
+        } catch let error as DomainError where error.code == "duplicate" {
+            return
+        }
     }
 }

@@ -56,6 +56,7 @@ public func buildRouter(services: AppServices, logger: Logger) -> (Router<AppCon
     DICOMController.register(routes)
     DICOMwebController.register(routes)
     ViewerController.register(routes)
+    SchedulingController.register(routes)
     RoutingController.register(routes)
     ArchiveController.register(routes)
     ConversionController.register(routes)

@@ -7,6 +7,7 @@ import ServiceLifecycle
 import Foundation
 import Logging
 import Platform
+import Scheduling
 import Server
 
 @main
@@ -131,6 +132,7 @@ struct Serve: AsyncParsableCommand {
                 BackgroundLoop { await archive.completion.loop(interval: completionInterval) },
                 BackgroundLoop { await archive.matcher.loop() },
                 BackgroundLoop { await archive.integrity.loop() },
+                BackgroundLoop { [scheduling = services.scheduling] in await scheduling.loop() },
             ]
             if let port = config.dicomTLSPort, let tls { listeners.append(listener(port: port, tls: tls)) }
             let app = buildApplication(services: services, extraServices: listeners, logger: logger)
@@ -189,6 +191,8 @@ struct Demo: AsyncParsableCommand {
         try await withServices(options) { services in
             let added = try await DemoData.load(database: services.database, password: password)
             print("demo data: \(added) records added")
+            let appointments = try await SchedulingDemo.load(services.scheduling)
+            if appointments > 0 { print("demo scheduling: 4 queues with their timetables, \(appointments) appointments (half registered, on the worklist)") }
             if studies {
                 let objects = try await DemoStudies.load(into: services.archive.ingest)
                 print(objects > 0 ? "demo studies: \(objects) images of 3 synthetic patients, dated today" : "demo studies: the archive already has studies")

@@ -42,6 +42,31 @@ public struct WorklistItemInput: Sendable, Codable, Equatable {
     public var stepDescription: String?
     public var referringPhysician: String?
     public var performingPhysician: String?
+    /// The Study Instance UID the modality should use (the scheduling module assigns it at registration); made here
+    /// when absent.
+    public var studyInstanceUID: String?
+
+    public init(accessionNumber: String? = nil, requestedProcedureId: String? = nil, stepId: String? = nil, patientId: String? = nil,
+                patientName: String? = nil, birthDate: String? = nil, sex: String? = nil, modality: String? = nil, stationAETitle: String? = nil,
+                scheduledDate: String? = nil, scheduledTime: String? = nil, procedureDescription: String? = nil, stepDescription: String? = nil,
+                referringPhysician: String? = nil, performingPhysician: String? = nil, studyInstanceUID: String? = nil) {
+        self.accessionNumber = accessionNumber
+        self.requestedProcedureId = requestedProcedureId
+        self.stepId = stepId
+        self.patientId = patientId
+        self.patientName = patientName
+        self.birthDate = birthDate
+        self.sex = sex
+        self.modality = modality
+        self.stationAETitle = stationAETitle
+        self.scheduledDate = scheduledDate
+        self.scheduledTime = scheduledTime
+        self.procedureDescription = procedureDescription
+        self.stepDescription = stepDescription
+        self.referringPhysician = referringPhysician
+        self.performingPhysician = performingPhysician
+        self.studyInstanceUID = studyInstanceUID
+    }
 }
 
 /// Modality Worklist (C-FIND) and MPPS (N-CREATE/N-SET) over the worklist table. Until the scheduling module
@@ -76,7 +101,7 @@ public struct WorklistStore: WorklistService, MPPSService {
         if let sex = input.sex, !["", "M", "F", "O"].contains(sex) { v.add("sex", "invalid", "性别应为 M、F 或 O", "Sex must be M, F or O") }
         try v.check()
         let stamp = Timestamp.string()
-        let studyUID = UIDGenerator.make()
+        let studyUID = input.studyInstanceUID?.isEmpty == false ? input.studyInstanceUID! : UIDGenerator.make()
         let stepID = input.stepId?.isEmpty == false ? input.stepId! : accession
         let procedureID = input.requestedProcedureId?.isEmpty == false ? input.requestedProcedureId! : accession
         return try await database.write { sql in

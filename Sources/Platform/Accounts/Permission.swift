@@ -29,6 +29,7 @@ public enum Permission: String, CaseIterable, Sendable, Codable {
     case monitorView = "monitor.view"
     case dicomNodesManage = "dicom.nodes.manage"
     case viewerPresetsManage = "viewer.presets.manage"
+    case schedulingManage = "scheduling.manage"
 
     public struct Group: Sendable {
         public let code: String
@@ -49,7 +50,7 @@ public enum Permission: String, CaseIterable, Sendable, Codable {
             code: "clinical", zh: "临床业务", en: "Clinical work",
             permissions: [
                 .registrationManage, .examPerform, .studyView, .reportWrite, .reportReview, .qcManage,
-                .statsView, .cloudfilmManage, .archiveManage, .viewerPresetsManage,
+                .statsView, .cloudfilmManage, .archiveManage, .viewerPresetsManage, .schedulingManage,
             ]),
     ]
 
@@ -79,6 +80,7 @@ public enum Permission: String, CaseIterable, Sendable, Codable {
         case .monitorView: "运行监控"
         case .dicomNodesManage: "DICOM 节点管理"
         case .viewerPresetsManage: "维护本科室窗宽窗位预设"
+        case .schedulingManage: "预约规则管理（队列、号源模板、检查号规则、黑名单）"
         }
     }
 
@@ -108,6 +110,7 @@ public enum Permission: String, CaseIterable, Sendable, Codable {
         case .monitorView: "Server monitoring"
         case .dicomNodesManage: "DICOM node administration"
         case .viewerPresetsManage: "Edit the department's window/level presets"
+        case .schedulingManage: "Booking administration (queues, slot templates, exam-number rules, blacklist)"
         }
     }
 }
@@ -150,6 +153,8 @@ public struct BuiltinRole: Sendable {
             permissions: [.studyView]),
         BuiltinRole(
             code: "department_head", zh: "科室主任", description: "科室质控、工作量与阳性率统计、云胶片管理",
-            permissions: [.studyView, .reportReview, .qcManage, .statsView, .cloudfilmManage, .archiveManage, .dictView, .viewerPresetsManage]),
+            permissions: [
+                .studyView, .reportReview, .qcManage, .statsView, .cloudfilmManage, .archiveManage, .dictView, .viewerPresetsManage, .schedulingManage,
+            ]),
     ]
 }

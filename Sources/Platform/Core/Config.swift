@@ -52,6 +52,10 @@ public struct YunyingConfig: Sendable {
     public var keepLocalDays: Int?
     /// The most the cache of copies fetched back from the cloud archive may hold (GB).
     public var cacheMaxGB: Int = 20
+    /// The hospital's time zone: slot dates and times, exam-number dates (IANA name).
+    public var timeZone: String = "Asia/Shanghai"
+    /// Days of booking slots made ahead.
+    public var slotHorizonDays: Int = 60
     /// The address users reach the server at (`https://pacs.example.cn`); absolute URLs in DICOMweb answers use it
     /// instead of the request's Host header. nil: taken from the request.
     public var publicURL: String?
@@ -204,6 +208,10 @@ public struct YunyingConfig: Sendable {
             .filter { !$0.isEmpty })
         matchWindowDays = try int("YUNYING_MATCH_WINDOW_DAYS", 1)
         keepLocalDays = nonEmpty("YUNYING_KEEP_LOCAL_DAYS") == nil ? nil : try int("YUNYING_KEEP_LOCAL_DAYS", 0)
+        timeZone = nonEmpty("YUNYING_TIMEZONE") ?? "Asia/Shanghai"
+        guard TimeZone(identifier: timeZone) != nil else { throw ConfigError.invalid("YUNYING_TIMEZONE", timeZone) }
+        slotHorizonDays = try int("YUNYING_SLOT_HORIZON_DAYS", 60)
+        guard (1...400).contains(slotHorizonDays) else { throw ConfigError.invalid("YUNYING_SLOT_HORIZON_DAYS", "1–400") }
         cacheMaxGB = try int("YUNYING_CACHE_MAX_GB", 20)
         guard cacheMaxGB >= 1 else { throw ConfigError.invalid("YUNYING_CACHE_MAX_GB", "must be at least 1") }
         if let url = nonEmpty("YUNYING_PUBLIC_URL") {

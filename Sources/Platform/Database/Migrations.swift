@@ -420,5 +420,9 @@ public enum Migrations {
               reset TEXT NOT NULL DEFAULT 'daily', \(stamps), UNIQUE (department, modality))
             """,
             "CREATE TABLE exam_number_sequences (rule_pk BIGINT NOT NULL REFERENCES exam_number_rules(id), period TEXT NOT NULL, last BIGINT NOT NULL, PRIMARY KEY (rule_pk, period))",
+            """
+            INSERT INTO role_permissions (role_id, permission)
+            SELECT id, 'scheduling.manage' FROM roles WHERE builtin AND code = 'department_head'
+            """,
         ])
 }

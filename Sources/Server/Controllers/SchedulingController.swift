@@ -1,0 +1,208 @@
+import Foundation
+import Hummingbird
+import Platform
+import Scheduling
+
+/// Registration and booking (issue #7): orders, queues and slot templates, availability, appointments through their
+/// life cycle, exam-number rules, the blacklist and booking statistics. Desk work needs registration.manage (also
+/// the open booking API for kiosks and WeChat, through API tokens); rules and templates need scheduling.manage.
+enum SchedulingController {
+    struct Reason: Decodable { let reason: String? }
+    struct Move: Decodable {
+        let parts: [BookingEngine.Option.Part]?
+        let slotId: Int?
+    }
+    struct Generate: Decodable {
+        let from: String?
+        let days: Int?
+    }
+    struct CycleInput: Decodable {
+        let name: String?
+        let startMD: String?
+        let endMD: String?
+    }
+    struct HolidayInput: Decodable { let name: String? }
+
+    static func register(_ r: Routes) {
+        let scheduling = r.services.scheduling
+        let orders = scheduling.orders, calendar = scheduling.calendar, booking = scheduling.booking
+
+        // MARK: Orders (REG-03, REG-11, REG-16)
+        r.post("api/scheduling/orders", .permission(.registrationManage), audit: "scheduling.order.create", object: "order") { request, context in
+            let principal = try context.require()
+            let (order, created) = try await orders.create(try await request.json(OrderService.OrderInput.self, context: context), by: principal.displayName)
+            context.auditNote.set(objectID: order.orderNo, patientID: order.patient.patientId,
+                                  detail: (created ? "新建申请单 " : "重复提交，返回已有申请单 ") + order.orderNo + "：" + order.items.map(\.itemName).joined(separator: "、"))
+            return JSONResponse(order, status: created ? .created : .ok)
+        }
+        r.get("api/scheduling/orders", .permission(.registrationManage), audit: "scheduling.order.search", object: "order") { request, context in
+            let page = try await orders.search(request.query("q") ?? "", page: try request.pageRequest)
+            context.auditNote.set(detail: "查找申请单「\(request.query("q") ?? "")」：\(page.total) 张")
+            return JSONResponse(page)
+        }
+        r.get("api/scheduling/orders/:id", .permission(.registrationManage), audit: "scheduling.order.view", object: "order") { _, context in
+            let order = try await orders.get(try context.intParameter("id"))
+            context.auditNote.set(objectID: order.orderNo, patientID: order.patient.patientId, detail: "查看申请单 \(order.orderNo)")
+            return JSONResponse(order)
+        }
+        r.post("api/scheduling/orders/:id/complete", .permission(.registrationManage), audit: "scheduling.order.complete", object: "order") {
+            request, context in
+            let order = try await orders.complete(try context.intParameter("id"), patient: try await request.json(OrderService.PatientInput.self, context: context))
+            context.auditNote.set(objectID: order.orderNo, patientID: order.patient.patientId, detail: "占位申请单补全患者信息")
+            return JSONResponse(order)
+        }
+
+        // MARK: Queues, templates, slots (REG-12, REG-14, REG-18)
+        r.get("api/scheduling/queues", .permission(.registrationManage)) { _, _ in
+            JSONResponse(["items": try await calendar.queues()])
+        }
+        r.post("api/scheduling/queues", .permission(.schedulingManage), audit: "scheduling.queue.create", object: "queue") { request, context in
+            let queue = try await calendar.createQueue(try await request.json(SlotCalendar.QueueInput.self, context: context))
+            context.auditNote.set(objectID: queue.code, detail: "新建预约队列 \(queue.code) \(queue.name)")
+            return JSONResponse(queue, status: .created)
+        }
+        r.get("api/scheduling/queues/:id/templates", .permission(.registrationManage)) { _, context in
+            JSONResponse(["items": try await calendar.templates(queue: try context.intParameter("id"))])
+        }
+        r.post("api/scheduling/queues/:id/templates", .permission(.schedulingManage), audit: "scheduling.template.create", object: "queue") {
+            request, context in
+            let id = try context.intParameter("id")
+            let template = try await calendar.createTemplate(queue: id, try await request.json(SlotCalendar.TemplateInput.self, context: context))
+            context.auditNote.set(objectID: String(id), detail: "新增号源模板（\(template.kind.rawValue) \(template.startTime)–\(template.endTime)，容量 \(template.capacity)）")
+            return JSONResponse(template, status: .created)
+        }
+        r.delete("api/scheduling/templates/:id", .permission(.schedulingManage), audit: "scheduling.template.delete", object: "template") { _, context in
+            let id = try context.intParameter("id")
+            try await calendar.deleteTemplate(id)
+            context.auditNote.set(objectID: String(id), detail: "删除号源模板 #\(id)")
+            return Response(status: .noContent)
+        }
+        r.post("api/scheduling/queues/:id/generate", .permission(.schedulingManage), audit: "scheduling.slots.generate", object: "queue") {
+            request, context in
+            let id = try context.intParameter("id")
+            let input = try await request.json(Generate.self, context: context)
+            let made = try await calendar.regenerate(queue: id, from: input.from ?? scheduling.today(), days: min(max(input.days ?? scheduling.horizonDays, 1), 400))
+            context.auditNote.set(objectID: String(id), detail: "重新生成号源：\(made) 个时段")
+            return JSONResponse(["made": made])
+        }
+        r.post("api/scheduling/cycles", .permission(.schedulingManage), audit: "scheduling.cycle.create", object: "cycle") { request, context in
+            let input = try await request.json(CycleInput.self, context: context)
+            let id = try await calendar.createCycle(name: input.name ?? "", startMD: input.startMD ?? "", endMD: input.endMD ?? "")
+            context.auditNote.set(objectID: String(id), detail: "新增号源周期 \(input.name ?? "")（\(input.startMD ?? "")–\(input.endMD ?? "")）")
+            return JSONResponse(["id": id], status: .created)
+        }
+        r.put("api/scheduling/holidays/:date", .permission(.schedulingManage), audit: "scheduling.holiday.set", object: "holiday") { request, context in
+            let date = try context.require("date")
+            let input = try await request.json(HolidayInput.self, context: context)
+            try await calendar.setHoliday(date: date, name: input.name ?? "节假日")
+            context.auditNote.set(objectID: date, detail: "设置节假日 \(date) \(input.name ?? "")")
+            return Response(status: .noContent)
+        }
+        r.get("api/scheduling/queues/:id/slots", .permission(.registrationManage)) { request, context in
+            let id = try context.intParameter("id")
+            let from = request.query("from") ?? scheduling.today(), to = request.query("to") ?? from
+            if let item = try request.queryInt("orderItemId") {
+                return JSONResponse(["items": try await booking.calendarView(queue: id, itemID: item, from: from, to: to)])
+            }
+            return JSONResponse(["items": try await calendar.slots(queue: id, from: from, to: to).map { BookingEngine.SlotView(slot: $0, refusal: nil) }])
+        }
+        r.get("api/scheduling/queues/:id/next-available", .permission(.registrationManage)) { request, context in
+            guard let item = try request.queryInt("orderItemId") else {
+                throw DomainError.validation([FieldError(field: "orderItemId", code: "required", zh: "请选择检查项目", en: "orderItemId is required")])
+            }
+            let options = try await booking.nextAvailable(
+                queue: try context.intParameter("id"), itemID: item, from: request.query("from") ?? scheduling.today(),
+                days: min(max(try request.queryInt("days") ?? 30, 1), 120), limit: min(max(try request.queryInt("limit") ?? 5, 1), 50),
+                anyOrder: request.query("anyOrder") == "true")
+            return JSONResponse(["items": options])
+        }
+
+        // MARK: Appointments (REG-01, REG-13, REG-19)
+        r.post("api/scheduling/appointments", .permission(.registrationManage), audit: "scheduling.appointment.book", object: "appointment") {
+            request, context in
+            let principal = try context.require()
+            let (appointment, created) = try await booking.book(try await request.json(BookingEngine.BookInput.self, context: context), by: principal.displayName)
+            context.auditNote.set(objectID: String(appointment.id),
+                                  detail: (created ? (appointment.status == "held" ? "锁定号源 " : "预约 ") : "重复请求，返回已有预约 ")
+                                      + "\(appointment.date) \(appointment.startTime)（\(BookingChannel(rawValue: appointment.channel)?.zh ?? appointment.channel)）")
+            return JSONResponse(appointment, status: created ? .created : .ok)
+        }
+        r.get("api/scheduling/appointments", .permission(.registrationManage), audit: "scheduling.appointment.list", object: "appointment") {
+            request, context in
+            let page = try await booking.list(date: request.query("date"), queue: try request.queryInt("queueId"), status: request.query("status"),
+                                              page: try request.pageRequest)
+            context.auditNote.set(detail: "查看预约列表 \(request.query("date") ?? "")：\(page.total) 条")
+            return JSONResponse(page)
+        }
+        r.get("api/scheduling/appointments/:id", .permission(.registrationManage)) { _, context in
+            JSONResponse(try await booking.appointment(try context.intParameter("id")))
+        }
+        r.post("api/scheduling/appointments/:id/confirm", .permission(.registrationManage), audit: "scheduling.appointment.confirm", object: "appointment") {
+            _, context in
+            let id = try context.intParameter("id")
+            let a = try await booking.confirm(id)
+            context.auditNote.set(objectID: String(id), detail: "确认预约 \(a.date) \(a.startTime)")
+            return JSONResponse(a)
+        }
+        r.post("api/scheduling/appointments/:id/cancel", .permission(.registrationManage), audit: "scheduling.appointment.cancel", object: "appointment") {
+            request, context in
+            let id = try context.intParameter("id")
+            let reason = try await request.json(Reason.self, context: context).reason ?? ""
+            let a = try await booking.cancel(id, reason: reason)
+            context.auditNote.set(objectID: String(id), detail: "取消预约 \(a.date) \(a.startTime)：\(reason)")
+            return JSONResponse(a)
+        }
+        r.post("api/scheduling/appointments/:id/reschedule", .permission(.registrationManage), audit: "scheduling.appointment.reschedule",
+               object: "appointment") { request, context in
+            let id = try context.intParameter("id")
+            let move = try await request.json(Move.self, context: context)
+            var parts = move.parts ?? []
+            if parts.isEmpty, let slot = move.slotId {
+                let current = try await booking.appointment(id)
+                parts = [.init(slotId: slot, units: current.slots.reduce(0) { $0 + $1.units })]
+            }
+            let a = try await booking.reschedule(id, parts: parts)
+            context.auditNote.set(objectID: String(id), detail: "改约到 \(a.date) \(a.startTime)")
+            return JSONResponse(a)
+        }
+        r.post("api/scheduling/appointments/:id/check-in", .permission(.registrationManage), audit: "scheduling.appointment.check-in", object: "appointment") {
+            _, context in
+            let id = try context.intParameter("id")
+            let a = try await booking.checkIn(id)
+            context.auditNote.set(objectID: String(id), detail: "登记，检查号 \(a.accessionNumber ?? "")")
+            return JSONResponse(a)
+        }
+        r.post("api/scheduling/appointments/:id/no-show", .permission(.registrationManage), audit: "scheduling.appointment.no-show", object: "appointment") {
+            _, context in
+            let id = try context.intParameter("id")
+            let a = try await booking.noShow(id)
+            context.auditNote.set(objectID: String(id), detail: "标记爽约 \(a.date) \(a.startTime)")
+            return JSONResponse(a)
+        }
+
+        // MARK: Exam numbers (REG-09), blacklist (REG-17), statistics
+        r.get("api/scheduling/exam-number-rules", .permission(.registrationManage)) { _, _ in
+            JSONResponse(["items": try await scheduling.numbers.rules()])
+        }
+        r.put("api/scheduling/exam-number-rules", .permission(.schedulingManage), audit: "scheduling.exam-number-rule.save", object: "rule") {
+            request, context in
+            let rule = try await scheduling.numbers.save(try await request.json(ExamNumbers.RuleInput.self, context: context))
+            context.auditNote.set(objectID: String(rule.id), detail: "检查号规则 \(rule.department)/\(rule.modality)：例 \(rule.example)")
+            return JSONResponse(rule)
+        }
+        r.get("api/scheduling/blacklist", .permission(.registrationManage)) { _, _ in
+            JSONResponse(["items": try await booking.blacklist()])
+        }
+        r.delete("api/scheduling/blacklist/:patientId", .permission(.schedulingManage), audit: "scheduling.blacklist.lift", object: "patient") { _, context in
+            let patient = try context.require("patientId")
+            try await booking.liftBlacklist(patientID: patient)
+            context.auditNote.set(objectID: patient, patientID: patient, detail: "解除预约黑名单")
+            return Response(status: .noContent)
+        }
+        r.get("api/scheduling/statistics", .permission(.registrationManage)) { request, _ in
+            let to = request.query("to") ?? scheduling.today()
+            let from = request.query("from") ?? to
+            return JSONResponse(["items": try await booking.statistics(from: from, to: to)])
+        }
+    }
+}
