@@ -83,6 +83,7 @@ let package = Package(
                 "Platform", "DICOM",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(
             name: "Server",

@@ -8,17 +8,19 @@ public struct SchedulingServices: Sendable {
     public let calendar: SlotCalendar
     public var booking: BookingEngine
     public let numbers: ExamNumbers
+    public let documents: OrderDocuments
     /// Days of slots kept made ahead (REG-12).
     public let horizonDays: Int
     let logger: Logger
 
-    public init(database: Database, timeZone: TimeZone, horizonDays: Int, worklist: (any WorklistPublisher)?,
+    public init(database: Database, timeZone: TimeZone, horizonDays: Int, worklist: (any WorklistPublisher)?, documentsRoot: URL,
                 logger: Logger = Logger(label: "yunying.scheduling")) {
         orders = OrderService(database: database)
         calendar = SlotCalendar(database: database, timeZone: timeZone)
         booking = BookingEngine(database: database, calendar: calendar)
         booking.worklist = worklist
         numbers = ExamNumbers(database: database)
+        documents = OrderDocuments(database: database, root: documentsRoot)
         self.horizonDays = horizonDays
         self.logger = logger
     }

@@ -30,7 +30,8 @@ public struct AppServices: Sendable {
         archive = ArchiveServices(config: config, database: database)
         scheduling = SchedulingServices(
             database: database, timeZone: TimeZone(identifier: config.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!,
-            horizonDays: config.slotHorizonDays, worklist: ArchiveWorklistPublisher(store: archive.worklist))
+            horizonDays: config.slotHorizonDays, worklist: ArchiveWorklistPublisher(store: archive.worklist),
+            documentsRoot: URL(fileURLWithPath: config.dataDir).appendingPathComponent("order-forms", isDirectory: true))
     }
 }
 

@@ -214,3 +214,28 @@ def test_demo_calendar_is_alive(server):
     assert sum(s["bookings"] for s in stats) >= 8 and all(s["channelName"] for s in stats)
     rules = server.registrar.get(server.url("api/scheduling/exam-number-rules")).json()["items"]
     assert any(r["modality"] == "CT" and r["example"].startswith("CT") for r in rules)
+
+
+def test_scanned_order_forms(server):
+    """A photographed paper order is kept with the order as the JPG it was (bytes identical), listed, shown, deleted;
+    what is not a picture is refused."""
+    import io
+    PIL = pytest.importorskip("PIL.Image")
+    made = order(server, "F001", "Ma^Fang=马^芳")
+    picture = PIL.new("RGB", (120, 80), (230, 230, 220))
+    buffer = io.BytesIO()
+    picture.save(buffer, format="JPEG")
+    jpg = buffer.getvalue()
+    url = server.url(f"api/scheduling/orders/{made['id']}/documents")
+    r = server.registrar.post(url, files=[("file", ("申请单.jpg", jpg, "image/jpeg"))])
+    assert r.status_code == 201, r.text
+    doc = r.json()["items"][0]
+    assert doc["filename"] == "申请单.jpg" and doc["contentType"] == "image/jpeg" and doc["sizeBytes"] == len(jpg)
+    back = server.registrar.get(server.url(f"api/scheduling/documents/{doc['id']}"))
+    assert back.status_code == 200 and back.content == jpg and back.headers["Content-Type"] == "image/jpeg"
+    refused = server.registrar.post(url, files=[("file", ("notes.txt", b"not a picture", "image/jpeg"))])
+    assert refused.status_code == 415
+    assert [d["id"] for d in server.registrar.get(url).json()["items"]] == [doc["id"]]
+    assert server.head.get(server.url(f"api/scheduling/documents/{doc['id']}")).status_code == 403
+    assert server.registrar.delete(server.url(f"api/scheduling/documents/{doc['id']}")).status_code == 204
+    assert server.registrar.get(url).json()["items"] == []

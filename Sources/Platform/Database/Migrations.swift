@@ -421,6 +421,11 @@ public enum Migrations {
             """,
             "CREATE TABLE exam_number_sequences (rule_pk BIGINT NOT NULL REFERENCES exam_number_rules(id), period TEXT NOT NULL, last BIGINT NOT NULL, PRIMARY KEY (rule_pk, period))",
             """
+            CREATE TABLE order_documents (id {pk}, order_pk BIGINT NOT NULL REFERENCES orders(id), filename TEXT NOT NULL, content_type TEXT NOT NULL,
+              size_bytes BIGINT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL, created_by TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL)
+            """,
+            "CREATE INDEX order_documents_order ON order_documents (order_pk)",
+            """
             INSERT INTO role_permissions (role_id, permission)
             SELECT id, 'scheduling.manage' FROM roles WHERE builtin AND code = 'department_head'
             """,

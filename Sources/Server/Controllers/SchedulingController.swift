@@ -1,4 +1,6 @@
+import DICOMImaging
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Platform
 import Scheduling
@@ -50,6 +52,51 @@ enum SchedulingController {
             let order = try await orders.complete(try context.intParameter("id"), patient: try await request.json(OrderService.PatientInput.self, context: context))
             context.auditNote.set(objectID: order.orderNo, patientID: order.patient.patientId, detail: "占位申请单补全患者信息")
             return JSONResponse(order)
+        }
+
+        // MARK: Scanned order forms (REG-05, REG-15)
+        r.post("api/scheduling/orders/:id/documents", .permission(.registrationManage), audit: "scheduling.order.scan", object: "order") {
+            request, context in
+            let principal = try context.require()
+            let id = try context.intParameter("id")
+            let order = try await orders.get(id)
+            let (_, files) = try await ConversionController.formData(request, storage: r.services.archive.storage)
+            var pending = files
+            defer { for f in pending { try? FileManager.default.removeItem(at: f.url) } }
+            guard !files.isEmpty else {
+                throw DomainError.validation([FieldError(field: "file", code: "required", zh: "请选择扫描件", en: "choose a scanned form")])
+            }
+            var saved: [OrderDocuments.Document] = []
+            for (n, file) in files.enumerated() {
+                let head = (try? FileHandle(forReadingFrom: file.url).read(upToCount: 16)) ?? Data()
+                let type: String =
+                    switch PictureFormat.sniff(head ?? Data()) {
+                    case .jpeg: "image/jpeg"
+                    case .png: "image/png"
+                    default: "application/octet-stream"
+                    }
+                saved.append(try await scheduling.documents.add(order: id, filename: file.name, file: file.url, contentType: type, by: principal.displayName))
+                pending.remove(at: pending.firstIndex { $0.url == files[n].url }!)
+            }
+            context.auditNote.set(objectID: order.orderNo, patientID: order.patient.patientId, detail: "上传申请单扫描件 \(saved.count) 个")
+            return JSONResponse(["items": saved], status: .created)
+        }
+        r.get("api/scheduling/orders/:id/documents", .permission(.registrationManage)) { _, context in
+            JSONResponse(["items": try await scheduling.documents.list(order: try context.intParameter("id"))])
+        }
+        r.get("api/scheduling/documents/:id", .permission(.registrationManage), audit: "scheduling.order.scan.view", object: "order") { _, context in
+            let (document, url) = try await scheduling.documents.get(try context.intParameter("id"))
+            let order = try await orders.get(document.orderId)
+            context.auditNote.set(objectID: order.orderNo, patientID: order.patient.patientId, detail: "查看申请单扫描件 \(document.filename)")
+            var headers = HTTPFields()
+            headers[.contentType] = document.contentType
+            headers[.cacheControl] = "private, no-store"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try Data(contentsOf: url))))
+        }
+        r.delete("api/scheduling/documents/:id", .permission(.registrationManage), audit: "scheduling.order.scan.delete", object: "order") { _, context in
+            let document = try await scheduling.documents.delete(try context.intParameter("id"))
+            context.auditNote.set(objectID: String(document.orderId), detail: "删除申请单扫描件 \(document.filename)")
+            return Response(status: .noContent)
         }
 
         // MARK: Queues, templates, slots (REG-12, REG-14, REG-18)
