@@ -34,6 +34,8 @@ public struct BookingEngine: Sendable {
     public let database: Database
     public let calendar: SlotCalendar
     public var worklist: (any WorklistPublisher)?
+    /// The department's booking rules (restrict, conflict, preparation); nil: none.
+    public var rules: BookingRules?
     /// How long a hold keeps its units before they return to the slot.
     public var holdMinutes = 10
     /// More no-shows than this blacklists a patient for the self-service channels (REG-17).
@@ -251,6 +253,10 @@ public struct BookingEngine: Sendable {
             if let why = refusal(slot, f, units: part.units, now: now) { throw DomainError.conflict("slot_unavailable", why, why) }
         }
         let first = slots.min { $0.startTime < $1.startTime }!
+        let verdict = try await rules?.evaluate(item: f.item, order: f.order, date: first.date, channel: channel.rawValue,
+                                                performingDoctor: input.performingDoctor ?? "", now: now, calendar: calendar.calendar)
+        if let why = verdict?.refusal { throw DomainError.conflict("rule_refused", why, why) }
+        let preparations = (verdict?.preparations ?? []).joined(separator: "\n")
         let stamp = Timestamp.string(now)
         let status = input.hold == true ? "held" : "booked"
         let heldUntil = input.hold == true ? Timestamp.string(now.addingTimeInterval(Double(holdMinutes) * 60)) : nil
@@ -266,10 +272,11 @@ public struct BookingEngine: Sendable {
                 try await Self.take(parts, slots: slots, facts: f, sql: sql)
                 let appointment = try await sql.raw("""
                     INSERT INTO appointments (order_item_pk, queue_pk, slot_date, start_time, status, channel, idempotency_key, held_until,
-                      performing_doctor, booked_by, note, created_at, updated_at)
+                      performing_doctor, booked_by, note, preparations, created_at, updated_at)
                     VALUES (\(bind: itemID), \(bind: first.queueId), \(bind: first.date), \(bind: first.startTime), \(bind: status),
                             \(bind: channel.rawValue), \(bind: key?.isEmpty == false ? key : nil), \(bind: heldUntil),
-                            \(bind: input.performingDoctor ?? ""), \(bind: user), \(bind: input.note ?? ""), \(bind: stamp), \(bind: stamp))
+                            \(bind: input.performingDoctor ?? ""), \(bind: user), \(bind: input.note ?? ""), \(bind: preparations),
+                            \(bind: stamp), \(bind: stamp))
                     RETURNING id
                     """).first()!.int("id")
                 for part in parts {
@@ -361,7 +368,8 @@ public struct BookingEngine: Sendable {
                 startTime: try r.string("start_time"), status: try r.string("status"), channel: try r.string("channel"),
                 heldUntil: try r.stringOrNil("held_until"), performingDoctor: try r.string("performing_doctor"), bookedBy: try r.string("booked_by"),
                 checkedInAt: try r.stringOrNil("checked_in_at"), slots: parts, accessionNumber: try r.stringOrNil("accession_number"),
-                studyInstanceUID: try r.stringOrNil("study_uid"))
+                studyInstanceUID: try r.stringOrNil("study_uid"),
+                preparations: try r.string("preparations").split(separator: "\n").map(String.init))
         }
     }
 
@@ -483,6 +491,9 @@ public struct BookingEngine: Sendable {
             if let why = refusal(slot, f, units: part.units, now: now) { throw DomainError.conflict("slot_unavailable", why, why) }
         }
         let first = slots.min { $0.startTime < $1.startTime }!
+        let verdict = try await rules?.evaluate(item: f.item, order: f.order, date: first.date, channel: current.channel,
+                                                performingDoctor: current.performingDoctor, now: now, calendar: calendar.calendar)
+        if let why = verdict?.refusal { throw DomainError.conflict("rule_refused", why, why) }
         let stamp = Timestamp.string(now)
         try await database.write { sql in
             try await Self.take(parts, slots: slots, facts: f, sql: sql)

@@ -186,6 +186,8 @@ public struct Appointment: Codable, Sendable, Equatable {
     public var slots: [SlotUse]
     public var accessionNumber: String?
     public var studyInstanceUID: String?
+    /// Preparation notes from the department's rules (fasting, a full bladder …), for the confirmation slip.
+    public var preparations: [String]
 
     public struct SlotUse: Codable, Sendable, Equatable {
         public var slotId: Int

@@ -9,6 +9,7 @@ public struct SchedulingServices: Sendable {
     public var booking: BookingEngine
     public let numbers: ExamNumbers
     public let documents: OrderDocuments
+    public let rules: BookingRules
     /// Days of slots kept made ahead (REG-12).
     public let horizonDays: Int
     let logger: Logger
@@ -19,6 +20,8 @@ public struct SchedulingServices: Sendable {
         calendar = SlotCalendar(database: database, timeZone: timeZone)
         booking = BookingEngine(database: database, calendar: calendar)
         booking.worklist = worklist
+        rules = BookingRules(database: database)
+        booking.rules = rules
         numbers = ExamNumbers(database: database)
         documents = OrderDocuments(database: database, root: documentsRoot)
         self.horizonDays = horizonDays

@@ -251,3 +251,75 @@ actor Published: WorklistPublisher {
     var exams: [ScheduledExam] = []
     func publish(_ exam: ScheduledExam) async throws { exams.append(exam) }
 }
+
+/// The rule engine's families (REG-07, REG-08, REG-10) with the tender's examples.
+struct BookingRuleEngineTests {
+    @Test("restrict, preparation and conflict rules fire over order fields and say why in Chinese", arguments: TestEngine.available)
+    func restrictPreparationConflict(engine: TestEngine) async throws {
+        try await withDatabase(engine, seed: false) { db in
+            var f = try await BookingRulesTests.Fixture.make(db, templates: [.init(kind: "daily", startTime: "08:00", endTime: "09:00", capacity: 10)])
+            let rules = BookingRules(database: db)
+            f.engine.rules = rules
+            _ = try await rules.create(.init(name: "床旁检查须人工预约", kind: "restrict",
+                                             conditions: [.init(field: "bedside", op: "eq", value: "true"),
+                                                          .init(field: "channel", op: "in", value: "kiosk,app,wechat,alipay,website")],
+                                             message: "床旁检查请由病区护士站或预约中心预约"))
+            _ = try await rules.create(.init(name: "增强CT禁食", kind: "preparation", conditions: [.init(field: "itemName", op: "contains", value: "增强")],
+                                             message: "检查前禁食 4 小时，携带既往影像资料"))
+            _ = try await rules.create(.init(name: "钡餐后腹部CT", kind: "conflict", conditions: [.init(field: "examClass", op: "eq", value: "腹部CT")],
+                                             params: .init(otherField: "examClass", otherValue: "钡餐造影", minDays: 3),
+                                             message: "钡餐造影后 3 天内不宜行腹部CT，请改约"))
+            let weak = await #expect(throws: DomainError.self) { _ = try await rules.create(.init(name: "x", kind: "conflict", conditions: [], message: "m")) }
+            #expect(Set(weak?.fields.map(\.field) ?? []) == ["conditions", "params.otherField", "params.minDays"])
+
+            // Bedside through WeChat: refused; at the desk: booked.
+            let (bedside, _) = try await f.orders.create(.init(patient: .init(patientId: "W1", name: "床旁"), source: "inpatient", channel: "ward", bedside: true,
+                                                                 items: [.init(itemCode: "DR-BED", itemName: "床旁胸片", modality: "CT")]), by: "t")
+            let slot = try await f.slot("2026-12-02", "08:00")
+            let refused = await #expect(throws: DomainError.self) { _ = try await f.book(bedside.items[0], slot, channel: "wechat") }
+            #expect(refused?.code == "rule_refused" && refused?.zh.contains("床旁检查须人工预约") == true)
+            _ = try await f.book(bedside.items[0], try await f.slot("2026-12-02", "08:00"), channel: "ward")
+
+            // Preparation notes travel with the booking.
+            let (enhanced, _) = try await f.orders.create(.init(patient: .init(patientId: "E1", name: "增强"), source: "outpatient", channel: "desk",
+                                                                  items: [.init(itemCode: "CT-ABD-C", itemName: "上腹部CT增强", modality: "CT")]), by: "t")
+            let prepared = try await f.book(enhanced.items[0], try await f.slot("2026-12-02", "08:00"))
+            #expect(prepared.preparations == ["检查前禁食 4 小时，携带既往影像资料"])
+
+            // Barium meal on the 2nd: abdominal CT refused until the 5th.
+            let (barium, _) = try await f.orders.create(.init(patient: .init(patientId: "B9", name: "钡餐"), source: "outpatient", channel: "desk",
+                                                                items: [.init(itemCode: "GI", itemName: "上消化道钡餐造影", modality: "CT", examClass: "钡餐造影"),
+                                                                        .init(itemCode: "CT-ABD", itemName: "腹部CT平扫", modality: "CT", examClass: "腹部CT")]),
+                                                          by: "t")
+            _ = try await f.book(barium.items[0], try await f.slot("2026-12-02", "08:00"))
+            let soon = await #expect(throws: DomainError.self) { _ = try await f.book(barium.items[1], try await f.slot("2026-12-04", "08:00")) }
+            #expect(soon?.zh.contains("钡餐造影后 3 天内") == true)
+            // REG-08: the order's second item goes on another date than the first.
+            let later = try await f.book(barium.items[1], try await f.slot("2026-12-06", "08:00"))
+            #expect(later.date == "2026-12-06")
+        }
+    }
+
+    @Test("REG-07: merge proposals for equal priorities, agreeing fields and orders at most N days apart", arguments: TestEngine.available)
+    func merge(engine: TestEngine) async throws {
+        try await withDatabase(engine, seed: false) { db in
+            let f = try await BookingRulesTests.Fixture.make(db, templates: [.init(kind: "daily", startTime: "08:00", endTime: "09:00", capacity: 10)])
+            let rules = BookingRules(database: db)
+            _ = try await rules.create(.init(name: "同科室CT合并", kind: "merge", conditions: [.init(field: "modality", op: "eq", value: "CT")],
+                                             params: .init(sameFields: ["department", "source"], maxDays: 2), message: "同一患者同科室开具的CT检查一次完成"))
+            func order(_ item: String, priority: String = "routine", department: String = "呼吸内科", day: String = "2026-12-01") async throws -> OrderItem {
+                try await f.orders.create(.init(patient: .init(patientId: "M1", name: "合并"), source: "outpatient", department: department,
+                                                priority: priority, channel: "his", orderedAt: day + "T01:00:00.000Z",
+                                                items: [.init(itemCode: item, itemName: item, modality: "CT")]), by: "t").order.items[0]
+            }
+            let chest = try await order("CT-CHEST")
+            let abdomen = try await order("CT-ABD", day: "2026-12-02")
+            _ = try await order("CT-HEAD", priority: "urgent")  // another priority: never merged
+            _ = try await order("CT-NECK", department: "神经内科")  // another department
+            _ = try await order("CT-PELVIS", day: "2026-12-09")  // ordered a week later
+            let proposals = try await rules.mergeCandidates(itemID: chest.id, orders: f.orders, calendar: f.calendar.calendar)
+            #expect(proposals.map(\.orderItemId) == [abdomen.id])
+            #expect(proposals.first?.reason.contains("同科室CT合并") == true)
+        }
+    }
+}

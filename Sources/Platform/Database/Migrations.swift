@@ -406,7 +406,7 @@ public enum Migrations {
             CREATE TABLE appointments (id {pk}, order_item_pk BIGINT NOT NULL REFERENCES order_items(id), queue_pk BIGINT NOT NULL REFERENCES sched_queues(id),
               slot_date TEXT NOT NULL, start_time TEXT NOT NULL, status TEXT NOT NULL, channel TEXT NOT NULL, idempotency_key TEXT,
               held_until TEXT, performing_doctor TEXT NOT NULL DEFAULT '', booked_by TEXT NOT NULL DEFAULT '', checked_in_at TEXT,
-              note TEXT NOT NULL DEFAULT '', \(stamps), UNIQUE (channel, idempotency_key))
+              note TEXT NOT NULL DEFAULT '', preparations TEXT NOT NULL DEFAULT '', \(stamps), UNIQUE (channel, idempotency_key))
             """,
             "CREATE INDEX appointments_item ON appointments (order_item_pk)",
             "CREATE INDEX appointments_status ON appointments (status, held_until)",
@@ -420,6 +420,11 @@ public enum Migrations {
               reset TEXT NOT NULL DEFAULT 'daily', \(stamps), UNIQUE (department, modality))
             """,
             "CREATE TABLE exam_number_sequences (rule_pk BIGINT NOT NULL REFERENCES exam_number_rules(id), period TEXT NOT NULL, last BIGINT NOT NULL, PRIMARY KEY (rule_pk, period))",
+            """
+            CREATE TABLE booking_rules (id {pk}, name TEXT NOT NULL, kind TEXT NOT NULL, conditions TEXT NOT NULL DEFAULT '[]',
+              params TEXT NOT NULL DEFAULT '{}', message TEXT NOT NULL, position BIGINT NOT NULL DEFAULT 0, active BOOLEAN NOT NULL DEFAULT TRUE,
+              \(stamps))
+            """,
             """
             CREATE TABLE order_documents (id {pk}, order_pk BIGINT NOT NULL REFERENCES orders(id), filename TEXT NOT NULL, content_type TEXT NOT NULL,
               size_bytes BIGINT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL, created_by TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL)

@@ -24,6 +24,11 @@ enum SchedulingController {
         let endMD: String?
     }
     struct HolidayInput: Decodable { let name: String? }
+    struct RuleListing: Encodable {
+        let items: [BookingRules.Rule]
+        /// The order and booking fields conditions may name.
+        let fields: [String]
+    }
 
     static func register(_ r: Routes) {
         let scheduling = r.services.scheduling
@@ -225,6 +230,31 @@ enum SchedulingController {
             let a = try await booking.noShow(id)
             context.auditNote.set(objectID: String(id), detail: "标记爽约 \(a.date) \(a.startTime)")
             return JSONResponse(a)
+        }
+
+        // MARK: Booking rules (REG-07, REG-08, REG-10)
+        r.get("api/scheduling/rules", .permission(.registrationManage)) { _, _ in
+            JSONResponse(RuleListing(items: try await scheduling.rules.list(), fields: BookingRules.fields))
+        }
+        r.post("api/scheduling/rules", .permission(.schedulingManage), audit: "scheduling.rule.create", object: "booking_rule") { request, context in
+            let rule = try await scheduling.rules.create(try await request.json(BookingRules.Input.self, context: context))
+            context.auditNote.set(objectID: String(rule.id), detail: "新增预约规则「\(rule.name)」（\(rule.kind.rawValue)）：\(rule.message)")
+            return JSONResponse(rule, status: .created)
+        }
+        r.put("api/scheduling/rules/:id", .permission(.schedulingManage), audit: "scheduling.rule.update", object: "booking_rule") { request, context in
+            let rule = try await scheduling.rules.update(try context.intParameter("id"), try await request.json(BookingRules.Input.self, context: context))
+            context.auditNote.set(objectID: String(rule.id), detail: "修改预约规则「\(rule.name)」" + (rule.active ? "" : "（停用）"))
+            return JSONResponse(rule)
+        }
+        r.delete("api/scheduling/rules/:id", .permission(.schedulingManage), audit: "scheduling.rule.delete", object: "booking_rule") { _, context in
+            let id = try context.intParameter("id")
+            try await scheduling.rules.delete(id)
+            context.auditNote.set(objectID: String(id), detail: "删除预约规则 #\(id)")
+            return Response(status: .noContent)
+        }
+        r.get("api/scheduling/order-items/:id/merge-candidates", .permission(.registrationManage)) { _, context in
+            JSONResponse(["items": try await scheduling.rules.mergeCandidates(itemID: try context.intParameter("id"), orders: orders,
+                                                                              calendar: calendar.calendar)])
         }
 
         // MARK: Exam numbers (REG-09), blacklist (REG-17), statistics
