@@ -75,7 +75,10 @@ public struct BookingEngine: Sendable {
     // MARK: Rules for one slot
 
     /// Why this slot cannot take `units` of the item now, in words for the desk; nil when it can.
-    func refusal(_ slot: Slot, _ f: Facts, units: Int, now: Date) -> String? {
+    func refusal(_ slot: Slot, _ f: Facts, units: Int, now: Date, doctor: String? = nil) -> String? {
+        if let doctor, !doctor.isEmpty, slot.doctor != doctor {
+            return slot.doctor.isEmpty ? "该时段未排 \(doctor) 医生的班" : "该时段为 \(slot.doctor) 医生的班次"
+        }
         let cal = calendar.calendar
         guard let start = calendar.instant(slot.date, slot.startTime), let midnight = SlotCalendar.day(slot.date, calendar: cal) else {
             return "时段数据有误"
@@ -140,15 +143,16 @@ public struct BookingEngine: Sendable {
 
     /// The first options for the item in the queue from `from` (REG-19: one slot if one has room, else consecutive
     /// slots of one day, else — when `anyOrder` — any slots of one day).
-    public func nextAvailable(queue: Int, itemID: Int, from: String, days: Int = 30, limit: Int = 5, anyOrder: Bool = false, now: Date = Date())
-        async throws -> [Option]
+    /// With `doctor`, only that doctor's shifts (REG-13).
+    public func nextAvailable(queue: Int, itemID: Int, from: String, days: Int = 30, limit: Int = 5, anyOrder: Bool = false, doctor: String? = nil,
+                              now: Date = Date()) async throws -> [Option]
     {
         try await expireHolds(now: now)
         let f = try await facts(itemID)
         let cal = calendar.calendar
         let to = SlotCalendar.format(cal.date(byAdding: .day, value: max(0, days - 1), to: SlotCalendar.day(from, calendar: cal) ?? now)!, calendar: cal)
         let slots = try await calendar.slots(queue: queue, from: from, to: to)
-        return Self.options(slots, units: f.item.units, limit: limit, anyOrder: anyOrder) { refusal($0, f, units: $1, now: now) }
+        return Self.options(slots, units: f.item.units, limit: limit, anyOrder: anyOrder) { refusal($0, f, units: $1, now: now, doctor: doctor) }
     }
 
     static func options(_ slots: [Slot], units: Int, limit: Int, anyOrder: Bool, refusal: (Slot, Int) -> String?) -> [Option] {
@@ -250,11 +254,15 @@ public struct BookingEngine: Sendable {
         }
         for part in parts {
             let slot = slots.first { $0.id == part.slotId }!
-            if let why = refusal(slot, f, units: part.units, now: now) { throw DomainError.conflict("slot_unavailable", why, why) }
+            if let why = refusal(slot, f, units: part.units, now: now, doctor: input.performingDoctor) {
+                throw DomainError.conflict("slot_unavailable", why, why)
+            }
         }
         let first = slots.min { $0.startTime < $1.startTime }!
+        // A slot in a doctor's shift books that doctor unless one was named (and then it had to be that doctor).
+        let doctor = input.performingDoctor?.isEmpty == false ? input.performingDoctor! : (slots.first { !$0.doctor.isEmpty }?.doctor ?? "")
         let verdict = try await rules?.evaluate(item: f.item, order: f.order, date: first.date, channel: channel.rawValue,
-                                                performingDoctor: input.performingDoctor ?? "", now: now, calendar: calendar.calendar)
+                                                performingDoctor: doctor, now: now, calendar: calendar.calendar)
         if let why = verdict?.refusal { throw DomainError.conflict("rule_refused", why, why) }
         let preparations = (verdict?.preparations ?? []).joined(separator: "\n")
         let stamp = Timestamp.string(now)
@@ -275,7 +283,7 @@ public struct BookingEngine: Sendable {
                       performing_doctor, booked_by, note, preparations, created_at, updated_at)
                     VALUES (\(bind: itemID), \(bind: first.queueId), \(bind: first.date), \(bind: first.startTime), \(bind: status),
                             \(bind: channel.rawValue), \(bind: key?.isEmpty == false ? key : nil), \(bind: heldUntil),
-                            \(bind: input.performingDoctor ?? ""), \(bind: user), \(bind: input.note ?? ""), \(bind: preparations),
+                            \(bind: doctor), \(bind: user), \(bind: input.note ?? ""), \(bind: preparations),
                             \(bind: stamp), \(bind: stamp))
                     RETURNING id
                     """).first()!.int("id")

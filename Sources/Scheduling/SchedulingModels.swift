@@ -153,6 +153,8 @@ public struct SlotTemplate: Codable, Sendable, Equatable {
     public var releaseRule: ReleaseRule?
     /// How many days before the exam date the slot may be booked (REG-18).
     public var openDays: Int
+    /// The doctor whose shift this is (REG-13); empty: any doctor of the department.
+    public var doctor: String
 }
 
 public struct Slot: Codable, Sendable, Equatable {
@@ -167,6 +169,7 @@ public struct Slot: Codable, Sendable, Equatable {
     public var quotaUse: [String: Int]
     public var releaseRule: ReleaseRule?
     public var openDays: Int
+    public var doctor: String
 
     public var free: Int { max(0, capacity - used) }
 }

@@ -114,9 +114,11 @@ public struct SlotCalendar: Sendable {
         public var quotas: [Quota]?
         public var releaseRule: ReleaseRule?
         public var openDays: Int?
+        public var doctor: String?
 
         public init(kind: String, weekday: Int? = nil, onDate: String? = nil, cycleId: Int? = nil, startTime: String, endTime: String,
-                    capacity: Int, quotas: [Quota] = [], releaseRule: ReleaseRule? = nil, openDays: Int = 30) {
+                    capacity: Int, quotas: [Quota] = [], releaseRule: ReleaseRule? = nil, openDays: Int = 30, doctor: String? = nil) {
+            self.doctor = doctor
             self.kind = kind
             self.weekday = weekday
             self.onDate = onDate
@@ -159,6 +161,7 @@ public struct SlotCalendar: Sendable {
         }
         let openDays = input.openDays ?? 30
         if !(0...365).contains(openDays) { v.add("openDays", "range", "提前开放天数应为 0 到 365", "openDays must be 0–365") }
+        let doctor = v.text(input.doctor, field: "doctor", label: ("排班医生", "Doctor"), required: false, maxLength: 64) ?? ""
         try v.check()
         let quotas = String(decoding: try JSONEncoder().encode(input.quotas ?? []), as: UTF8.self)
         let release = try input.releaseRule.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? ""
@@ -166,9 +169,10 @@ public struct SlotCalendar: Sendable {
         let id = try await database.write { sql in
             try await sql.raw("""
                 INSERT INTO slot_templates (queue_pk, kind, weekday, on_date, cycle_pk, start_time, end_time, capacity, quotas, release_rule, open_days,
-                  created_at, updated_at)
+                  doctor, created_at, updated_at)
                 VALUES (\(bind: queueID), \(bind: kind!.rawValue), \(bind: input.weekday), \(bind: input.onDate), \(bind: input.cycleId),
-                        \(bind: start), \(bind: end), \(bind: capacity), \(bind: quotas), \(bind: release), \(bind: openDays), \(bind: now), \(bind: now))
+                        \(bind: start), \(bind: end), \(bind: capacity), \(bind: quotas), \(bind: release), \(bind: openDays), \(bind: doctor),
+                        \(bind: now), \(bind: now))
                 RETURNING id
                 """).first()!.int("id")
         }
@@ -193,7 +197,7 @@ public struct SlotCalendar: Sendable {
             startTime: try r.string("start_time"), endTime: try r.string("end_time"), capacity: try r.int("capacity"),
             quotas: (try? JSONDecoder().decode([Quota].self, from: Data(try r.string("quotas").utf8))) ?? [],
             releaseRule: try? JSONDecoder().decode(ReleaseRule.self, from: Data(try r.string("release_rule").utf8)),
-            openDays: try r.int("open_days"))
+            openDays: try r.int("open_days"), doctor: try r.string("doctor"))
     }
 
     // MARK: Which templates make a day
@@ -260,9 +264,9 @@ public struct SlotCalendar: Sendable {
                         let release = try t.releaseRule.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? ""
                         let inserted = try await sql.raw("""
                             INSERT INTO slots (queue_pk, slot_date, start_time, end_time, capacity, used, quotas, release_rule, open_days, template_pk,
-                              created_at, updated_at)
+                              doctor, created_at, updated_at)
                             VALUES (\(bind: queue.id), \(bind: date), \(bind: t.startTime), \(bind: t.endTime), \(bind: t.capacity), 0, \(bind: quotas),
-                                    \(bind: release), \(bind: t.openDays), \(bind: t.id), \(bind: now), \(bind: now))
+                                    \(bind: release), \(bind: t.openDays), \(bind: t.id), \(bind: t.doctor), \(bind: now), \(bind: now))
                             ON CONFLICT (queue_pk, slot_date, start_time) DO NOTHING RETURNING id
                             """).first()
                         if inserted != nil { n += 1 }
@@ -308,7 +312,7 @@ public struct SlotCalendar: Sendable {
              endTime: try r.string("end_time"), capacity: try r.int("capacity"), used: try r.int("used"),
              quotas: (try? JSONDecoder().decode([Quota].self, from: Data(try r.string("quotas").utf8))) ?? [], quotaUse: use,
              releaseRule: try? JSONDecoder().decode(ReleaseRule.self, from: Data(try r.string("release_rule").utf8)),
-             openDays: try r.int("open_days"))
+             openDays: try r.int("open_days"), doctor: try r.string("doctor"))
     }
 
     // MARK: Dates

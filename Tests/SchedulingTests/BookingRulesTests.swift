@@ -323,3 +323,31 @@ struct BookingRuleEngineTests {
         }
     }
 }
+
+/// REG-13: a named performing doctor books into that doctor's shift.
+struct DoctorShiftTests {
+    @Test("a doctor's shifts: next-available for the doctor finds only them; a slot of another doctor refuses; the shift names the doctor",
+          arguments: TestEngine.available)
+    func shifts(engine: TestEngine) async throws {
+        try await withDatabase(engine, seed: false) { db in
+            let f = try await BookingRulesTests.Fixture.make(db, templates: [
+                .init(kind: "daily", startTime: "08:00", endTime: "09:00", capacity: 4, doctor: "周明"),
+                .init(kind: "daily", startTime: "09:00", endTime: "10:00", capacity: 4, doctor: "吴国华"),
+                .init(kind: "daily", startTime: "10:00", endTime: "11:00", capacity: 4),
+            ])
+            let item = try await f.order("D1")
+            let options = try await f.engine.nextAvailable(queue: f.queue.id, itemID: item.id, from: "2026-12-02", days: 1, doctor: "吴国华", now: f.now)
+            #expect(options.map(\.startTime) == ["09:00"])
+            let wrong = await #expect(throws: DomainError.self) {
+                _ = try await f.engine.book(.init(orderItemId: item.id, slotId: try await f.slot("2026-12-02", "08:00").id, channel: "desk",
+                                                  performingDoctor: "吴国华"), by: "t", now: f.now)
+            }
+            #expect(wrong?.zh == "该时段为 周明 医生的班次")
+            let booked = try await f.engine.book(.init(orderItemId: item.id, slotId: options[0].parts[0].slotId, channel: "desk", performingDoctor: "吴国华"),
+                                                 by: "t", now: f.now)
+            #expect(booked.appointment.performingDoctor == "吴国华")
+            let other = try await f.book(try await f.order("D2"), try await f.slot("2026-12-02", "08:00"))
+            #expect(other.performingDoctor == "周明", "a shift's slot names its doctor")
+        }
+    }
+}

@@ -392,13 +392,13 @@ public enum Migrations {
             CREATE TABLE slot_templates (id {pk}, queue_pk BIGINT NOT NULL REFERENCES sched_queues(id), kind TEXT NOT NULL,
               weekday BIGINT, on_date TEXT, cycle_pk BIGINT REFERENCES slot_cycles(id), start_time TEXT NOT NULL, end_time TEXT NOT NULL,
               capacity BIGINT NOT NULL, quotas TEXT NOT NULL DEFAULT '[]', release_rule TEXT NOT NULL DEFAULT '', open_days BIGINT NOT NULL DEFAULT 30,
-              \(stamps))
+              doctor TEXT NOT NULL DEFAULT '', \(stamps))
             """,
             "CREATE INDEX slot_templates_queue ON slot_templates (queue_pk)",
             """
             CREATE TABLE slots (id {pk}, queue_pk BIGINT NOT NULL REFERENCES sched_queues(id), slot_date TEXT NOT NULL, start_time TEXT NOT NULL,
               end_time TEXT NOT NULL, capacity BIGINT NOT NULL, used BIGINT NOT NULL DEFAULT 0, quotas TEXT NOT NULL DEFAULT '[]',
-              release_rule TEXT NOT NULL DEFAULT '', open_days BIGINT NOT NULL DEFAULT 30, template_pk BIGINT, \(stamps),
+              release_rule TEXT NOT NULL DEFAULT '', open_days BIGINT NOT NULL DEFAULT 30, template_pk BIGINT, doctor TEXT NOT NULL DEFAULT '', \(stamps),
               UNIQUE (queue_pk, slot_date, start_time))
             """,
             "CREATE TABLE slot_quota_use (slot_pk BIGINT NOT NULL REFERENCES slots(id), quota TEXT NOT NULL, used BIGINT NOT NULL DEFAULT 0, PRIMARY KEY (slot_pk, quota))",

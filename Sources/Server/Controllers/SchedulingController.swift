@@ -165,7 +165,7 @@ enum SchedulingController {
             let options = try await booking.nextAvailable(
                 queue: try context.intParameter("id"), itemID: item, from: request.query("from") ?? scheduling.today(),
                 days: min(max(try request.queryInt("days") ?? 30, 1), 120), limit: min(max(try request.queryInt("limit") ?? 5, 1), 50),
-                anyOrder: request.query("anyOrder") == "true")
+                anyOrder: request.query("anyOrder") == "true", doctor: request.query("doctor"))
             return JSONResponse(["items": options])
         }
 
