@@ -76,9 +76,8 @@ public struct BookingEngine: Sendable {
 
     /// Why this slot cannot take `units` of the item now, in words for the desk; nil when it can.
     func refusal(_ slot: Slot, _ f: Facts, units: Int, now: Date, doctor: String? = nil) -> String? {
-        if let doctor, !doctor.isEmpty, slot.doctor != doctor {
-            return slot.doctor.isEmpty ? "该时段未排 \(doctor) 医生的班" : "该时段为 \(slot.doctor) 医生的班次"
-        }
+        // A slot without a doctor takes any; one in a doctor's shift takes only that doctor's patients.
+        if let doctor, !doctor.isEmpty, !slot.doctor.isEmpty, slot.doctor != doctor { return "该时段为 \(slot.doctor) 医生的班次" }
         let cal = calendar.calendar
         guard let start = calendar.instant(slot.date, slot.startTime), let midnight = SlotCalendar.day(slot.date, calendar: cal) else {
             return "时段数据有误"
@@ -151,7 +150,11 @@ public struct BookingEngine: Sendable {
         let f = try await facts(itemID)
         let cal = calendar.calendar
         let to = SlotCalendar.format(cal.date(byAdding: .day, value: max(0, days - 1), to: SlotCalendar.day(from, calendar: cal) ?? now)!, calendar: cal)
-        let slots = try await calendar.slots(queue: queue, from: from, to: to)
+        var slots = try await calendar.slots(queue: queue, from: from, to: to)
+        if let doctor, !doctor.isEmpty {
+            // The doctor's own shifts first, then slots open to any doctor.
+            slots = slots.filter { $0.doctor == doctor } + slots.filter { $0.doctor.isEmpty }
+        }
         return Self.options(slots, units: f.item.units, limit: limit, anyOrder: anyOrder) { refusal($0, f, units: $1, now: now, doctor: doctor) }
     }
 

@@ -337,7 +337,7 @@ struct DoctorShiftTests {
             ])
             let item = try await f.order("D1")
             let options = try await f.engine.nextAvailable(queue: f.queue.id, itemID: item.id, from: "2026-12-02", days: 1, doctor: "吴国华", now: f.now)
-            #expect(options.map(\.startTime) == ["09:00"])
+            #expect(options.map(\.startTime) == ["09:00", "10:00"], "the doctor's shift first, then slots open to any doctor")
             let wrong = await #expect(throws: DomainError.self) {
                 _ = try await f.engine.book(.init(orderItemId: item.id, slotId: try await f.slot("2026-12-02", "08:00").id, channel: "desk",
                                                   performingDoctor: "吴国华"), by: "t", now: f.now)
