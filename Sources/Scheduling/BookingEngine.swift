@@ -24,6 +24,8 @@ public struct ScheduledExam: Sendable, Equatable {
 /// again must be harmless (a retried check-in).
 public protocol WorklistPublisher: Sendable {
     func publish(_ exam: ScheduledExam) async throws
+    /// What the modality reported (MPPS) for these exams: SCHEDULED, IN PROGRESS, COMPLETED or DISCONTINUED.
+    func statuses(accessionNumbers: [String]) async throws -> [String: String]
 }
 
 /// Finds, holds, books, moves, cancels, checks in and marks no-shows (REG-01, REG-04, REG-06, REG-13, REG-17,
@@ -399,6 +401,9 @@ public struct BookingEngine: Sendable {
         public var source: String
         public var priority: String
         public var queueName: String
+        /// The exam's progress on the modality as MPPS reported it (SCHEDULED, IN PROGRESS, COMPLETED,
+        /// DISCONTINUED), once registered.
+        public var examStatus: String?
     }
 
     /// Appointments of a day (and queue, status), in time order.
@@ -426,7 +431,12 @@ public struct BookingEngine: Sendable {
                 appointment: try await appointment(try r.int("id")), patientId: try r.string("patient_id"), patientName: try r.string("name"),
                 sex: try r.string("sex"), birthDate: try r.string("birth_date"), orderNo: try r.string("order_no"), itemName: try r.string("item_name"),
                 modality: try r.string("modality"), source: try r.string("source"), priority: try r.string("priority"),
-                queueName: try r.string("queue_name")))
+                queueName: try r.string("queue_name"), examStatus: nil))
+        }
+        let accessions = items.compactMap(\.appointment.accessionNumber)
+        if let worklist, !accessions.isEmpty {
+            let statuses = try await worklist.statuses(accessionNumbers: accessions)
+            for i in items.indices { items[i].examStatus = items[i].appointment.accessionNumber.flatMap { statuses[$0] } }
         }
         return Page(items: items, total: total, request: page)
     }

@@ -51,4 +51,8 @@ struct ArchiveWorklistPublisher: WorklistPublisher {
             return
         }
     }
+
+    func statuses(accessionNumbers: [String]) async throws -> [String: String] {
+        try await store.statuses(accessionNumbers: accessionNumbers)
+    }
 }

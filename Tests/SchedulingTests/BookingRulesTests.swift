@@ -250,6 +250,9 @@ struct BookingRulesTests {
 actor Published: WorklistPublisher {
     var exams: [ScheduledExam] = []
     func publish(_ exam: ScheduledExam) async throws { exams.append(exam) }
+    func statuses(accessionNumbers: [String]) async throws -> [String: String] {
+        Dictionary(exams.map { ($0.accessionNumber, "SCHEDULED") }, uniquingKeysWith: { a, _ in a })
+    }
 }
 
 /// The rule engine's families (REG-07, REG-08, REG-10) with the tender's examples.

@@ -174,6 +174,12 @@ def test_check_in_feeds_the_worklist_and_images_match(server, tmp_path):
     accession, study_uid = checked.json()["accessionNumber"], checked.json()["studyInstanceUID"]
     assert accession.startswith("CT") and len(accession) == 12, accession
 
+    def exam_status():
+        listing = server.registrar.get(server.url("api/scheduling/appointments"), params={"date": tomorrow, "queueId": qid}).json()
+        return next(e for e in listing["items"] if e["appointment"]["id"] == booked.json()["id"])["examStatus"]
+
+    assert exam_status() == "SCHEDULED"
+
     out = tmp_path / "wl"
     out.mkdir()
     r = subprocess.run([FINDSCU, "-W", "-aet", "CT09", "-aec", "YUNYING", "-X", "-od", str(out),
@@ -201,6 +207,7 @@ def test_check_in_feeds_the_worklist_and_images_match(server, tmp_path):
             break
         time.sleep(0.5)
     assert row and row["matchStatus"] == "matched" and "Study Instance UID" in row["matchReason"], row
+    assert exam_status() == "COMPLETED", "the desk sees the exam done once its images are matched"
 
 
 def test_demo_calendar_is_alive(server):

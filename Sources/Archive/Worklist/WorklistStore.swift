@@ -122,6 +122,22 @@ public struct WorklistStore: WorklistService, MPPSService {
         }
     }
 
+    /// The status of the worklist items with these accession numbers (SCHEDULED → IN PROGRESS → COMPLETED or
+    /// DISCONTINUED as MPPS reports), for the registration desk.
+    public func statuses(accessionNumbers: [String]) async throws -> [String: String] {
+        guard !accessionNumbers.isEmpty else { return [:] }
+        var list = SQLQueryString("(")
+        for (n, a) in accessionNumbers.prefix(500).enumerated() { list = list + (n == 0 ? "" : ", ") + "\(bind: a)" }
+        let condition = list + ")"
+        return try await database.read { sql in
+            var out: [String: String] = [:]
+            for row in try await sql.raw("SELECT accession_number, status FROM worklist_items WHERE accession_number IN " + condition).all() {
+                out[try row.string("accession_number")] = try row.string("status")
+            }
+            return out
+        }
+    }
+
     public func list(date: String?, status: String?, page: PageRequest) async throws -> Page<WorklistItem> {
         var filter: SQLQueryString = "1 = 1"
         if let date, !date.isEmpty { filter = filter + " AND scheduled_date = \(bind: date)" }
