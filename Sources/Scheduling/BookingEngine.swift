@@ -54,12 +54,15 @@ public struct BookingEngine: Sendable {
     struct Facts {
         var item: OrderItem
         var order: Order
+        /// The booking's channel (set when booking; reservations by channel group look at it).
+        var channel = ""
 
         func value(_ dimension: String) -> String {
             switch dimension {
             case "orderType": item.orderType
             case "examClass": item.examClass
             case "source": order.source
+            case "channelGroup": BookingChannel(rawValue: channel)?.selfService == true ? "online" : "desk"
             default: ""
             }
         }
@@ -94,13 +97,28 @@ public struct BookingEngine: Sendable {
                 return "该时段在 \(SlotCalendar.format(openToAll, calendar: cal)) 前仅供\(who)患者预约"
             }
         }
-        for quota in slot.quotas where f.value(quota.dimension) == quota.value {
+        for quota in slot.quotas where !quota.isReservation && f.value(quota.dimension) == quota.value {
             if (slot.quotaUse[quota.key] ?? 0) + units > quota.max {
                 return "该时段「\(quota.value)」限额 \(quota.max) 个单位已满"
             }
         }
-        if slot.free < units { return "该时段剩余 \(slot.free) 个单位，不足 \(units) 个" }
+        let held = Self.reservedFor(others: f, slot: slot, start: start, now: now)
+        if slot.free - held < units {
+            return held > 0 ? "该时段剩余 \(slot.free) 个单位，其中 \(held) 个为\(Self.groupName(slot, f))预留，暂不能预约" : "该时段剩余 \(slot.free) 个单位，不足 \(units) 个"
+        }
         return nil
+    }
+
+    /// Units a slot still keeps for other kinds of booking than this one (reservations not yet released).
+    static func reservedFor(others f: Facts, slot: Slot, start: Date, now: Date) -> Int {
+        slot.quotas.filter { q in
+            q.isReservation && f.value(q.dimension) != q.value && now < start.addingTimeInterval(-Double(q.releaseHoursBefore ?? 0) * 3600)
+        }.reduce(0) { $0 + max(0, $1.max - (slot.quotaUse[$1.key] ?? 0)) }
+    }
+
+    static func groupName(_ slot: Slot, _ f: Facts) -> String {
+        slot.quotas.filter { $0.isReservation && f.value($0.dimension) != $0.value }
+            .map { $0.dimension == "channelGroup" ? ($0.value == "online" ? "自助渠道" : "人工窗口") : "「\($0.value)」" }.joined(separator: "、")
     }
 
     // MARK: Availability
@@ -136,9 +154,10 @@ public struct BookingEngine: Sendable {
     }
 
     /// Every slot of the queue in the date range with whether the item fits and why not.
-    public func calendarView(queue: Int, itemID: Int, from: String, to: String, now: Date = Date()) async throws -> [SlotView] {
+    public func calendarView(queue: Int, itemID: Int, from: String, to: String, channel: String = "desk", now: Date = Date()) async throws -> [SlotView] {
         try await expireHolds(now: now)
-        let f = try await facts(itemID)
+        var f = try await facts(itemID)
+        f.channel = channel
         return try await calendar.slots(queue: queue, from: from, to: to).map { SlotView(slot: $0, refusal: refusal($0, f, units: f.item.units, now: now)) }
     }
 
@@ -146,10 +165,11 @@ public struct BookingEngine: Sendable {
     /// slots of one day, else — when `anyOrder` — any slots of one day).
     /// With `doctor`, only that doctor's shifts (REG-13).
     public func nextAvailable(queue: Int, itemID: Int, from: String, days: Int = 30, limit: Int = 5, anyOrder: Bool = false, doctor: String? = nil,
-                              now: Date = Date()) async throws -> [Option]
+                              channel: String = "desk", now: Date = Date()) async throws -> [Option]
     {
         try await expireHolds(now: now)
-        let f = try await facts(itemID)
+        var f = try await facts(itemID)
+        f.channel = channel
         let cal = calendar.calendar
         let to = SlotCalendar.format(cal.date(byAdding: .day, value: max(0, days - 1), to: SlotCalendar.day(from, calendar: cal) ?? now)!, calendar: cal)
         var slots = try await calendar.slots(queue: queue, from: from, to: to)
@@ -235,7 +255,9 @@ public struct BookingEngine: Sendable {
             return (try await appointment(existing), false)
         }
         try await expireHolds(now: now)
-        let f = try await facts(itemID)
+        var booking = try await facts(itemID)
+        booking.channel = channel.rawValue
+        let f = booking
         if channel.selfService, let until = f.order.patient.blacklistedUntil, until > Timestamp.string(now) {
             throw DomainError(status: 403, code: "blacklisted",
                               zh: "该患者因多次爽约暂停自助预约（至 \(until.prefix(10))），请到预约中心办理", en: "the patient may not book through self-service channels")
@@ -282,7 +304,7 @@ public struct BookingEngine: Sendable {
                     """).first() != nil else {
                     throw DomainError.conflict("already_booked", "该检查项目已预约，请改约或先取消", "the item already has an appointment")
                 }
-                try await Self.take(parts, slots: slots, facts: f, sql: sql)
+                try await Self.take(parts, slots: slots, facts: f, start: calendar.instant(first.date, first.startTime) ?? now, now: now, sql: sql)
                 let appointment = try await sql.raw("""
                     INSERT INTO appointments (order_item_pk, queue_pk, slot_date, start_time, status, channel, idempotency_key, held_until,
                       performing_doctor, booked_by, note, preparations, created_at, updated_at)
@@ -315,16 +337,28 @@ public struct BookingEngine: Sendable {
     }
 
     /// Takes the units from each slot and its quotas; throws (rolling the transaction back) when one is full.
-    static func take(_ parts: [Option.Part], slots: [Slot], facts f: Facts, sql: any SQLDatabase) async throws {
+    /// `start` is when the slots begin, `now` the booking time: reservations for other kinds still in force are kept
+    /// free in the same conditional UPDATE, so racing bookings cannot eat into them either.
+    static func take(_ parts: [Option.Part], slots: [Slot], facts f: Facts, start: Date, now: Date, sql: any SQLDatabase) async throws {
         for part in parts {
             let slot = slots.first { $0.id == part.slotId }!
+            var kept = SQLQueryString("0")
+            for q in slot.quotas where q.isReservation && f.value(q.dimension) != q.value
+                && now < start.addingTimeInterval(-Double(q.releaseHoursBefore ?? 0) * 3600) {
+                kept = kept + " + (CASE WHEN \(bind: q.max) > COALESCE((SELECT u.used FROM slot_quota_use u WHERE u.slot_pk = \(bind: part.slotId) AND u.quota = \(bind: q.key)), 0) THEN \(bind: q.max) - COALESCE((SELECT u.used FROM slot_quota_use u WHERE u.slot_pk = \(bind: part.slotId) AND u.quota = \(bind: q.key)), 0) ELSE 0 END)"
+            }
             guard try await sql.raw("""
-                UPDATE slots SET used = used + \(bind: part.units) WHERE id = \(bind: part.slotId) AND used + \(bind: part.units) <= capacity RETURNING id
-                """).first() != nil else {
+                UPDATE slots SET used = used + \(bind: part.units) WHERE id = \(bind: part.slotId) AND used + \(bind: part.units) +
+                """ + " " + kept + " <= capacity RETURNING id").first() != nil else {
                 throw DomainError.conflict("slot_full", "\(slot.date) \(slot.startTime) 时段已约满，请选择其他时段", "the slot is full")
             }
             for quota in slot.quotas where f.value(quota.dimension) == quota.value {
                 try await sql.raw("INSERT INTO slot_quota_use (slot_pk, quota, used) VALUES (\(bind: part.slotId), \(bind: quota.key), 0) ON CONFLICT DO NOTHING").run()
+                if quota.isReservation {
+                    // Bookings of the reserved kind count against the reservation; they are never capped by it.
+                    try await sql.raw("UPDATE slot_quota_use SET used = used + \(bind: part.units) WHERE slot_pk = \(bind: part.slotId) AND quota = \(bind: quota.key)").run()
+                    continue
+                }
                 guard try await sql.raw("""
                     UPDATE slot_quota_use SET used = used + \(bind: part.units)
                     WHERE slot_pk = \(bind: part.slotId) AND quota = \(bind: quota.key) AND used + \(bind: part.units) <= \(bind: quota.max) RETURNING used
@@ -501,7 +535,9 @@ public struct BookingEngine: Sendable {
         guard ["held", "booked"].contains(current.status) else {
             throw DomainError.conflict("not_movable", "只能改约尚未登记的预约", "only held or booked appointments can be moved")
         }
-        let f = try await facts(current.orderItemId)
+        var moving = try await facts(current.orderItemId)
+        moving.channel = current.channel
+        let f = moving
         let slots = try await slotsByID(parts.map(\.slotId))
         guard !parts.isEmpty, slots.count == parts.count, parts.reduce(0, { $0 + $1.units }) == f.item.units, Set(slots.map(\.date)).count == 1,
               Set(slots.map(\.queueId)).count == 1 else {
@@ -517,7 +553,7 @@ public struct BookingEngine: Sendable {
         if let why = verdict?.refusal { throw DomainError.conflict("rule_refused", why, why) }
         let stamp = Timestamp.string(now)
         try await database.write { sql in
-            try await Self.take(parts, slots: slots, facts: f, sql: sql)
+            try await Self.take(parts, slots: slots, facts: f, start: calendar.instant(first.date, first.startTime) ?? now, now: now, sql: sql)
             try await Self.release(id, sql: sql)
             for part in parts {
                 let slot = slots.first { $0.id == part.slotId }!

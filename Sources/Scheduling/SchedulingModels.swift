@@ -103,20 +103,29 @@ public struct SchedQueue: Codable, Sendable, Equatable {
     public var active: Bool
 }
 
-/// A cap inside a slot for one kind of order (REG-04): `dimension` is `orderType`, `examClass` or `source`; other
-/// kinds are not limited by it and may take the whole slot.
+/// A share of a slot for one kind of booking: `dimension` is `orderType`, `examClass`, `source` or `channelGroup`
+/// (`online` for the self-service channels, `desk` for the others).
+/// - A cap (REG-04, `reserve` false): that kind may use at most `max` units; other kinds are not limited by it and may
+///   take the whole slot (twin pregnancies capped, singletons fill the rest).
+/// - A reservation (REG-06, `reserve` true): `max` units are kept for that kind until `releaseHoursBefore` hours
+///   before the slot starts; then what is unused goes back to everyone (online quota returns to the desk).
 public struct Quota: Codable, Sendable, Equatable, Hashable {
     public var dimension: String
     public var value: String
     public var max: Int
+    public var reserve: Bool?
+    public var releaseHoursBefore: Int?
 
-    public init(dimension: String, value: String, max: Int) {
+    public init(dimension: String, value: String, max: Int, reserve: Bool? = nil, releaseHoursBefore: Int? = nil) {
         self.dimension = dimension
         self.value = value
         self.max = max
+        self.reserve = reserve
+        self.releaseHoursBefore = releaseHoursBefore
     }
 
     public var key: String { dimension + "=" + value }
+    public var isReservation: Bool { reserve == true }
 }
 
 /// Who may book a slot when (REG-06): until `openToAllDaysBefore` days before the exam date only the listed sources,

@@ -147,8 +147,15 @@ public struct SlotCalendar: Sendable {
         let capacity = input.capacity ?? 0
         if !(0...500).contains(capacity) { v.add("capacity", "range", "容量应为 0 到 500 个单位", "capacity must be 0–500") }
         for (i, q) in (input.quotas ?? []).enumerated() {
-            if !["orderType", "examClass", "source"].contains(q.dimension) {
-                v.add("quotas[\(i)].dimension", "invalid", "限额维度应为 orderType、examClass 或 source", "dimension must be orderType, examClass or source")
+            if !["orderType", "examClass", "source", "channelGroup"].contains(q.dimension) {
+                v.add("quotas[\(i)].dimension", "invalid", "限额维度应为 orderType、examClass、source 或 channelGroup",
+                      "dimension must be orderType, examClass, source or channelGroup")
+            }
+            if q.dimension == "channelGroup", !["online", "desk"].contains(q.value) {
+                v.add("quotas[\(i)].value", "invalid", "渠道分组应为 online（自助渠道）或 desk（人工窗口）", "channel group must be online or desk")
+            }
+            if q.isReservation, !(0...168).contains(q.releaseHoursBefore ?? -1) {
+                v.add("quotas[\(i)].releaseHoursBefore", "range", "预留号源释放时间应为检查前 0 到 168 小时", "release 0–168 hours before")
             }
             if q.value.isEmpty { v.add("quotas[\(i)].value", "required", "请填写限额对象", "value is required") }
             if q.max < 0 || q.max > capacity { v.add("quotas[\(i)].max", "range", "限额应在 0 到容量之间", "max must be within the capacity") }

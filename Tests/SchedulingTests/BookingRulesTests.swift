@@ -354,3 +354,29 @@ struct DoctorShiftTests {
         }
     }
 }
+
+/// REG-06: a share kept for the online channels returns to the desk a set time before the slot.
+struct ReservationTests {
+    @Test("2 of 4 units kept for online bookings until 24 hours before; the desk gets them after that", arguments: TestEngine.available)
+    func onlineReserveReturnsToDesk(engine: TestEngine) async throws {
+        try await withDatabase(engine, seed: false) { db in
+            let f = try await BookingRulesTests.Fixture.make(db, templates: [
+                .init(kind: "daily", startTime: "08:00", endTime: "09:00", capacity: 4,
+                      quotas: [Quota(dimension: "channelGroup", value: "online", max: 2, reserve: true, releaseHoursBefore: 24)])
+            ])
+            let early = f.at("2026-12-03", "09:00")  // two days before the slot of the 5th
+            _ = try await f.book(try await f.order("K1"), try await f.slot("2026-12-05", "08:00"), at: early)
+            _ = try await f.book(try await f.order("K2"), try await f.slot("2026-12-05", "08:00"), at: early)
+            let third = try await f.order("K3")
+            let kept = await #expect(throws: DomainError.self) { _ = try await f.book(third, try await f.slot("2026-12-05", "08:00"), at: early) }
+            #expect(kept?.zh.contains("自助渠道预留") == true)
+            // Online may use its share.
+            let online = try await f.order("K4", channel: "wechat")
+            _ = try await f.book(online, try await f.slot("2026-12-05", "08:00"), channel: "wechat", at: early)
+            // 24 hours before the slot the unused unit of the share returns to the desk.
+            _ = try await f.book(third, try await f.slot("2026-12-05", "08:00"), at: f.at("2026-12-04", "08:30"))
+            let full = try await f.slot("2026-12-05", "08:00")
+            #expect(full.used == 4 && full.quotaUse["channelGroup=online"] == 1)
+        }
+    }
+}

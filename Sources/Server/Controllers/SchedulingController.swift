@@ -154,7 +154,8 @@ enum SchedulingController {
             let id = try context.intParameter("id")
             let from = request.query("from") ?? scheduling.today(), to = request.query("to") ?? from
             if let item = try request.queryInt("orderItemId") {
-                return JSONResponse(["items": try await booking.calendarView(queue: id, itemID: item, from: from, to: to)])
+                return JSONResponse(["items": try await booking.calendarView(queue: id, itemID: item, from: from, to: to,
+                                                                              channel: request.query("channel") ?? "desk")])
             }
             return JSONResponse(["items": try await calendar.slots(queue: id, from: from, to: to).map { BookingEngine.SlotView(slot: $0, refusal: nil) }])
         }
@@ -165,7 +166,7 @@ enum SchedulingController {
             let options = try await booking.nextAvailable(
                 queue: try context.intParameter("id"), itemID: item, from: request.query("from") ?? scheduling.today(),
                 days: min(max(try request.queryInt("days") ?? 30, 1), 120), limit: min(max(try request.queryInt("limit") ?? 5, 1), 50),
-                anyOrder: request.query("anyOrder") == "true", doctor: request.query("doctor"))
+                anyOrder: request.query("anyOrder") == "true", doctor: request.query("doctor"), channel: request.query("channel") ?? "desk")
             return JSONResponse(["items": options])
         }
 
