@@ -336,6 +336,55 @@ public struct BookingEngine: Sendable {
         return (try await appointment(id), true)
     }
 
+    /// Books several items of one patient in one visit (REG-07: what a merge rule proposed): the first time from
+    /// `from` where the queue has room for all of them, one after another; all or nothing — if one cannot be booked,
+    /// those already booked are cancelled again.
+    public func bookTogether(itemIDs: [Int], queue: Int, from: String, days: Int = 30, channel: String, by user: String, now: Date = Date()) async throws
+        -> [Appointment]
+    {
+        guard itemIDs.count >= 2, itemIDs.count <= 10, Set(itemIDs).count == itemIDs.count else {
+            throw DomainError.validation([FieldError(field: "orderItemIds", code: "count", zh: "合并预约需选择 2 到 10 个不同的检查项目",
+                                                     en: "choose 2 to 10 different items")])
+        }
+        var all: [Facts] = []
+        for id in itemIDs { all.append(try await facts(id)) }
+        guard Set(all.map(\.order.patient.id)).count == 1 else {
+            throw DomainError.conflict("not_same_patient", "合并预约的项目须属于同一患者", "items of one patient only")
+        }
+        var screen = all[0]
+        screen.channel = channel
+        let total = all.reduce(0) { $0 + $1.item.units }
+        let cal = calendar.calendar
+        let to = SlotCalendar.format(cal.date(byAdding: .day, value: max(0, days - 1), to: SlotCalendar.day(from, calendar: cal) ?? now)!, calendar: cal)
+        let slots = try await calendar.slots(queue: queue, from: from, to: to)
+        guard let option = Self.options(slots, units: total, limit: 1, anyOrder: false, refusal: { refusal($0, screen, units: $1, now: now) }).first else {
+            throw DomainError.conflict("no_room", "\(days) 天内该队列没有能一次容纳全部 \(total) 个单位的连续时段", "no room for all the items together")
+        }
+        // Hand out the option's units item by item, in slot order.
+        var remaining = option.parts
+        var booked: [Appointment] = []
+        do {
+            for f in all {
+                var need = f.item.units
+                var parts: [Option.Part] = []
+                while need > 0, !remaining.isEmpty {
+                    let take = min(need, remaining[0].units)
+                    parts.append(.init(slotId: remaining[0].slotId, units: take))
+                    remaining[0].units -= take
+                    need -= take
+                    if remaining[0].units == 0 { remaining.removeFirst() }
+                }
+                var input = BookInput(orderItemId: f.item.id, parts: parts, channel: channel)
+                input.note = "合并预约"
+                booked.append(try await book(input, by: user, now: now).appointment)
+            }
+        } catch {
+            for a in booked { _ = try? await cancel(a.id, reason: "合并预约未能全部完成，已撤销") }
+            throw error
+        }
+        return booked
+    }
+
     /// Takes the units from each slot and its quotas; throws (rolling the transaction back) when one is full.
     /// `start` is when the slots begin, `now` the booking time: reservations for other kinds still in force are kept
     /// free in the same conditional UPDATE, so racing bookings cannot eat into them either.

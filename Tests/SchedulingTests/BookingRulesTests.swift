@@ -323,6 +323,18 @@ struct BookingRuleEngineTests {
             let proposals = try await rules.mergeCandidates(itemID: chest.id, orders: f.orders, calendar: f.calendar.calendar)
             #expect(proposals.map(\.orderItemId) == [abdomen.id])
             #expect(proposals.first?.reason.contains("同科室CT合并") == true)
+            // Booked together: one visit, the same slot.
+            let together = try await f.engine.bookTogether(itemIDs: [chest.id, abdomen.id], queue: f.queue.id, from: "2026-12-02", channel: "desk",
+                                                           by: "t", now: f.now)
+            #expect(together.count == 2 && Set(together.map(\.date)) == ["2026-12-02"] && Set(together.map(\.startTime)) == ["08:00"])
+            #expect(try await f.slot("2026-12-02", "08:00").used == 2)
+            // The first item books, the second is already booked: the first is undone.
+            let fresh = try await order("CT-SINUS")
+            let twice = await #expect(throws: DomainError.self) {
+                _ = try await f.engine.bookTogether(itemIDs: [fresh.id, abdomen.id], queue: f.queue.id, from: "2026-12-03", channel: "desk", by: "t", now: f.now)
+            }
+            #expect(twice?.code == "already_booked")
+            #expect(try await f.slot("2026-12-03", "08:00").used == 0, "nothing left behind when one item fails")
         }
     }
 }

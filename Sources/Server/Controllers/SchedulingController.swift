@@ -24,6 +24,13 @@ enum SchedulingController {
         let endMD: String?
     }
     struct HolidayInput: Decodable { let name: String? }
+    struct Together: Decodable {
+        let orderItemIds: [Int]?
+        let queueId: Int?
+        let from: String?
+        let days: Int?
+        let channel: String?
+    }
     struct RuleListing: Encodable {
         let items: [BookingRules.Rule]
         /// The order and booking fields conditions may name.
@@ -179,6 +186,20 @@ enum SchedulingController {
                                   detail: (created ? (appointment.status == "held" ? "锁定号源 " : "预约 ") : "重复请求，返回已有预约 ")
                                       + "\(appointment.date) \(appointment.startTime)（\(BookingChannel(rawValue: appointment.channel)?.zh ?? appointment.channel)）")
             return JSONResponse(appointment, status: created ? .created : .ok)
+        }
+        r.post("api/scheduling/appointments/together", .permission(.registrationManage), audit: "scheduling.appointment.book-together",
+               object: "appointment") { request, context in
+            let principal = try context.require()
+            let input = try await request.json(Together.self, context: context)
+            guard let queue = input.queueId else {
+                throw DomainError.validation([FieldError(field: "queueId", code: "required", zh: "请选择预约队列", en: "queueId is required")])
+            }
+            let booked = try await booking.bookTogether(itemIDs: input.orderItemIds ?? [], queue: queue, from: input.from ?? scheduling.today(),
+                                                        days: min(max(input.days ?? 30, 1), 120), channel: input.channel ?? "desk",
+                                                        by: principal.displayName)
+            context.auditNote.set(objectID: booked.map { String($0.id) }.joined(separator: ","),
+                                  detail: "合并预约 \(booked.count) 个项目：\(booked.first?.date ?? "") \(booked.first?.startTime ?? "")")
+            return JSONResponse(["items": booked], status: .created)
         }
         r.get("api/scheduling/appointments", .permission(.registrationManage), audit: "scheduling.appointment.list", object: "appointment") {
             request, context in
