@@ -219,6 +219,8 @@ def test_demo_calendar_is_alive(server):
     assert all(e["patientName"] and e["itemName"] for e in demo)
     stats = server.registrar.get(server.url("api/scheduling/statistics"), params={"from": "2000-01-01", "to": "2100-01-01"}).json()["items"]
     assert sum(s["bookings"] for s in stats) >= 8 and all(s["channelName"] for s in stats)
+    sheet = server.registrar.get(server.url("api/scheduling/statistics/export.xlsx"), params={"from": "2000-01-01", "to": "2100-01-01"})
+    assert sheet.status_code == 200 and sheet.content[:2] == b"PK" and "spreadsheetml" in sheet.headers["Content-Type"]
     rules = server.registrar.get(server.url("api/scheduling/exam-number-rules")).json()["items"]
     assert any(r["modality"] == "CT" and r["example"].startswith("CT") for r in rules)
 

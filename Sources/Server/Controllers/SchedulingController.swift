@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Platform
 import Scheduling
+import Spreadsheet
 
 /// Registration and booking (issue #7): orders, queues and slot templates, availability, appointments through their
 /// life cycle, exam-number rules, the blacklist and booking statistics. Desk work needs registration.manage (also
@@ -302,6 +303,27 @@ enum SchedulingController {
             let to = request.query("to") ?? scheduling.today()
             let from = request.query("from") ?? to
             return JSONResponse(["items": try await booking.statistics(from: from, to: to)])
+        }
+        r.get("api/scheduling/statistics/export.xlsx", .permission(.registrationManage), audit: "scheduling.statistics.export", object: "appointment") {
+            request, context in
+            let to = request.query("to") ?? scheduling.today()
+            let from = request.query("from") ?? to
+            let rows = try await booking.statistics(from: from, to: to)
+            let en = request.prefersEnglish
+            let header = en ? ["Channel", "Bookings", "Checked in", "No-shows", "Cancelled", "No-show rate"]
+                : ["预约渠道", "预约数", "已登记", "爽约", "取消", "爽约率"]
+            func rate(_ r: BookingEngine.ChannelStatistics) -> String {
+                r.bookings == 0 ? "" : String(format: "%.1f%%", Double(r.noShows) * 100 / Double(r.bookings))
+            }
+            let data = try XLSXWriter.data([
+                Sheet(name: en ? "Bookings by channel" : "预约统计", header: header,
+                      rows: rows.map { [.text(en ? $0.channel : $0.channelName), .number(Double($0.bookings)), .number(Double($0.checkedIn)),
+                                        .number(Double($0.noShows)), .number(Double($0.cancelled)), .text(rate($0))] },
+                      columnWidths: [16, 10, 10, 10, 10, 10])
+            ])
+            context.auditNote.set(detail: "导出预约统计 \(from)–\(to)")
+            return FileResponse(data: data, contentType: XLSXWriter.contentType,
+                                filename: en ? "bookings-\(from)-\(to).xlsx" : "预约统计-\(from)-\(to).xlsx")
         }
     }
 }
