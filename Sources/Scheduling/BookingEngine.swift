@@ -490,8 +490,9 @@ public struct BookingEngine: Sendable {
     }
 
     /// Appointments of a day (and queue, status), in time order.
-    public func list(date: String?, queue: Int?, status: String?, page: PageRequest) async throws -> Page<Entry> {
+    public func list(date: String?, queue: Int?, status: String?, orderItem: Int? = nil, page: PageRequest) async throws -> Page<Entry> {
         var condition: SQLQueryString = "1 = 1"
+        if let orderItem { condition = condition + " AND a.order_item_pk = \(bind: orderItem)" }
         if let date, !date.isEmpty { condition = condition + " AND a.slot_date = \(bind: date)" }
         if let queue { condition = condition + " AND a.queue_pk = \(bind: queue)" }
         if let status, !status.isEmpty { condition = condition + " AND a.status = \(bind: status)" }

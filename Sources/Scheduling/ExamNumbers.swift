@@ -7,9 +7,14 @@ import SQLKit
 /// A number is never handed out twice: the sequence only moves forward, inside the transaction that uses it.
 public struct ExamNumbers: Sendable {
     public let database: Database
+    /// The hospital's calendar: the example number shows today's date there.
+    let calendar: Calendar
 
-    public init(database: Database) {
+    public init(database: Database, timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!) {
         self.database = database
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = timeZone
+        calendar = c
     }
 
     public enum Reset: String, Codable, Sendable, CaseIterable {
@@ -53,7 +58,22 @@ public struct ExamNumbers: Sendable {
     }
 
     public func rules() async throws -> [Rule] {
-        try await database.read { sql in try await sql.raw("SELECT * FROM exam_number_rules ORDER BY department, modality").all().map(Self.decode) }
+        let cal = calendar
+        return try await database.read { sql in
+            try await sql.raw("SELECT * FROM exam_number_rules ORDER BY department, modality").all().map { try Self.decode($0, calendar: cal) }
+        }
+    }
+
+    public func delete(_ id: Int) async throws {
+        try await database.write { sql in
+            // A rule that has handed out numbers stays (change it instead): made again, it could hand them out twice.
+            if try await sql.raw("SELECT rule_pk FROM exam_number_sequences WHERE rule_pk = \(bind: id) LIMIT 1").first() != nil {
+                throw DomainError.conflict("in_use", "该规则已发放过检查号，不能删除，可修改其前缀或格式", "the rule has issued numbers; change it instead")
+            }
+            guard try await sql.raw("DELETE FROM exam_number_rules WHERE id = \(bind: id) RETURNING id").first() != nil else {
+                throw DomainError.notFound("检查号规则", "Exam-number rule")
+            }
+        }
     }
 
     /// Adds or replaces the rule of a department and modality (empty = any).
@@ -89,11 +109,11 @@ public struct ExamNumbers: Sendable {
         return try await rules().first { $0.department == department && $0.modality == modality }!
     }
 
-    static func decode(_ r: any SQLRow) throws -> Rule {
+    static func decode(_ r: any SQLRow, calendar: Calendar) throws -> Rule {
         var rule = Rule(id: try r.int("id"), department: try r.string("department"), modality: try r.string("modality"), prefix: try r.string("prefix"),
                         dateFormat: try r.string("date_format"), sequenceLength: try r.int("sequence_length"), suffix: try r.string("suffix"),
                         reset: Reset(rawValue: try r.string("reset")) ?? .daily, example: "")
-        rule.example = Self.compose(rule, date: Date(), calendar: Calendar(identifier: .gregorian), sequence: 1)
+        rule.example = Self.compose(rule, date: Date(), calendar: calendar, sequence: 1)
         return rule
     }
 
@@ -113,7 +133,7 @@ public struct ExamNumbers: Sendable {
                 """).run()
             row = try await sql.raw("SELECT * FROM exam_number_rules WHERE department = '' AND modality = \(bind: modality)").first()
         }
-        let rule = try decode(row!)
+        let rule = try decode(row!, calendar: calendar)
         let period: String =
             switch rule.reset {
             case .daily: Self.dateText("yyyyMMdd", now, calendar)

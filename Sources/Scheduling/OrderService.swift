@@ -172,7 +172,11 @@ public struct OrderService: Sendable {
     static func decode(_ row: any SQLRow, _ sql: any SQLDatabase) async throws -> Order {
         let id = try row.int("id")
         let patient = try Self.decodePatient(try await sql.raw("SELECT * FROM sched_patients WHERE id = \(bind: try row.int("patient_pk"))").first()!)
-        let items = try await sql.raw("SELECT * FROM order_items WHERE order_pk = \(bind: id) ORDER BY id").all().map(Self.decodeItem)
+        let items = try await sql.raw("""
+            SELECT i.*, (SELECT MAX(a.id) FROM appointments a WHERE a.order_item_pk = i.id AND a.status IN ('held', 'booked', 'checked-in', 'no-show'))
+              AS appointment_id
+            FROM order_items i WHERE i.order_pk = \(bind: id) ORDER BY i.id
+            """).all().map(Self.decodeItem)
         return Order(
             id: id, orderNo: try row.string("order_no"), externalId: try row.stringOrNil("external_id"), patient: patient,
             source: try row.string("source"), category: try row.string("category"), institutionId: try row.intOrNil("institution_id"),
@@ -195,7 +199,7 @@ public struct OrderService: Sendable {
             id: try r.int("id"), orderId: try r.int("order_pk"), itemCode: try r.string("item_code"), itemName: try r.string("item_name"),
             modality: try r.string("modality"), examClass: try r.string("exam_class"), orderType: try r.string("order_type"),
             units: try r.int("units"), status: try r.string("status"), accessionNumber: try r.stringOrNil("accession_number"),
-            studyInstanceUID: try r.stringOrNil("study_uid"))
+            studyInstanceUID: try r.stringOrNil("study_uid"), appointmentId: try? r.intOrNil("appointment_id"))
     }
 
     /// Orders of a patient found by what the desk has in hand: a card or barcode (readers type it), an ID card, the

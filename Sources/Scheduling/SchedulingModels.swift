@@ -67,6 +67,8 @@ public struct OrderItem: Codable, Sendable, Equatable {
     public var status: String
     public var accessionNumber: String?
     public var studyInstanceUID: String?
+    /// The item's live appointment (held, booked, checked in or no-show), if any.
+    public var appointmentId: Int?
 }
 
 public struct Order: Codable, Sendable, Equatable {

@@ -22,7 +22,7 @@ public struct SchedulingServices: Sendable {
         booking.worklist = worklist
         rules = BookingRules(database: database)
         booking.rules = rules
-        numbers = ExamNumbers(database: database)
+        numbers = ExamNumbers(database: database, timeZone: timeZone)
         documents = OrderDocuments(database: database, root: documentsRoot)
         self.horizonDays = horizonDays
         self.logger = logger

@@ -88,6 +88,76 @@ public struct SlotCalendar: Sendable {
         }
     }
 
+    public struct CycleInfo: Codable, Sendable, Equatable {
+        public var id: Int
+        public var name: String
+        public var startMD: String
+        public var endMD: String
+        /// Templates that use it (a cycle in use cannot be deleted).
+        public var templates: Int
+    }
+
+    public struct Holiday: Codable, Sendable, Equatable {
+        public var date: String
+        public var name: String
+    }
+
+    public func cycles() async throws -> [CycleInfo] {
+        try await database.read { sql in
+            try await sql.raw("""
+                SELECT c.*, (SELECT COUNT(*) FROM slot_templates t WHERE t.cycle_pk = c.id) AS n FROM slot_cycles c ORDER BY c.start_md, c.id
+                """).all().map {
+                CycleInfo(id: try $0.int("id"), name: try $0.string("name"), startMD: try $0.string("start_md"), endMD: try $0.string("end_md"),
+                          templates: try $0.int("n"))
+            }
+        }
+    }
+
+    public func deleteCycle(_ id: Int) async throws {
+        try await database.write { sql in
+            if try await sql.count("SELECT COUNT(*) AS n FROM slot_templates WHERE cycle_pk = \(bind: id)") > 0 {
+                throw DomainError.conflict("in_use", "该周期仍有号源模板使用，请先删除这些模板", "templates still use the cycle")
+            }
+            guard try await sql.raw("DELETE FROM slot_cycles WHERE id = \(bind: id) RETURNING id").first() != nil else {
+                throw DomainError.notFound("号源周期", "Cycle")
+            }
+        }
+    }
+
+    public func holidays(from: String, to: String) async throws -> [Holiday] {
+        try await database.read { sql in
+            try await sql.raw("SELECT on_date, name FROM holidays WHERE on_date >= \(bind: from) AND on_date <= \(bind: to) ORDER BY on_date").all()
+                .map { Holiday(date: try $0.string("on_date"), name: try $0.string("name")) }
+        }
+    }
+
+    public func deleteHoliday(date: String) async throws {
+        try await database.write { sql in
+            guard try await sql.raw("DELETE FROM holidays WHERE on_date = \(bind: date) RETURNING id").first() != nil else {
+                throw DomainError.notFound("节假日", "Holiday")
+            }
+        }
+    }
+
+    /// Changes a queue's name, department, station AE, devices or whether it takes bookings (code and modality stay).
+    public func updateQueue(_ id: Int, _ input: QueueInput) async throws -> SchedQueue {
+        let current = try await queue(id)
+        var v = Validator()
+        let name = v.text(input.name ?? current.name, field: "name", label: ("队列名称", "Name"), required: true, maxLength: 64) ?? current.name
+        if let ae = input.stationAETitle, ae.count > 16 { v.add("stationAETitle", "too_long", "AE 名称最多 16 个字符", "AE title at most 16 characters") }
+        try v.check()
+        try await database.write { sql in
+            try await sql.raw("""
+                UPDATE sched_queues SET name = \(bind: name), department = \(bind: input.department ?? current.department),
+                  station_ae = \(bind: input.stationAETitle ?? current.stationAETitle), devices = \(bind: input.devices ?? current.devices),
+                  active = \(bind: input.active ?? current.active), institution_id = \(bind: input.institutionId ?? current.institutionId),
+                  updated_at = \(bind: Timestamp.string())
+                WHERE id = \(bind: id)
+                """).run()
+        }
+        return try await queue(id)
+    }
+
     public func setHoliday(date: String, name: String) async throws {
         guard Self.day(date) != nil else {
             throw DomainError.validation([FieldError(field: "date", code: "invalid", zh: "日期应为 YYYY-MM-DD", en: "date must be YYYY-MM-DD")])

@@ -49,6 +49,7 @@ def server(request):
     try:
         srv.registrar = srv.session("registrar", DEMO_PASSWORD, new_password="Reg#Yunying2026x")
         srv.head = srv.session("head", DEMO_PASSWORD, new_password="Rad#Yunying2026x")
+        srv.resident = srv.session("resident", DEMO_PASSWORD, new_password="Res#Yunying2026x")
         yield srv
     finally:
         srv.stop()
@@ -137,7 +138,7 @@ def test_orders_are_idempotent_and_validated(server):
     assert {"patient.patientId", "patient.name", "patient.sex", "patient.idCard", "source", "items[0].itemCode", "items[0].units"} <= fields
     found = server.registrar.get(server.url("api/scheduling/orders"), params={"q": "张三"}).json()
     assert any(o["id"] == first["id"] for o in found["items"])
-    assert server.head.post(server.url("api/scheduling/orders"), json={}).status_code == 403, "department head has no registration.manage"
+    assert server.resident.post(server.url("api/scheduling/orders"), json={}).status_code == 403, "readers do not register"
     assert server.registrar.post(server.url("api/scheduling/queues"), json={"code": "X"}).status_code == 403, "templates need scheduling.manage"
 
 
@@ -245,6 +246,55 @@ def test_scanned_order_forms(server):
     refused = server.registrar.post(url, files=[("file", ("notes.txt", b"not a picture", "image/jpeg"))])
     assert refused.status_code == 415
     assert [d["id"] for d in server.registrar.get(url).json()["items"]] == [doc["id"]]
-    assert server.head.get(server.url(f"api/scheduling/documents/{doc['id']}")).status_code == 403
+    assert server.resident.get(server.url(f"api/scheduling/documents/{doc['id']}")).status_code == 403
     assert server.registrar.delete(server.url(f"api/scheduling/documents/{doc['id']}")).status_code == 204
     assert server.registrar.get(url).json()["items"] == []
+
+
+def test_calendar_settings_cycles_holidays_and_rules(server):
+    settings = server.registrar.get(server.url("api/scheduling/settings")).json()
+    assert settings["timeZone"] == "Asia/Shanghai" and len(settings["today"]) == 10 and settings["horizonDays"] == 60
+    cycles = server.head.get(server.url("api/scheduling/cycles")).json()["items"]
+    summer = next(c for c in cycles if c["name"] == "夏季作息")
+    assert summer["startMD"] == "05-01" and summer["templates"] > 0
+    assert server.head.delete(server.url(f"api/scheduling/cycles/{summer['id']}")).status_code == 409, "in use"
+    assert server.head.put(server.url("api/scheduling/holidays/2031-10-01"), json={"name": "国庆节"}).status_code == 204
+    assert {"date": "2031-10-01", "name": "国庆节"} in server.head.get(server.url("api/scheduling/holidays"), params={"from": "2031-01-01"}).json()["items"]
+    assert server.head.delete(server.url("api/scheduling/holidays/2031-10-01")).status_code == 204
+    queues = server.head.get(server.url("api/scheduling/queues")).json()["items"]
+    us = next(q for q in queues if q["code"] == "US1")
+    renamed = server.head.put(server.url(f"api/scheduling/queues/{us['id']}"), json={"name": "超声 1 诊室（东院）"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "超声 1 诊室（东院）" and renamed.json()["modality"] == "US"
+    rules = server.head.get(server.url("api/scheduling/exam-number-rules")).json()["items"]
+    ct = next(r for r in rules if r["modality"] == "CT" and r["department"] == "RAD")
+    assert ct["example"][2:8] == settings["today"][2:].replace("-", ""), "the example shows the hospital's date"
+    assert server.head.delete(server.url(f"api/scheduling/exam-number-rules/{ct['id']}")).status_code == 409, "it has issued numbers"
+
+
+def test_placeholder_order_is_completed_and_items_show_their_appointment(server):
+    """A phone booking holds a slot on a placeholder order without a patient ID; when the patient comes the desk fills
+    the patient in, and the order keeps its booking."""
+    r = server.registrar.post(server.url("api/scheduling/orders"), json={
+        "placeholder": True, "patient": {"name": "电话预约", "phone": "13800000000"}, "source": "external", "channel": "desk",
+        "items": [{"itemCode": "CT-HEAD", "itemName": "头颅CT平扫", "modality": "CT"}]})
+    assert r.status_code == 201, r.text
+    placeholder = r.json()
+    assert placeholder["placeholder"] and placeholder["patient"]["patientId"].startswith("TMP-")
+    item = placeholder["items"][0]
+    ct1 = next(q for q in server.registrar.get(server.url("api/scheduling/queues")).json()["items"] if q["code"] == "CT1")
+    option = server.registrar.get(server.url(f"api/scheduling/queues/{ct1['id']}/next-available"), params={"orderItemId": item["id"]}).json()["items"][0]
+    booked = server.registrar.post(server.url("api/scheduling/appointments"), json={"orderItemId": item["id"], "parts": option["parts"], "channel": "desk"})
+    assert booked.status_code == 201, booked.text
+    missing = server.registrar.post(server.url(f"api/scheduling/orders/{placeholder['id']}/complete"), json={"name": "张三"})
+    assert missing.status_code == 422 and missing.json()["error"]["fields"][0]["field"] == "patient.patientId"
+    done = server.registrar.post(server.url(f"api/scheduling/orders/{placeholder['id']}/complete"),
+                                 json={"patientId": "PH0001", "name": "Zhang^San=张^三", "sex": "M", "birthDate": "19800101"})
+    assert done.status_code == 200, done.text
+    order = done.json()
+    assert not order["placeholder"] and order["patient"]["patientId"] == "PH0001" and order["patient"]["phone"] == "13800000000"
+    assert order["items"][0]["appointmentId"] == booked.json()["id"] and order["items"][0]["status"] == "booked"
+    mine = server.registrar.get(server.url("api/scheduling/appointments"), params={"orderItemId": item["id"]}).json()["items"]
+    assert [e["appointment"]["id"] for e in mine] == [booked.json()["id"]] and mine[0]["patientId"] == "PH0001"
+    again = server.registrar.post(server.url(f"api/scheduling/orders/{placeholder['id']}/complete"), json={"patientId": "PH0002", "name": "李四"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "not_placeholder"
+

@@ -67,6 +67,7 @@ public struct IngestService: Sendable {
     let logger: Logger
     let commits: GroupCommit
     let seriesCache = SeriesCache()
+    let issuers = InstitutionIssuers()
     let uidLocks = KeyedLocks()
 
     /// Routing rules whose sends are queued in the index transaction, and who to tell that something was queued.
@@ -165,8 +166,15 @@ public struct IngestService: Sendable {
             throw IngestError.storage("\(error)")
         }
         committed = true
+        var indexed = record
+        if indexed.issuer.isEmpty {
+            // Patient IDs are unique only within the hospital that issued them: a subordinate hospital's patient
+            // "0001" is not the city hospital's "0001". Without an Issuer of Patient ID in the object, the sending
+            // institution is the issuer (the home institution's own stay unqualified).
+            indexed.issuer = try await issuers.issuer(for: source.institutionID, database: database)
+        }
         do {
-            try await index(record, key: key, size: size, checksum: checksum, syntax: stored.syntax, source: source,
+            try await index(indexed, key: key, size: size, checksum: checksum, syntax: stored.syntax, source: source,
                             replace: existing != nil, routes: routes)
         } catch {
             if existing != nil { try? storage.remove(key) }
@@ -361,5 +369,23 @@ final class KeyedLocks: Sendable {
             return first
         }
         next?.resume()
+    }
+}
+
+/// The issuer of patient IDs for studies an institution sends: its code, except for the home institution (the first
+/// one, which runs the archive), whose patients keep an empty issuer. Codes do not change while the server runs.
+final class InstitutionIssuers: Sendable {
+    let cache = Mutex<[Int: String]>([:])
+
+    func issuer(for institutionID: Int?, database: Database) async throws -> String {
+        guard let institutionID else { return "" }
+        if let known = cache.withLock({ $0[institutionID] }) { return known }
+        let issuer = try await database.read { sql -> String in
+            let home = try await sql.raw("SELECT MIN(id) AS id FROM institutions").first()?.intOrNil("id")
+            if home == institutionID { return "" }
+            return try await sql.raw("SELECT code FROM institutions WHERE id = \(bind: institutionID)").first()?.string("code") ?? ""
+        }
+        cache.withLock { $0[institutionID] = issuer }
+        return issuer
     }
 }

@@ -155,6 +155,7 @@ public struct BuiltinRole: Sendable {
             code: "department_head", zh: "科室主任", description: "科室质控、工作量与阳性率统计、云胶片管理",
             permissions: [
                 .studyView, .reportReview, .qcManage, .statsView, .cloudfilmManage, .archiveManage, .dictView, .viewerPresetsManage, .schedulingManage,
+                .registrationManage,
             ]),
     ]
 }

@@ -434,5 +434,11 @@ public enum Migrations {
             INSERT INTO role_permissions (role_id, permission)
             SELECT id, 'scheduling.manage' FROM roles WHERE builtin AND code = 'department_head'
             """,
+            // The head of department runs the booking rules and must see the bookings they shape.
+            """
+            INSERT INTO role_permissions (role_id, permission)
+            SELECT r.id, 'registration.manage' FROM roles r WHERE r.builtin AND r.code = 'department_head'
+              AND NOT EXISTS (SELECT 1 FROM role_permissions x WHERE x.role_id = r.id AND x.permission = 'registration.manage')
+            """,
         ])
 }

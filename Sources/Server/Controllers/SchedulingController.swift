@@ -25,6 +25,11 @@ enum SchedulingController {
         let endMD: String?
     }
     struct HolidayInput: Decodable { let name: String? }
+    struct Settings: Encodable {
+        let timeZone: String
+        let today: String
+        let horizonDays: Int
+    }
     struct Together: Decodable {
         let orderItemIds: [Int]?
         let queueId: Int?
@@ -121,6 +126,33 @@ enum SchedulingController {
             context.auditNote.set(objectID: queue.code, detail: "新建预约队列 \(queue.code) \(queue.name)")
             return JSONResponse(queue, status: .created)
         }
+        r.put("api/scheduling/queues/:id", .permission(.schedulingManage), audit: "scheduling.queue.update", object: "queue") { request, context in
+            let queue = try await calendar.updateQueue(try context.intParameter("id"), try await request.json(SlotCalendar.QueueInput.self, context: context))
+            context.auditNote.set(objectID: queue.code, detail: "修改预约队列 \(queue.code) \(queue.name)" + (queue.active ? "" : "（停用）"))
+            return JSONResponse(queue)
+        }
+        r.get("api/scheduling/settings", .permission(.registrationManage)) { _, _ in
+            JSONResponse(Settings(timeZone: calendar.timeZone.identifier, today: scheduling.today(), horizonDays: scheduling.horizonDays))
+        }
+        r.get("api/scheduling/cycles", .permission(.registrationManage)) { _, _ in
+            JSONResponse(["items": try await calendar.cycles()])
+        }
+        r.delete("api/scheduling/cycles/:id", .permission(.schedulingManage), audit: "scheduling.cycle.delete", object: "cycle") { _, context in
+            let id = try context.intParameter("id")
+            try await calendar.deleteCycle(id)
+            context.auditNote.set(objectID: String(id), detail: "删除号源周期 #\(id)")
+            return Response(status: .noContent)
+        }
+        r.get("api/scheduling/holidays", .permission(.registrationManage)) { request, _ in
+            let from = request.query("from") ?? "0000-01-01", to = request.query("to") ?? "9999-12-31"
+            return JSONResponse(["items": try await calendar.holidays(from: from, to: to)])
+        }
+        r.delete("api/scheduling/holidays/:date", .permission(.schedulingManage), audit: "scheduling.holiday.delete", object: "holiday") { _, context in
+            let date = try context.require("date")
+            try await calendar.deleteHoliday(date: date)
+            context.auditNote.set(objectID: date, detail: "取消节假日 \(date)")
+            return Response(status: .noContent)
+        }
         r.get("api/scheduling/queues/:id/templates", .permission(.registrationManage)) { _, context in
             JSONResponse(["items": try await calendar.templates(queue: try context.intParameter("id"))])
         }
@@ -205,7 +237,7 @@ enum SchedulingController {
         r.get("api/scheduling/appointments", .permission(.registrationManage), audit: "scheduling.appointment.list", object: "appointment") {
             request, context in
             let page = try await booking.list(date: request.query("date"), queue: try request.queryInt("queueId"), status: request.query("status"),
-                                              page: try request.pageRequest)
+                                              orderItem: try request.queryInt("orderItemId"), page: try request.pageRequest)
             context.auditNote.set(detail: "查看预约列表 \(request.query("date") ?? "")：\(page.total) 条")
             return JSONResponse(page)
         }
@@ -289,6 +321,13 @@ enum SchedulingController {
             let rule = try await scheduling.numbers.save(try await request.json(ExamNumbers.RuleInput.self, context: context))
             context.auditNote.set(objectID: String(rule.id), detail: "检查号规则 \(rule.department)/\(rule.modality)：例 \(rule.example)")
             return JSONResponse(rule)
+        }
+        r.delete("api/scheduling/exam-number-rules/:id", .permission(.schedulingManage), audit: "scheduling.exam-number-rule.delete", object: "rule") {
+            _, context in
+            let id = try context.intParameter("id")
+            try await scheduling.numbers.delete(id)
+            context.auditNote.set(objectID: String(id), detail: "删除检查号规则 #\(id)")
+            return Response(status: .noContent)
         }
         r.get("api/scheduling/blacklist", .permission(.registrationManage)) { _, _ in
             JSONResponse(["items": try await booking.blacklist()])
