@@ -133,6 +133,29 @@ struct IngestTests {
         #expect(items.count == 2 && items.allSatisfy { FileManager.default.fileExists(atPath: $0.file.path) })
     }
 
+    @Test("the same patient ID from a subordinate hospital is another patient: the sending institution is its issuer")
+    func issuerPerInstitution() async throws {
+        let database = try await Database.openSQLite(path: nil)
+        let f = try await Fixture.make(database)
+        let (home, county) = try await database.write { sql in
+            let home = try await sql.raw("INSERT INTO institutions (code, name, level, active, sort_order, created_at, updated_at) VALUES ('CH-MAIN', '市医院', 'hospital', \(bind: true), 0, 'x', 'x') RETURNING id").first()!.int("id")
+            let county = try await sql.raw("INSERT INTO institutions (code, name, level, active, sort_order, created_at, updated_at) VALUES ('CH-XC', '县医院', 'hospital', \(bind: true), 1, 'x', 'x') RETURNING id").first()!.int("id")
+            return (home, county)
+        }
+        let ingest = f.ingest()
+        _ = try await ingest.ingest(try f.incoming(sop: "1.2.826.9.71", study: "1.2.826.71", series: "1.2.826.71.1"), source: IngestSource(route: "dicom"))
+        _ = try await ingest.ingest(try f.incoming(sop: "1.2.826.9.72", study: "1.2.826.72", series: "1.2.826.72.1", name: "Zhang^Wu=张^五"),
+                                    source: IngestSource(route: "dicom", institutionID: county))
+        _ = try await ingest.ingest(try f.incoming(sop: "1.2.826.9.73", study: "1.2.826.73", series: "1.2.826.73.1", name: "Zhang^San=张^三"),
+                                    source: IngestSource(route: "dicom", institutionID: home))
+        let rows = try await database.read { sql in
+            try await sql.raw("SELECT p.patient_id, p.issuer, p.name, COUNT(s.id) AS n FROM patients p JOIN studies s ON s.patient_pk = p.id GROUP BY p.id, p.patient_id, p.issuer, p.name ORDER BY p.issuer").all()
+                .map { "\(try $0.string("patient_id"))|\(try $0.string("issuer"))|\(try $0.string("name"))|\(try $0.int("n"))" }
+        }
+        #expect(rows == ["P-Zha||Zhang^San=张^三|2", "P-Zha|CH-XC|Zhang^Wu=张^五|1"])
+        await database.close()
+    }
+
     @Test("objects without their place in the hierarchy, or not matching the C-STORE command, are refused with the DICOM status")
     func refusals() async throws {
         try await withDatabase(.sqlite, seed: false) { try await refusals(try await Fixture.make($0)) }
