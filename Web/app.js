@@ -19,6 +19,9 @@ import { renderTokens } from './views/tokens.js';
 import { renderDicom } from './views/dicom.js';
 import { renderArchive } from './views/archive.js';
 import { renderWorklist } from './views/worklist.js';
+import { renderRegistration } from './views/registration.js';
+import { renderSchedulingCalendar } from './views/scheduling-calendar.js';
+import { renderSlotAdmin, renderExamNumbers, renderBlacklist, renderBookingStats } from './views/scheduling-admin.js';
 import { takeReturnPath } from './lib/return-to.js';
 
 /** @typedef {import('./types/models').Me} Me */
@@ -35,6 +38,12 @@ const VIEWS = {
   dicom: renderDicom,
   archive: renderArchive,
   worklist: renderWorklist,
+  registration: renderRegistration,
+  schedCalendar: renderSchedulingCalendar,
+  schedSlots: renderSlotAdmin,
+  schedNumbers: renderExamNumbers,
+  schedBlacklist: renderBlacklist,
+  schedStats: renderBookingStats,
   password: renderPasswordPage,
   tokens: renderTokens,
 };

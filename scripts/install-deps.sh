@@ -5,7 +5,7 @@
 set -euo pipefail
 mode=${1:-run}
 run_pkgs=(libxlsxwriter-dev libsqlite3-dev zlib1g-dev pkg-config libcharls-dev libopenjp2-7-dev libturbojpeg0-dev libgdcm-dev curl ca-certificates)
-test_pkgs=(postgresql chromium chromium-driver node-typescript nodejs python3-pip python3-requests fonts-noto-cjk dcmtk dicom3tools openjph-tools orthanc orthanc-dicomweb openssl python3-swift libjpeg-turbo-progs)
+test_pkgs=(postgresql chromium chromium-driver node-typescript nodejs python3-pip python3-requests fonts-noto-cjk dcmtk zbar-tools dicom3tools openjph-tools orthanc orthanc-dicomweb openssl python3-swift libjpeg-turbo-progs)
 want=("${run_pkgs[@]}")
 [ "$mode" = test ] && want+=("${test_pkgs[@]}")
 

@@ -15,6 +15,10 @@ import remoteZhCN from './i18n/remote.zh-CN.js';
 import remoteEn from './i18n/remote.en.js';
 import viewerExportZhCN from './i18n/viewer-export.zh-CN.js';
 import viewerExportEn from './i18n/viewer-export.en.js';
+import schedulingZhCN from './i18n/scheduling.zh-CN.js';
+import schedulingEn from './i18n/scheduling.en.js';
+import registrationZhCN from './i18n/registration.zh-CN.js';
+import registrationEn from './i18n/registration.en.js';
 
 /** @typedef {'zh-CN' | 'en'} Language */
 /** @typedef {Record<string, string>} Catalog */
@@ -39,8 +43,8 @@ export function mergeCatalog(into, extra) {
 
 /** @type {Record<Language, Catalog>} */
 export const CATALOGS = {
-  'zh-CN': mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(zhCN, viewerZhCN), archiveZhCN), worklistZhCN), compareZhCN), remoteZhCN), viewerExportZhCN),
-  en: mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(en, viewerEn), archiveEn), worklistEn), compareEn), remoteEn), viewerExportEn),
+  'zh-CN': mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(zhCN, viewerZhCN), archiveZhCN), worklistZhCN), compareZhCN), remoteZhCN), viewerExportZhCN), schedulingZhCN), registrationZhCN),
+  en: mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(mergeCatalog(en, viewerEn), archiveEn), worklistEn), compareEn), remoteEn), viewerExportEn), schedulingEn), registrationEn),
 };
 
 /**

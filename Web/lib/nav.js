@@ -26,11 +26,24 @@ export const NAV = [
     id: 'clinical',
     labelKey: 'nav.group.clinical',
     items: [
-      { id: 'registration', path: '/registration', labelKey: 'nav.registration', permission: 'registration.manage', icon: 'calendar', planned: true, descKey: 'desc.registration' },
+      { id: 'registration', path: '/registration', labelKey: 'nav.registration', permission: 'registration.manage', icon: 'calendar', descKey: 'desc.registration' },
       { id: 'worklist', path: '/worklist', labelKey: 'nav.worklist', permission: 'study.view', icon: 'monitor', descKey: 'desc.worklist' },
       { id: 'reports', path: '/reports', labelKey: 'nav.reports', permission: 'report.write', icon: 'fileText', planned: true, descKey: 'desc.reports' },
       { id: 'consult', path: '/consultation', labelKey: 'nav.consultation', permission: 'report.write', icon: 'video', planned: true, descKey: 'desc.consultation' },
       { id: 'qc', path: '/qc', labelKey: 'nav.qc', permission: 'qc.manage', icon: 'checkCircle', planned: true, descKey: 'desc.qc' },
+    ],
+  },
+  {
+    // 预约 (issue #7 item 11): the booking calendar for the desk, the rules for the department head. Reading the
+    // blacklist and the statistics needs registration.manage on the server, lifting and the rules scheduling.manage.
+    id: 'scheduling',
+    labelKey: 'nav.group.scheduling',
+    items: [
+      { id: 'schedCalendar', path: '/sched-calendar', labelKey: 'nav.schedCalendar', permission: 'registration.manage', icon: 'calendar', descKey: 'desc.schedCalendar' },
+      { id: 'schedSlots', path: '/sched-slots', labelKey: 'nav.schedSlots', permission: 'scheduling.manage', icon: 'clock', descKey: 'desc.schedSlots' },
+      { id: 'schedNumbers', path: '/sched-numbers', labelKey: 'nav.schedNumbers', permission: 'scheduling.manage', icon: 'fileText', descKey: 'desc.schedNumbers' },
+      { id: 'schedBlacklist', path: '/sched-blacklist', labelKey: 'nav.schedBlacklist', permission: ['registration.manage', 'scheduling.manage'], icon: 'shield', descKey: 'desc.schedBlacklist' },
+      { id: 'schedStats', path: '/sched-stats', labelKey: 'nav.schedStats', permission: ['registration.manage', 'scheduling.manage'], icon: 'barChart', descKey: 'desc.schedStats' },
     ],
   },
   {

@@ -9,10 +9,19 @@ const ALL = ['users.view', 'users.manage', 'roles.view', 'roles.manage', 'roles.
 /** @param {ReturnType<typeof visibleNav>} nav */
 const ids = (nav) => nav.flatMap((g) => g.items.map((i) => i.id));
 
-test('a registrar sees the workbench and registration only', () => {
+test('a registrar sees the workbench, registration and the booking calendar, blacklist and statistics', () => {
   const nav = visibleNav(['registration.manage']);
-  assert.deepEqual(ids(nav), ['home', 'registration']);
-  assert.deepEqual(nav.map((g) => g.id), ['main', 'clinical'], 'empty groups are dropped');
+  assert.deepEqual(ids(nav), ['home', 'registration', 'schedCalendar', 'schedBlacklist', 'schedStats']);
+  assert.deepEqual(nav.map((g) => g.id), ['main', 'clinical', 'scheduling'], 'empty groups are dropped');
+});
+
+test('booking rules (号源管理, 检查号规则) need scheduling.manage; the blacklist and statistics open with either permission', () => {
+  const headOnly = ids(visibleNav(['scheduling.manage']));
+  assert.deepEqual(headOnly.filter((id) => id.startsWith('sched')), ['schedSlots', 'schedNumbers', 'schedBlacklist', 'schedStats']);
+  assert.ok(!ids(visibleNav(['registration.manage'])).includes('schedSlots'));
+  assert.equal(resolveRoute('/sched-slots', ['registration.manage']).status, 'forbidden');
+  assert.equal(resolveRoute('/sched-numbers', ['scheduling.manage']).status, 'ok');
+  assert.equal(resolveRoute('/sched-calendar', ['registration.manage']).status, 'ok');
 });
 
 test('a user without permissions still has the workbench', () => {
@@ -20,13 +29,14 @@ test('a user without permissions still has the workbench', () => {
 });
 
 test('the system administrator sees every module in the required order', () => {
-  assert.deepEqual(ids(visibleNav(ALL)), ['home', 'registration', 'worklist', 'reports', 'consult', 'qc', 'stats', 'cloudfilm', 'archive', 'monitor', 'users', 'roles', 'dict', 'dicom', 'security', 'audit']);
+  assert.deepEqual(ids(visibleNav(ALL)), ['home', 'registration', 'worklist', 'reports', 'consult', 'qc', 'schedCalendar', 'schedBlacklist', 'schedStats', 'stats', 'cloudfilm', 'archive', 'monitor', 'users', 'roles', 'dict', 'dicom', 'security', 'audit']);
 });
 
 test('each module is guarded by the permission the mission names', () => {
   const expected = {
     home: null, registration: 'registration.manage', worklist: 'study.view', reports: 'report.write', consult: 'report.write',
-    qc: 'qc.manage', stats: 'stats.view', cloudfilm: 'cloudfilm.manage', archive: 'archive.manage', monitor: 'monitor.view',
+    qc: 'qc.manage', schedCalendar: 'registration.manage', schedSlots: 'scheduling.manage', schedNumbers: 'scheduling.manage',
+    schedBlacklist: ['registration.manage', 'scheduling.manage'], schedStats: ['registration.manage', 'scheduling.manage'], stats: 'stats.view', cloudfilm: 'cloudfilm.manage', archive: 'archive.manage', monitor: 'monitor.view',
     users: 'users.view', roles: 'roles.view', dict: 'dict.view', dicom: ['dicom.nodes.manage', 'monitor.view'], security: 'security.view', audit: 'audit.view',
   };
   /** @type {Record<string, string | string[] | null>} */
