@@ -620,7 +620,7 @@ function openTags() {
   const c = activeCell();
   const f = c && currentFrame(c);
   if (!c || !f) return;
-  const rows = tagRows(f.meta);
+  const rows = tagRows(f.instance);
   const tbody = h('tbody');
   const count = h('span', { class: 'vw-muted', testid: 'tags-count' });
   const render = (/** @type {string} */ q) => {
@@ -1214,7 +1214,7 @@ function toggleOverlays() {
 /** @param {Cell} cell the overlay planes of the image a viewport shows (none while hidden or still loading) */
 function overlayDrawables(cell) {
   const shown = shownFrame(cell);
-  return showOverlays && shown ? overlayStore.drawables(shown.f.sop, shown.f.meta, shown.f.frame) : [];
+  return showOverlays && shown ? overlayStore.drawables(shown.f.sop, shown.f.instance, shown.f.frame) : [];
 }
 
 /**
@@ -1326,6 +1326,7 @@ function drawOverlay(cell) {
     invert: cell.invert,
     frame: f.frame,
     frames: number(f.meta, '00280008', 1),
+    location: f.perFrame ? sliceLocation(planeOfFrame(f)) : undefined,
     presetName: preset ? presetName(preset) : undefined,
   }, t);
   if (state.syncScroll && cell.offset) info.topRight.push(t('viewer.sync.offset', { n: cell.offset > 0 ? `+${cell.offset}` : String(cell.offset) }));
@@ -1864,18 +1865,28 @@ async function addNewSeries() {
 const planeCache = new WeakMap();
 
 /**
- * The patient plane of a stack frame (null without geometry; multi-frame objects keep theirs per frame in
- * functional groups, which are not read here, so they have none).
+ * The patient plane of a stack frame (null without geometry). A frame of an enhanced multi-frame object has its
+ * own, from its functional groups (series.js frameMeta); other multi-frame objects have none (Image Position at
+ * the top level does not tell where each frame is).
  * @param {import('../lib/viewer/series.js').StackFrame | null | undefined} f
  */
 function planeOfFrame(f) {
   if (!f) return null;
   let p = planeCache.get(f);
   if (p === undefined) {
-    p = number(f.meta, '00280008', 1) > 1 ? null : imagePlane(f.meta);
+    p = f.perFrame || number(f.meta, '00280008', 1) <= 1 ? imagePlane(f.meta) : null;
     planeCache.set(f, p);
   }
   return p;
+}
+
+/**
+ * Where a plane lies along its normal (mm), for the corner of frames that have no Slice Location (0020,1041):
+ * the frames of enhanced objects.
+ * @param {ImagePlane | null} p
+ */
+function sliceLocation(p) {
+  return p ? p.origin[0] * p.normal[0] + p.origin[1] * p.normal[1] + p.origin[2] * p.normal[2] : undefined;
 }
 
 /** @param {Cell} cell the plane of the slice a viewport shows */

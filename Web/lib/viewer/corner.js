@@ -17,6 +17,8 @@ import { numbers, number, strings } from './pixels.js';
  * @property {boolean} invert
  * @property {number} [frame] frame number within a multi-frame object
  * @property {number} [frames] frames in that object
+ * @property {number} [location] slice position (mm) to show when the metadata has no Slice Location (0020,1041),
+ *   e.g. a frame of an enhanced multi-frame object, whose position is in its functional groups
  * @property {string} [presetName]
  */
 /** @typedef {{ topLeft: string[], topRight: string[], bottomLeft: string[], bottomRight: string[] }} Corners */
@@ -115,6 +117,7 @@ export function cornerInfo(meta, s, t) {
     [s.flipH ? t('viewer.corner.flipH') : '', s.flipV ? t('viewer.corner.flipV') : '', s.invert ? t('viewer.corner.invert') : ''].filter(Boolean).join(' '),
   ].filter(Boolean);
   const loc = numbers(meta, '00201041');
+  if (!loc.length && s.location !== undefined && Number.isFinite(s.location)) loc.push(s.location);
   const thick = number(meta, '00180050', NaN);
   const kvp = number(meta, '00180060', NaN);
   const bottomRight = [
