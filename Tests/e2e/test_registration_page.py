@@ -17,8 +17,14 @@ arrive: 孙红 with card number 6222020012345678 (a chest CT, not booked) and �
   - DCMTK findscu -W finds the exam on the modality worklist under that accession number, for station CT01;
   - 钱伟's booking is cancelled with a reason; the booking dialog then shows the slot's use one lower, and 40 days ahead
     every slot shows the server's reason (not open for booking yet);
-  - 爽约 on a booking whose time has not come shows the server's refusal; 今日预约 lists the day's appointments.
-Screenshots: Tests/e2e/artifacts/100-registration-scan.png … 112-registration-day.png.
+  - 爽约 on a booking whose time has not come shows the server's refusal; 今日预约 opens on the hospital's today (GET
+    /api/scheduling/settings) and lists the day's appointments.
+The department head (`head`) adds two booking rules through the API: a preparation rule for 胸部CT平扫 — its note is
+shown after booking and printed first under the slip's 注意事项, before the desk's default for CT — and a merge rule for
+CT items of one patient: booking 孙红's chest CT offers her second order's head CT (可与以下项目合并预约 … （规则：…）),
+and 合并预约 books both in one visit (POST /appointments/together; the API then shows both items booked on one date in
+the chosen queue). An item's appointment is looked up with one request (GET /appointments?orderItemId=).
+Screenshots: Tests/e2e/artifacts/100-registration-scan.png … 115-registration-merged.png.
 """
 
 import datetime
@@ -36,7 +42,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from helpers import ARTIFACTS, css_testid, screenshot, wait_visible, wait_gone, wait_text, within
-from test_viewer import BIN, DEMO_PASSWORD, SLOW, wait_port
+from test_viewer import BIN, DEMO_PASSWORD, HEAD_PASSWORD, SLOW, wait_port
 
 requests = pytest.importorskip("requests")
 pydicom = pytest.importorskip("pydicom")
@@ -51,6 +57,8 @@ DICOM_PORT = HTTP_PORT + 1
 ADMIN_PASSWORD = "Desk#Yunying2026"
 REGISTRAR_PASSWORD = "Reg#Yunying2026x"
 CARD = "6222020012345678"
+PREP_NOTE = "检查前请携带近期胸片或CT片，便于对比"
+CT_DEFAULT_PREP = "请携带既往影像资料；检查前取下项链、发夹、带金属的衣物；孕妇或可能怀孕者请提前告知。"
 
 
 def session(base, username, password, new_password=None):
@@ -77,7 +85,8 @@ def server():
     try:
         wait_port(base + "/healthz")
         registrar = session(base, "registrar", DEMO_PASSWORD, REGISTRAR_PASSWORD)
-        yield {"base": base, "data": data, "registrar": registrar}
+        head = session(base, "head", DEMO_PASSWORD, HEAD_PASSWORD)
+        yield {"base": base, "data": data, "registrar": registrar, "head": head}
     finally:
         proc.terminate()
         try:
@@ -90,6 +99,12 @@ def server():
 
 def api(server, method, path, **kw):
     r = server["registrar"].request(method, server["base"] + path, **kw)
+    assert r.status_code < 300, r.text
+    return r.json() if r.text else None
+
+
+def head_api(server, method, path, **kw):
+    r = server["head"].request(method, server["base"] + path, **kw)
     assert r.status_code < 300, r.text
     return r.json() if r.text else None
 
@@ -108,11 +123,10 @@ def ct_queue(server):
 
 
 def appointments_of_item(server, item_id):
-    out = []
-    for status in ("held", "booked", "checked-in"):
-        page = api(server, "GET", "/api/scheduling/appointments", params={"status": status, "pageSize": 200})
-        out += [e for e in page["items"] if e["appointment"]["orderItemId"] == item_id]
-    return out
+    """The item's live appointments (GET /api/scheduling/appointments filters by item)."""
+    page = api(server, "GET", "/api/scheduling/appointments", params={"orderItemId": item_id, "pageSize": 200})
+    assert all(e["appointment"]["orderItemId"] == item_id for e in page["items"])
+    return [e for e in page["items"] if e["appointment"]["status"] in ("held", "booked", "checked-in")]
 
 
 def sign_in(d, base):
@@ -161,6 +175,11 @@ def test_registration_desk(browser, server):
     option = api(server, "GET", f"/api/scheduling/queues/{queue['id']}/next-available", params={"orderItemId": qian_item})["items"][0]
     qian_booking = api(server, "POST", "/api/scheduling/appointments", json={"orderItemId": qian_item, "parts": option["parts"], "channel": "his"})
     qian_slot = option["parts"][0]["slotId"]
+    settings = api(server, "GET", "/api/scheduling/settings")
+    # The department head's preparation rule for chest CT (its note goes on the appointment and the slip).
+    head_api(server, "POST", "/api/scheduling/rules", json={
+        "name": "胸部CT准备", "kind": "preparation", "conditions": [{"field": "itemCode", "op": "eq", "value": "CT-CHEST"}],
+        "message": PREP_NOTE, "active": True})
 
     def slot_used():
         return next(v["slot"]["used"] for v in api(server, "GET", f"/api/scheduling/queues/{queue['id']}/slots",
@@ -232,10 +251,19 @@ def test_registration_desk(browser, server):
     screenshot(d, "102-registration-book.png")
     ActionChains(d).double_click(within(dialog, "reg-book-submit")).perform()
     wait_gone(d, "reg-book-dialog", SLOW)
+    # After booking: the department's preparation note, to tell the patient.
+    booked = wait_visible(d, "reg-booked", SLOW)
+    assert [li.text for li in within(booked, "reg-booked-prep").find_elements(By.TAG_NAME, "li")] == [PREP_NOTE]
+    screenshot(d, "102-registration-booked-prep.png")
+    within(booked, "reg-booked-done").click()
+    wait_gone(d, "reg-booked")
     order = api(server, "GET", "/api/scheduling/orders", params={"q": order_no})["items"][0]
     item_id = order["items"][0]["id"]
     assert order["items"][0]["status"] == "booked"
-    assert len(appointments_of_item(server, item_id)) == 1, "a double click books once"
+    live = appointments_of_item(server, item_id)
+    assert len(live) == 1, "a double click books once"
+    assert order["items"][0]["appointmentId"] == live[0]["appointment"]["id"]
+    assert live[0]["appointment"]["preparations"] == [PREP_NOTE]
     wait_row_actions(d, order_no, "reg-check-in")
     assert within(item_row(order_card(d, order_no)), "reg-item-status").text == "已预约"
     assert when[1] in within(item_row(order_card(d, order_no)), "reg-appt-when").text
@@ -255,7 +283,16 @@ def test_registration_desk(browser, server):
     assert within(slip, "reg-slip-order").text == order_no and within(slip, "reg-slip-queue").text == "CT 1 号机"
     assert within(slip, "reg-slip-item").text.startswith("胸部CT平扫")
     assert within(slip, "reg-slip-time").text == when[1]
+    # 注意事项: the rule's note first, then the desk's default for CT.
+    lines = [p.text for p in slip.find_elements(By.CSS_SELECTOR, css_testid("reg-slip-prep-line"))]
+    assert lines == [PREP_NOTE, CT_DEFAULT_PREP], lines
     screenshot(d, "105-registration-slip.png")
+    # The page as printed holds the slip with the note.
+    d.execute_script("window.print = () => {};")
+    within(dialog, "reg-print-go").click()
+    printed = d.find_element(By.ID, "reg-print-root")
+    assert PREP_NOTE in printed.get_attribute("textContent")
+    d.execute_script("window.dispatchEvent(new Event('afterprint'))")
     within(dialog, "reg-print-close").click()
     wait_gone(d, "reg-print-dialog")
 
@@ -356,9 +393,50 @@ def test_registration_desk(browser, server):
     within(dialog, "reg-book-cancel").click()
     wait_gone(d, "reg-book-dialog")
 
-    # ---- 今日预约: the day's list with the desk's booking
+    # ---- 合并预约: a merge rule proposes 孙红's second CT order; both are booked in one visit
+    head_api(server, "POST", "/api/scheduling/rules", json={
+        "name": "同日CT合并", "kind": "merge", "conditions": [{"field": "modality", "op": "eq", "value": "CT"}],
+        "params": {"sameFields": ["source"], "maxDays": 1}, "message": "同一患者的CT检查尽量一次完成", "active": True})
+    sun2 = his_order(server, "E2E-REG-01", "Sun^Hong=孙^红", card=CARD, item=("CT-HEAD", "头颅CT平扫"))
+    sun_items = [sun["items"][0]["id"], sun2["items"][0]["id"]]
+    proposals = api(server, "GET", f"/api/scheduling/order-items/{sun_items[0]}/merge-candidates")["items"]
+    assert [p["orderItemId"] for p in proposals] == [sun_items[1]], proposals
+    search = wait_visible(d, "reg-search")
+    search.send_keys(Keys.CONTROL, "a")
+    search.send_keys(CARD + Keys.ENTER)
+    order_card(d, sun2["orderNo"])
+    within(item_row(order_card(d, sun["orderNo"])), "reg-book").click()
+    dialog = wait_visible(d, "reg-book-dialog")
+    merge = wait_visible(d, "reg-merge", SLOW)
+    assert within(merge, "reg-merge-text").text == "可与以下项目合并预约：头颅CT平扫（规则：同日CT合并）"
+    proposed = merge.find_elements(By.CSS_SELECTOR, css_testid("reg-merge-item"))
+    assert [x.get_attribute("data-item-id") for x in proposed] == [str(sun_items[1])]
+    assert sun2["orderNo"] in proposed[0].text and "同一患者的CT检查尽量一次完成" in proposed[0].text
+    WebDriverWait(d, SLOW).until(lambda _: dialog.find_elements(By.CSS_SELECTOR, css_testid("reg-option")))
+    screenshot(d, "113-registration-merge-offer.png")
+    within(merge, "reg-merge-submit").click()
+    wait_gone(d, "reg-book-dialog", SLOW)
+    booked = wait_visible(d, "reg-booked", SLOW)
+    assert len(booked.find_elements(By.CSS_SELECTOR, css_testid("reg-booked-when"))) == 2
+    assert PREP_NOTE in within(booked, "reg-booked-prep").text
+    screenshot(d, "114-registration-merged-prep.png")
+    within(booked, "reg-booked-done").click()
+    wait_gone(d, "reg-booked")
+    together = [appointments_of_item(server, i) for i in sun_items]
+    assert all(len(x) == 1 for x in together), together
+    a, b = (x[0]["appointment"] for x in together)
+    assert a["date"] == b["date"] and a["queueId"] == b["queueId"] == queue["id"] and a["status"] == b["status"] == "booked"
+    for order_no in (sun["orderNo"], sun2["orderNo"]):
+        WebDriverWait(d, SLOW, ignored_exceptions=(StaleElementReferenceException,)).until(
+            lambda drv: within(item_row(order_card(drv, order_no)), "reg-item-status").text == "已预约")
+    wait_row_actions(d, sun2["orderNo"], "reg-check-in")
+    assert a["date"] in within(item_row(order_card(d, sun2["orderNo"])), "reg-appt-when").text
+    screenshot(d, "115-registration-merged.png")
+
+    # ---- 今日预约: the hospital's today first, then the day's list with the desk's booking
     wait_visible(d, "reg-tab-day").click()
     wait_visible(d, "reg-day-table", SLOW)
+    assert wait_visible(d, "reg-day-date").get_attribute("value") == settings["today"]
     d.execute_script("const el = arguments[0]; el.value = arguments[1]; el.dispatchEvent(new Event('change', {bubbles: true}));",
                      wait_visible(d, "reg-day-date"), when[0])
     WebDriverWait(d, SLOW).until(lambda drv: any(within(r, "reg-day-accession").text == accession

@@ -4,28 +4,31 @@ and 预约统计.
 Starts its own Yunying server from the prebuilt binary (.build/debug/yunying; `yunying demo` first, own data directory,
 HTTP 19840 and DICOM 19841 unless YUNYING_SCHED_E2E_PORT says otherwise).
 
-The department head (`head`) does the administration in the browser:
-  - 号源管理: the precedence line; 新建队列 CT9; 批量添加时段 08:00–12:00 every 30 minutes, capacity 4, with a 双胎 quota of
-    1 → eight 每日 templates (checked against GET templates); 设置节假日 on a day next week; 重新生成号源 after a
-    confirmation that says booked slots are kept;
-  - 预约日历, week view of next week (Monday 08:00 booked full through the API, one of them a twin pregnancy, 08:30 booked
-    3 of 4): the holiday column is closed (该日无号源), every cell shows used/capacity as GET slots says, coloured 已满 /
-    紧张 / 空闲; a click on Monday 08:00 opens the day with its four bookings and 双胎 1/1; the holiday's day shows the
-    empty state; a working day shows the quota 双胎 0/1;
+The department head (`head`, who holds registration.manage as well as scheduling.manage) does the administration in the
+browser:
+  - 号源管理: the precedence line, no warning about reading rights; 新建队列 CT9, then 编辑 (devices, name) checked against
+    GET queues; 批量添加时段 08:00–12:00 every 30 minutes, capacity 4, with a 双胎 cap of 1 and a 预留 of 1 unit for the
+    desk (人工窗口) released 2 hours before → eight 每日 templates (checked against GET templates); 设置节假日 院庆 on a day
+    next week, listed by name; another holiday deleted after a confirmation (gone from GET holidays); 新建周期 and its
+    deletion (gone from GET cycles); deleting the demo cycle its templates use shows the server's 409 message;
+    重新生成号源 after a confirmation that says booked slots are kept;
+  - 预约日历 opens on the server's today (GET /api/scheduling/settings); week view of next week (Monday 08:00 booked full
+    through the API, one of them a twin pregnancy, 08:30 booked 3 of 4): the holiday column is closed (该日无号源) and
+    named 院庆, every cell shows used/capacity as GET slots says, coloured 已满 / 紧张 / 空闲; a click on Monday 08:00
+    opens the day with its four bookings, 双胎 1/1 and the desk reservation held; the holiday's day shows its name and the
+    empty state; a working day shows the quota 双胎 0/1 and 人工窗口 预留 0/1;
   - 检查号规则: a rule of 17 characters gets the server's 16-character error under 前缀; 16 characters are saved and the
-    table shows the example the server makes (GET exam-number-rules);
+    table shows the example the server makes (GET exam-number-rules); deleting that rule (it has issued numbers) shows
+    the server's in_use message, an unused rule is deleted;
   - 预约黑名单: a patient blacklisted through the API (four bookings into a slot a minute or two ahead, then four
     no-shows once it has started: the server refuses to book a past slot and to mark a future one) is lifted after a
     confirmation; GET blacklist is empty afterwards;
-  - 预约统计: the table equals GET statistics for this month (hospital time), the chart is drawn.
+  - 预约统计: the table equals GET statistics for this month (the server's today), the chart is drawn, and 导出 Excel
+    links to GET statistics/export.xlsx for the range (an .xlsx the head may download).
 The registrar (`registrar`) sees the demo appointments in the calendar (names and statuses as GET appointments says)
 and no 号源管理 / 检查号规则 in the navigation, and no 解除 on the blacklist.
 
-A server gap worked around here, openly: the department head holds scheduling.manage but not registration.manage, and
-every read of the booking API (queues, templates, slots, rules, blacklist, statistics) demands registration.manage, so
-the head alone cannot open these pages. The fixture gives `head` the registrar role as well (as the security
-administrator would); see the report of issue #7 item 11.
-Screenshots: Tests/e2e/artifacts/200-scheduling-*.png … 212-scheduling-*.png.
+Screenshots: Tests/e2e/artifacts/200-scheduling-*.png … 216-scheduling-*.png.
 """
 
 import datetime
@@ -69,15 +72,6 @@ def session(base, username, password, new_password=None):
         c = s.post(base + "/api/me/password", json={"currentPassword": password, "newPassword": new_password})
         assert c.status_code in (200, 204), c.text
     return s
-
-
-def grant_registrar_role(base, admin, username):
-    """Works around the server gap described above: the user keeps their roles and gets the registrar role too."""
-    user = next(u for u in admin.get(base + "/api/users", params={"q": username}).json()["items"] if u["username"] == username)
-    current = admin.get(base + f"/api/users/{user['id']}/roles").json()["items"]
-    registrar = next(r for r in admin.get(base + "/api/roles").json()["items"] if r["code"] == "registrar")
-    r = admin.put(base + f"/api/users/{user['id']}/roles", json={"items": current + [{**current[0], "roleId": registrar["id"]}]})
-    assert r.status_code == 200, r.text
 
 
 def prepare_no_shows(base, head, registrar):
@@ -136,11 +130,14 @@ def server():
         admin = session(base, "admin", ADMIN_PASSWORD)
         head = session(base, "head", DEMO_PASSWORD, HEAD_PASSWORD)
         registrar = session(base, "registrar", DEMO_PASSWORD, REGISTRAR_PASSWORD)
-        assert head.get(base + "/api/scheduling/queues").status_code == 403, "the gap is still there (else drop the grant below)"
-        grant_registrar_role(base, admin, "head")
-        head = session(base, "head", HEAD_PASSWORD)  # a new session carries the new role
+        assert admin.get(base + "/api/me").status_code == 200
+        me = head.get(base + "/api/me").json()
+        assert {"registration.manage", "scheduling.manage"} <= set(me["permissions"]), me["permissions"]
+        assert head.get(base + "/api/scheduling/queues").status_code == 200
+        settings = head.get(base + "/api/scheduling/settings").json()
+        assert settings["timeZone"] == "Asia/Shanghai" and settings["today"] == hospital_now().date().isoformat(), settings
         prepared = prepare_no_shows(base, head, registrar)
-        yield {"base": base, "head": head, "registrar": registrar, "no_shows": prepared}
+        yield {"base": base, "head": head, "registrar": registrar, "no_shows": prepared, "settings": settings}
     finally:
         proc.terminate()
         try:
@@ -226,8 +223,9 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     group = wait_visible(d, "nav-group-scheduling")
     assert group.text.split("\n")[0] == "预约", group.text
 
-    # 号源管理: the precedence rule in words, the demo queues.
+    # 号源管理: the precedence rule in words, the demo queues; the head may read, so no warning.
     assert "指定日期 > 节假日 > 周期 > 星期 > 每日" in wait_visible(d, "sched-precedence").text
+    assert not d.find_elements(By.CSS_SELECTOR, css_testid("sched-read-notice"))
     wait_table_idle(d, "sched-queues")
     codes = [e.text for e in d.find_elements(By.CSS_SELECTOR, css_testid("sched-queue-code"))]
     assert {"CT1", "MR1", "DR1", "US1", "BLQ"} <= set(codes), codes
@@ -248,6 +246,22 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     assert queue["stationAETitle"] == "CT09" and queue["modality"] == "CT" and queue["department"] == "RAD"
     assert wait_visible(d, "sched-templates-empty")
 
+    # 编辑 the queue: devices and name (code and modality stay), through PUT /api/scheduling/queues/{id}.
+    row = next(r for r in d.find_elements(By.CSS_SELECTOR, css_testid("sched-queue-row")) if r.get_attribute("data-code") == "CT9")
+    within(row, "sched-queue-edit").click()
+    dialog = wait_visible(d, "sched-queue-dialog")
+    assert field_input(dialog, "code").get_attribute("readonly") is not None and not field_input(dialog, "modality").is_enabled()
+    type_into(field_input(dialog, "name"), "CT 9 号机")
+    type_into(field_input(dialog, "devices"), "GE Revolution Apex")
+    screenshot(d, "200-scheduling-queue-edit.png")
+    within(dialog, "modal-submit").click()
+    wait_gone(d, "sched-queue-dialog")
+    wait_text(d, "toast-success", "已保存队列 CT9")
+    queue = next(q for q in head.get(base + "/api/scheduling/queues").json()["items"] if q["code"] == "CT9")
+    assert queue["devices"] == "GE Revolution Apex" and queue["active"] and queue["stationAETitle"] == "CT09"
+    WebDriverWait(d, SLOW, ignored_exceptions=(StaleElementReferenceException,)).until(lambda drv: any(
+        r.get_attribute("data-code") == "CT9" and "GE Revolution Apex" in r.text for r in drv.find_elements(By.CSS_SELECTOR, css_testid("sched-queue-row"))))
+
     # 批量添加时段: 08:00–12:00 every 30 minutes, capacity 4, at most one twin pregnancy per slot.
     wait_visible(d, "sched-add-run").click()
     dialog = wait_visible(d, "sched-run-dialog")
@@ -261,6 +275,16 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     Select(row.find_element(By.NAME, "q-dimension")).select_by_value("orderType")
     type_into(row.find_element(By.NAME, "q-value"), "双胎")
     type_into(row.find_element(By.NAME, "q-max"), "1")
+    # A reservation: one unit kept for the desk (人工窗口) until 2 hours before the slot.
+    within(dialog, "sched-quota-add").click()
+    row = dialog.find_elements(By.CSS_SELECTOR, css_testid("sched-quota-row"))[1]
+    Select(row.find_element(By.NAME, "q-kind")).select_by_value("reserve")
+    Select(row.find_element(By.NAME, "q-dimension")).select_by_value("channelGroup")
+    Select(row.find_element(By.NAME, "q-group")).select_by_value("desk")
+    assert not row.find_element(By.NAME, "q-value").is_displayed()
+    type_into(row.find_element(By.NAME, "q-max"), "1")
+    type_into(row.find_element(By.NAME, "q-hours"), "2")
+    assert "释放时间（检查前 N 小时）" in row.text
     set_value(d, field_input(dialog, "endTime"), "12:00")  # refresh the preview
     assert "将添加 8 个时段：08:00–08:30 … 11:30–12:00" in within(dialog, "sched-run-preview").text
     screenshot(d, "201-scheduling-run-dialog.png")
@@ -269,10 +293,12 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     wait_visible(d, "sched-kind-daily")
     rows = d.find_elements(By.CSS_SELECTOR, css_testid("sched-template-row"))
     assert [r.get_attribute("data-start") for r in rows] == ["08:00", "08:30", "09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
-    assert all("检查类型「双胎」≤ 1" in r.text for r in rows)
+    assert all("检查类型「双胎」≤ 1" in r.text and "渠道分组「人工窗口」预留 1（检查前 2 小时释放）" in r.text for r in rows)
     templates = head.get(base + f"/api/scheduling/queues/{queue['id']}/templates").json()["items"]
     assert len(templates) == 8
-    assert all(t["kind"] == "daily" and t["capacity"] == 4 and t["quotas"] == [{"dimension": "orderType", "value": "双胎", "max": 1}] for t in templates)
+    assert all(t["kind"] == "daily" and t["capacity"] == 4 and t["quotas"] == [
+        {"dimension": "orderType", "value": "双胎", "max": 1},
+        {"dimension": "channelGroup", "value": "desk", "max": 1, "reserve": True, "releaseHoursBefore": 2}] for t in templates), templates[0]
     screenshot(d, "202-scheduling-templates.png")
 
     # 设置节假日 on next week's Wednesday (the dialog also remakes that day of every queue).
@@ -284,6 +310,48 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     within(dialog, "modal-submit").click()
     wait_gone(d, "sched-holiday-dialog", SLOW)
     wait_text(d, "toast-success", f"已将 {holiday} 设为节假日")
+    WebDriverWait(d, SLOW, ignored_exceptions=(StaleElementReferenceException,)).until(lambda drv: any(
+        x.get_attribute("data-date") == holiday and within(x, "sched-holiday-name").text == "院庆" for x in drv.find_elements(By.CSS_SELECTOR, css_testid("sched-holiday"))))
+
+    # Another holiday (set through the API) is deleted after a confirmation.
+    extra = (next_week_wednesday() + datetime.timedelta(days=35)).isoformat()
+    assert head.put(base + f"/api/scheduling/holidays/{extra}", json={"name": "临时停诊"}).status_code in (200, 204)
+    go(d, base, f"/sched-slots?queue={queue['id']}")
+    item = WebDriverWait(d, SLOW).until(lambda drv: next((x for x in drv.find_elements(By.CSS_SELECTOR, css_testid("sched-holiday")) if x.get_attribute("data-date") == extra), None))
+    assert within(item, "sched-holiday-name").text == "临时停诊"
+    screenshot(d, "213-scheduling-holidays-cycles.png")
+    within(item, "sched-holiday-delete").click()
+    confirm = wait_visible(d, "confirm-dialog")
+    assert extra in confirm.text and "临时停诊" in confirm.text
+    within(confirm, "confirm-ok").click()
+    wait_text(d, "toast-success", f"已删除节假日 {extra}")
+    WebDriverWait(d, SLOW).until(lambda drv: not [x for x in drv.find_elements(By.CSS_SELECTOR, css_testid("sched-holiday")) if x.get_attribute("data-date") == extra])
+    listed = head.get(base + "/api/scheduling/holidays", params={"from": holiday, "to": extra}).json()["items"]
+    assert (holiday, "院庆") in [(x["date"], x["name"]) for x in listed] and extra not in [x["date"] for x in listed], listed
+
+    # 新建周期, then delete it; the demo cycle its templates use cannot go (the server's 409 message).
+    wait_visible(d, "sched-new-cycle").click()
+    dialog = wait_visible(d, "sched-cycle-dialog")
+    type_into(field_input(dialog, "name"), "冬季作息")
+    type_into(field_input(dialog, "startMD"), "11-01")
+    type_into(field_input(dialog, "endMD"), "03-31")
+    within(dialog, "modal-submit").click()
+    wait_gone(d, "sched-cycle-dialog")
+    winter = WebDriverWait(d, SLOW).until(lambda drv: next((c for c in drv.find_elements(By.CSS_SELECTOR, css_testid("sched-cycle")) if c.get_attribute("data-name") == "冬季作息"), None))
+    assert "冬季作息（11-01 至 03-31）" in winter.text and "0 个模板" in winter.text
+    cycles = head.get(base + "/api/scheduling/cycles").json()["items"]
+    assert {"夏季作息", "冬季作息"} <= {c["name"] for c in cycles}
+    within(winter, "sched-cycle-delete").click()
+    within(wait_visible(d, "confirm-dialog"), "confirm-ok").click()
+    wait_text(d, "toast-success", "已删除周期「冬季作息」")
+    WebDriverWait(d, SLOW).until(lambda drv: not [c for c in drv.find_elements(By.CSS_SELECTOR, css_testid("sched-cycle")) if c.get_attribute("data-name") == "冬季作息"])
+    assert "冬季作息" not in {c["name"] for c in head.get(base + "/api/scheduling/cycles").json()["items"]}
+    summer = next(c for c in d.find_elements(By.CSS_SELECTOR, css_testid("sched-cycle")) if c.get_attribute("data-name") == "夏季作息")
+    within(summer, "sched-cycle-delete").click()
+    within(wait_visible(d, "confirm-dialog"), "confirm-ok").click()
+    wait_text(d, "toast-error", "该周期仍有号源模板使用")
+    screenshot(d, "214-scheduling-cycle-in-use.png")
+    assert "夏季作息" in {c["name"] for c in head.get(base + "/api/scheduling/cycles").json()["items"]}
 
     # 重新生成号源, after a confirmation that booked slots are kept.
     wait_visible(d, "sched-generate").click()
@@ -299,7 +367,13 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     book_into(base, registrar, queue["id"], monday, "08:00", "FULL01", "Sun^Yue=孙^悦", 4, twin=True)
     book_into(base, registrar, queue["id"], monday, "08:30", "TIGHT01", "Li^Na=李^娜", 3)
 
-    # 预约日历, week view of next week: the holiday closed, capacities as GET slots says.
+    # 预约日历 opens on the server's today.
+    go(d, base, f"/sched-calendar?queue={queue['id']}")
+    wait_visible(d, "sched-day-title", SLOW)
+    assert wait_visible(d, "sched-date").get_attribute("value") == server["settings"]["today"]
+    assert wait_visible(d, "sched-today-tag").text == "今天"
+
+    # 预约日历, week view of next week: the holiday closed and named, capacities as GET slots says.
     go(d, base, f"/sched-calendar?queue={queue['id']}&date={holiday}&view=week")
     wait_week(d)
     slots = [x["slot"] for x in head.get(base + f"/api/scheduling/queues/{queue['id']}/slots", params={"from": monday, "to": sunday}).json()["items"]]
@@ -312,6 +386,8 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     assert closed == [holiday], closed
     holiday_head = next(x for x in days if x.get_attribute("data-date") == holiday)
     assert "该日无号源" in holiday_head.text
+    assert within(holiday_head, "sched-week-holiday").text == "院庆"
+    assert not [x for x in days if x.get_attribute("data-date") != holiday and x.find_elements(By.CSS_SELECTOR, css_testid("sched-week-holiday"))]
     cells = d.find_elements(By.CSS_SELECTOR, css_testid("sched-week-cell"))
     assert len(cells) == 7 * 8
     for cell in cells:
@@ -333,6 +409,8 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     first = d.find_elements(By.CSS_SELECTOR, css_testid("sched-slot-row"))[0]
     assert first.get_attribute("data-fill") == "full" and within(first, "sched-slot-use").text == "4/4"
     assert within(first, "sched-slot-quota").text == "双胎 1/1"
+    reserve = first.find_element(By.CSS_SELECTOR, '[data-testid="sched-slot-quota"][data-kind="reserve"]')
+    assert reserve.text == "人工窗口 预留 1/1 · 检查前 2 小时释放" and reserve.get_attribute("data-released") == "false"
     names = [e.text for e in first.find_elements(By.CSS_SELECTOR, css_testid("sched-appointment-name"))]
     assert names == ["孙悦"] * 4, names
     screenshot(d, "205-scheduling-day-full.png")
@@ -343,7 +421,8 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     # A click on the holiday's column opens its day: the empty state.
     holiday_head.find_element(By.TAG_NAME, "button").click()
     wait_visible(d, "sched-day-empty", SLOW)
-    assert "该日无号源" in wait_visible(d, "sched-day-empty").text
+    assert "该日无号源" in wait_visible(d, "sched-day-empty").text and "院庆" in wait_visible(d, "sched-day-empty").text
+    assert wait_visible(d, "sched-day-holiday").text == "节假日：院庆"
     assert wait_visible(d, "sched-view-day").get_attribute("aria-pressed") == "true"
     screenshot(d, "205-scheduling-day-holiday-closed.png")
     # The next day is open: eight rows of 0/4 with the twin quota 0/1.
@@ -351,7 +430,9 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     wait_visible(d, "sched-day-table", SLOW)
     rows = d.find_elements(By.CSS_SELECTOR, css_testid("sched-slot-row"))
     assert len(rows) == 8
-    assert all(within(r, "sched-slot-use").text == "0/4" and within(r, "sched-slot-quota").text == "双胎 0/1" for r in rows)
+    assert all(within(r, "sched-slot-use").text == "0/4" and [q.text for q in r.find_elements(By.CSS_SELECTOR, css_testid("sched-slot-quota"))]
+               == ["双胎 0/1", "人工窗口 预留 0/1 · 检查前 2 小时释放"] for r in rows)
+    screenshot(d, "215-scheduling-day-reservation.png")
 
     # 检查号规则: 17 characters are refused at 前缀 by the server; 16 are saved and the table shows the server's example.
     go(d, base, "/sched-numbers")
@@ -381,6 +462,27 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     assert within(row, "sched-rule-example").text == rule["example"]
     assert "每月" in row.text
     screenshot(d, "207-scheduling-rules.png")
+    # That rule has issued exam numbers (the demo registrations): the server refuses to delete it and says why.
+    within(row, "sched-rule-delete").click()
+    confirm = wait_visible(d, "confirm-dialog")
+    assert rule["example"] in confirm.text
+    within(confirm, "confirm-ok").click()
+    wait_text(d, "toast-error", "已发放过检查号")
+    assert any(r["id"] == rule["id"] for r in head.get(base + "/api/scheduling/exam-number-rules").json()["items"])
+    # An unused rule goes.
+    unused = head.put(base + "/api/scheduling/exam-number-rules", json={"department": "RAD", "modality": "MG", "prefix": "MG", "dateFormat": "yyMMdd",
+                                                                        "sequenceLength": 4, "suffix": "", "reset": "daily"})
+    assert unused.status_code == 200, unused.text
+    go(d, base, "/sched-numbers")
+    wait_table_idle(d, "sched-rules")
+    row = next(r for r in d.find_elements(By.CSS_SELECTOR, css_testid("sched-rule-row")) if r.get_attribute("data-modality") == "MG")
+    within(row, "sched-rule-delete").click()
+    within(wait_visible(d, "confirm-dialog"), "confirm-ok").click()
+    wait_text(d, "toast-success", "已删除检查号规则")
+    wait_table_idle(d, "sched-rules")
+    WebDriverWait(d, SLOW, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda drv: "MG" not in [r.get_attribute("data-modality") for r in drv.find_elements(By.CSS_SELECTOR, css_testid("sched-rule-row"))])
+    assert "MG" not in [r["modality"] for r in head.get(base + "/api/scheduling/exam-number-rules").json()["items"]]
 
     # 预约黑名单: four no-shows blacklist 钱多; 解除 after a confirmation.
     mark_no_shows(base, registrar, server["no_shows"])
@@ -404,7 +506,7 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     # 预约统计: this month by default, the same numbers as GET statistics, and the chart.
     go(d, base, "/sched-stats")
     wait_table_idle(d, "sched-stats-table")
-    today = hospital_now().date()
+    today = datetime.date.fromisoformat(server["settings"]["today"])
     first = today.replace(day=1)
     last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
     assert wait_visible(d, "sched-stats-from").get_attribute("value") == first.isoformat()
@@ -422,7 +524,14 @@ def test_head_sets_up_a_queue_and_runs_the_rules(browser, server):
     assert within(total, "sched-stats-bookings").text == str(sum(s["bookings"] for s in stats))
     bars = wait_visible(d, "sched-stats-bars")
     assert len(bars.find_elements(By.CSS_SELECTOR, "g.chart-row")) == len(stats)
-    assert not d.find_elements(By.XPATH, "//*[contains(text(), '导出Excel')]"), "no export without an endpoint"
+    # 导出 Excel: a plain link to the sheet of the same range.
+    export = wait_visible(d, "sched-stats-export")
+    assert export.text == "导出 Excel"
+    href = export.get_attribute("href")
+    assert href == f"{base}/api/scheduling/statistics/export.xlsx?from={first.isoformat()}&to={last.isoformat()}", href
+    sheet = head.get(href)
+    assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+    assert sheet.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     screenshot(d, "210-scheduling-statistics.png")
 
 

@@ -1,8 +1,8 @@
 // 登记预约 (#/registration, issue #7: REG-02, REG-03, REG-13, REG-16, REG-19) words and arithmetic: the desk's order
 // form and its checks (the same field names as the server's `fields` errors), the item picker, statuses → badge
 // colours, booking options as the desk reads them ("08:00–09:00，占 2 个时段"), slot cells, the hospital's today,
-// idempotency keys, print data for the appointment slip and the barcode label. Pure functions (unit-tested) except
-// findAppointment, which asks the server.
+// idempotency keys, print data for the appointment slip (with the department's preparation notes) and the barcode
+// label, merge proposals. Pure functions (unit-tested) except findAppointment, which asks the server.
 import { ageOn, ageText } from './dicomjson.js';
 import { personName } from './archive.js';
 
@@ -35,6 +35,7 @@ import { personName } from './archive.js';
  * @property {string} status ordered | held | booked | registered | no-show
  * @property {string | null} [accessionNumber]
  * @property {string | null} [studyInstanceUID]
+ * @property {number | null} [appointmentId] the item's live appointment
  */
 /**
  * @typedef {object} SchedOrder
@@ -69,6 +70,7 @@ import { personName } from './archive.js';
  * @property {{slotId: number, startTime: string, units: number}[]} slots
  * @property {string | null} [accessionNumber]
  * @property {string | null} [studyInstanceUID]
+ * @property {string[]} [preparations] notes of the department's preparation rules, for the slip
  */
 /**
  * @typedef {object} SchedAppointmentEntry one row of GET /api/scheduling/appointments
@@ -106,12 +108,14 @@ import { personName } from './archive.js';
  */
 /** @typedef {{slot: SchedSlot, refusal?: string | null}} SchedSlotView */
 /** @typedef {{date: string, startTime: string, endTime: string, parts: {slotId: number, units: number}[], free: number}} SchedOption */
+/** @typedef {{orderItemId: number, itemName: string, modality: string, orderNo: string, rule: string, reason: string}} MergeCandidate */
 /** @typedef {{key: string, params?: Record<string, string | number>}} Problem */
 /** @typedef {(key: string, params?: Record<string, string | number | null | undefined>) => string} Translate */
 
 /**
- * The hospital's time zone (YUNYING_TIMEZONE, default Asia/Shanghai). The server does not tell the browser which zone
- * it uses yet, so the desk assumes the default; slot dates and times come from the server as they are.
+ * The server's default time zone: the fallback when GET /api/scheduling/settings cannot be read (the desk takes the
+ * hospital's zone and date from there, lib/scheduling.js loadHospitalClock); slot dates and times come from the server
+ * as they are.
  */
 export const HOSPITAL_TIME_ZONE = 'Asia/Shanghai';
 
@@ -174,6 +178,34 @@ export const MODALITY_PREP = /** @type {Record<string, string>} */ ({
 /** Modalities of the picker, in its order. */
 export function catalogModalities() {
   return [...new Set(ITEM_CATALOG.map((i) => i.modality))];
+}
+
+/**
+ * The notes of the slip's 注意事项: the department's (the appointment's `preparations`, from its preparation rules)
+ * first, then the desk's default for the exam; each once, blank ones left out.
+ * @param {string[] | null | undefined} server
+ * @param {string} desk
+ * @returns {string[]}
+ */
+export function slipPreparations(server, desk) {
+  /** @type {string[]} */
+  const out = [];
+  for (const note of [...(server || []), desk]) {
+    const text = String(note || '').trim();
+    if (text && !out.includes(text)) out.push(text);
+  }
+  return out;
+}
+
+/**
+ * The line the booking dialog shows over merge proposals: "可与以下项目合并预约：头颅CT平扫、胸部CT平扫（规则：同日检查）".
+ * @param {MergeCandidate[]} candidates
+ * @param {Translate} t
+ */
+export function mergeText(candidates, t) {
+  const items = candidates.map((c) => c.itemName).join(t('reg.listSep'));
+  const rules = [...new Set(candidates.map((c) => c.rule))].join(t('reg.listSep'));
+  return t('reg.merge.text', { items, rules });
 }
 
 /**
@@ -585,24 +617,37 @@ export function checkCompleteForm(v, today) {
 // ---------------------------------------------------------------- finding an item's appointment
 
 /**
- * The live appointment of an order item. The API has no lookup by item yet (orders carry item statuses, not their
- * appointments), so this reads the appointments in the item's status page by page and keeps the item's; the
- * `orderItemId` parameter is sent too, for a server that filters by it.
+ * Which of an item's appointments (GET /api/scheduling/appointments?orderItemId=) the desk shows: the item's live one
+ * (`appointmentId`), else — for an item marked 爽约, which has none live — the latest in the status that goes with the
+ * item's status.
+ * @param {SchedAppointmentEntry[]} entries
+ * @param {SchedOrderItem} item
+ * @returns {SchedAppointmentEntry | null}
+ */
+export function pickAppointment(entries, item) {
+  const mine = entries.filter((e) => e.appointment.orderItemId === item.id);
+  if (item.appointmentId) {
+    const live = mine.find((e) => e.appointment.id === item.appointmentId);
+    if (live) return live;
+  }
+  const status = appointmentStatusOf(item.status);
+  if (!status) return null;
+  const same = mine.filter((e) => e.appointment.status === status).sort((a, b) => b.appointment.id - a.appointment.id);
+  return same[0] || null;
+}
+
+/**
+ * The appointment of an order item with its queue's name: one request for the item's appointments
+ * (GET /api/scheduling/appointments?orderItemId=), then pickAppointment. null for an item that never had one.
  * @param {{get: (path: string, query?: Record<string, unknown>, signal?: AbortSignal) => Promise<any>}} api
  * @param {SchedOrderItem} item
  * @param {AbortSignal} [signal]
  * @returns {Promise<SchedAppointmentEntry | null>}
  */
 export async function findAppointment(api, item, signal) {
-  const status = appointmentStatusOf(item.status);
-  if (!status) return null;
-  for (let page = 1; page <= 50; page++) {
-    const answer = await api.get('/api/scheduling/appointments', { status, orderItemId: item.id, page, pageSize: 200 }, signal);
-    const found = (answer.items || []).find((/** @type {any} */ e) => e.appointment.orderItemId === item.id);
-    if (found) return found;
-    if (page * 200 >= answer.total) break;
-  }
-  return null;
+  if (!item.appointmentId && !appointmentStatusOf(item.status)) return null;
+  const answer = await api.get('/api/scheduling/appointments', { orderItemId: item.id, pageSize: 100 }, signal);
+  return pickAppointment(answer.items || [], item);
 }
 
 // ---------------------------------------------------------------- printing

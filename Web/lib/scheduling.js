@@ -1,10 +1,11 @@
 // Pure logic of the booking pages (预约日历, 号源管理, 检查号规则, 预约黑名单, 预约统计; issue #7 item 11): hospital dates,
 // the week grid and its fill classes, slots with their appointments for the day view, template forms → request bodies
 // (POST /api/scheduling/queues/{id}/templates), a run of slots expanded into one template per slot, exam-number rule
-// bodies and statistics totals. No DOM here (unit-tested in tests/scheduling.test.js).
+// bodies and statistics totals, the hospital's clock from GET /api/scheduling/settings. No DOM here (unit-tested in
+// tests/scheduling.test.js).
 
 /**
- * @typedef {{dimension: string, value: string, max: number}} Quota
+ * @typedef {{dimension: string, value: string, max: number, reserve?: boolean | null, releaseHoursBefore?: number | null}} Quota
  * @typedef {{onlySources: string[], openToAllDaysBefore: number}} ReleaseRule
  * @typedef {{id: number, queueId: number, date: string, startTime: string, endTime: string, capacity: number, used: number,
  *   quotas: Quota[], quotaUse: Record<string, number>, releaseRule?: ReleaseRule | null, openDays: number}} Slot
@@ -27,8 +28,9 @@
  */
 
 /**
- * The hospital's time zone (YUNYING_TIMEZONE). The server does not tell the web app which one it uses, so the pages
- * assume the default; "today" of the booking pages is the hospital's, not the browser's.
+ * The server's default time zone (YUNYING_TIMEZONE unset): only a fallback for when GET /api/scheduling/settings
+ * cannot be read (a user without registration.manage, a network error). "Today" of the booking pages is the hospital's
+ * (the server's `today`), not the browser's.
  */
 export const HOSPITAL_TIME_ZONE = 'Asia/Shanghai';
 
@@ -36,7 +38,11 @@ export const HOSPITAL_TIME_ZONE = 'Asia/Shanghai';
 export const TEMPLATE_KINDS = /** @type {TemplateKind[]} */ (['date', 'holiday', 'cycle', 'weekday', 'daily']);
 /** The order the 号源管理 page lists them in: the everyday timetable first, exceptions after. */
 export const KIND_DISPLAY_ORDER = /** @type {TemplateKind[]} */ (['daily', 'weekday', 'cycle', 'holiday', 'date']);
-export const QUOTA_DIMENSIONS = ['orderType', 'examClass', 'source'];
+export const QUOTA_DIMENSIONS = ['orderType', 'examClass', 'source', 'channelGroup'];
+/** Values of the channelGroup dimension: `online` = the self-service channels (kiosk, app, WeChat, Alipay, website). */
+export const CHANNEL_GROUPS = ['online', 'desk'];
+/** A reservation is released at most this many hours before its slot (the server's range 0–168). */
+export const RELEASE_HOURS_MAX = 168;
 export const PATIENT_SOURCES = ['outpatient', 'inpatient', 'emergency', 'physical', 'external', 'subordinate'];
 export const CHANNELS = ['clinician', 'ward', 'kiosk', 'app', 'wechat', 'alipay', 'desk', 'room', 'cashier', 'website', 'his'];
 export const DATE_FORMATS = ['', 'yyyyMMdd', 'yyMMdd', 'yyyyMM', 'yyMM', 'yyyy', 'yy'];
@@ -77,6 +83,84 @@ export function hospitalClock(now = new Date(), timeZone = HOSPITAL_TIME_ZONE) {
   }
 }
 
+/**
+ * @typedef {{timeZone: string, today: string, horizonDays: number}} SchedSettings GET /api/scheduling/settings
+ * @typedef {object} HospitalClock the hospital's calendar as the booking pages use it
+ * @property {string} timeZone
+ * @property {number} horizonDays
+ * @property {boolean} fromServer false when the settings could not be read (default zone, browser clock)
+ * @property {(now?: Date) => string} today YYYY-MM-DD
+ * @property {(now?: Date) => {date: string, time: string}} clock date and HH:MM
+ * @property {(iso: string | null | undefined) => string} dateTime an instant (ISO) as "YYYY-MM-DD HH:MM" in the zone
+ */
+
+/** @param {unknown} zone */
+function validZone(zone) {
+  if (typeof zone !== 'string' || !zone) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The hospital's clock from the server's settings. The time zone formats times; the server's `today` is the date: the
+ * difference in whole days between it and the browser clock read in that zone (a browser clock that is off) is kept,
+ * so a page left open past midnight still moves on to the next day. Without (valid) settings: the default zone and
+ * the browser clock.
+ * @param {Partial<SchedSettings> | null | undefined} settings
+ * @param {Date} [fetchedAt] when the settings were read
+ * @returns {HospitalClock}
+ */
+export function hospitalClockFrom(settings, fetchedAt = new Date()) {
+  const fromServer = Boolean(settings && validZone(settings.timeZone) && isIsoDate(settings.today || ''));
+  const timeZone = settings && validZone(settings.timeZone) ? String(settings.timeZone) : HOSPITAL_TIME_ZONE;
+  const offset = fromServer ? Math.round((utc(String(settings?.today)).getTime() - utc(hospitalToday(fetchedAt, timeZone)).getTime()) / 86_400_000) : 0;
+  const horizon = Number(settings?.horizonDays);
+  return {
+    timeZone,
+    horizonDays: Number.isInteger(horizon) && horizon > 0 ? horizon : 60,
+    fromServer,
+    today: (now = new Date()) => addDays(hospitalToday(now, timeZone), offset),
+    clock: (now = new Date()) => {
+      const c = hospitalClock(now, timeZone);
+      return { date: addDays(c.date, offset), time: c.time };
+    },
+    dateTime: (iso) => {
+      if (!iso) return '';
+      const d = new Date(iso);
+      if (Number.isNaN(d.getTime())) return '';
+      const c = hospitalClock(d, timeZone);
+      return `${c.date} ${c.time}`;
+    },
+  };
+}
+
+/** @type {Promise<HospitalClock> | null} */
+let clockPromise = null;
+
+/**
+ * The hospital's clock, read once per page load from GET /api/scheduling/settings (registration.manage); a failed
+ * read gives the fallback clock (and is asked again next time).
+ * @param {{get: (path: string, query?: Record<string, unknown>, signal?: AbortSignal) => Promise<any>}} api
+ * @returns {Promise<HospitalClock>}
+ */
+export function loadHospitalClock(api) {
+  if (!clockPromise) {
+    const asked = new Date();
+    clockPromise = api.get('/api/scheduling/settings').then(
+      (/** @type {SchedSettings} */ s) => hospitalClockFrom(s, asked),
+      () => {
+        clockPromise = null;
+        return hospitalClockFrom(null);
+      },
+    );
+  }
+  return clockPromise;
+}
+
 /** @param {string} text */
 export function isIsoDate(text) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(text || ''));
@@ -86,7 +170,7 @@ export function isIsoDate(text) {
 }
 
 /** @param {string} iso */
-function utc(iso) {
+export function utc(iso) {
   const [y, m, d] = iso.split('-').map(Number);
   return new Date(Date.UTC(y, m - 1, d));
 }
@@ -274,11 +358,40 @@ export function slotsWithAppointments(slots, entries, options = {}) {
 }
 
 /**
- * The quotas of a slot with their use: [{dimension, value, max, used}].
- * @param {Pick<Slot, 'quotas' | 'quotaUse'>} slot
+ * The quotas of a slot with their use: [{dimension, value, max, used, reserve, released}]. A reservation (reserve)
+ * is released `releaseHoursBefore` hours before the slot starts (hospital time); `released` says whether that moment
+ * has come by `now` ({date, time} in the hospital's zone); caps are never released.
+ * @param {Pick<Slot, 'quotas' | 'quotaUse'> & Partial<Pick<Slot, 'date' | 'startTime'>>} slot
+ * @param {{date: string, time: string}} [now]
  */
-export function quotaUse(slot) {
-  return (slot.quotas || []).map((q) => ({ ...q, used: (slot.quotaUse || {})[`${q.dimension}=${q.value}`] || 0 }));
+export function quotaUse(slot, now) {
+  return (slot.quotas || []).map((q) => {
+    const reserve = q.reserve === true;
+    const released = reserve && now && slot.date && slot.startTime ? reservationReleased(slot.date, slot.startTime, q.releaseHoursBefore || 0, now) : false;
+    return { ...q, reserve, released, used: (slot.quotaUse || {})[`${q.dimension}=${q.value}`] || 0 };
+  });
+}
+
+/**
+ * Whether a reservation of a slot starting `date` `startTime` has been released by `now` (both hospital time): from
+ * `hours` hours before the start the unused part is everyone's.
+ * @param {string} date @param {string} startTime @param {number} hours @param {{date: string, time: string}} now
+ */
+export function reservationReleased(date, startTime, hours, now) {
+  const start = utc(date).getTime() + (minutesOf(startTime) || 0) * 60_000;
+  const at = utc(now.date).getTime() + (minutesOf(now.time) || 0) * 60_000;
+  return at >= start - hours * 3_600_000;
+}
+
+/**
+ * Holidays as date → name.
+ * @param {{date: string, name: string}[]} holidays
+ */
+export function holidayNames(holidays) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (const x of holidays || []) out[x.date] = x.name || '';
+  return out;
 }
 
 /**
@@ -341,7 +454,8 @@ export function groupTemplates(templates) {
  * @property {string} startTime
  * @property {string} endTime
  * @property {string | number} capacity
- * @property {{dimension: string, value: string, max: string | number}[]} [quotas] rows; empty rows are dropped
+ * @property {{dimension: string, value: string, max: string | number, reserve?: boolean | string, releaseHoursBefore?: string | number}[]} [quotas]
+ *   rows (reserve: 预留 rather than 上限); empty rows are dropped
  * @property {string[]} [onlySources] release rule: the sources served first (none = no rule)
  * @property {string | number} [openToAllDaysBefore]
  * @property {string | number} [openDays]
@@ -395,8 +509,17 @@ export function templateBody(form) {
     const max = intOf(q.max);
     if (!QUOTA_DIMENSIONS.includes(q.dimension)) problems[`quotas[${i}].dimension`] = { key: 'sched.err.dimension' };
     if (!value) problems[`quotas[${i}].value`] = { key: 'sched.err.quotaValue' };
+    else if (q.dimension === 'channelGroup' && !CHANNEL_GROUPS.includes(value)) problems[`quotas[${i}].value`] = { key: 'sched.err.channelGroup' };
     if (!Number.isInteger(max) || max < 0 || (Number.isInteger(capacity) && max > capacity)) problems[`quotas[${i}].max`] = { key: 'sched.err.quotaMax' };
-    body.quotas.push({ dimension: q.dimension, value, max: Number.isInteger(max) ? max : q.max });
+    /** @type {Record<string, any>} */
+    const quota = { dimension: q.dimension, value, max: Number.isInteger(max) ? max : q.max };
+    if (q.reserve === true || q.reserve === 'true' || q.reserve === 'reserve') {
+      const hours = q.releaseHoursBefore === '' || q.releaseHoursBefore === undefined ? 0 : intOf(q.releaseHoursBefore);
+      if (!Number.isInteger(hours) || hours < 0 || hours > RELEASE_HOURS_MAX) problems[`quotas[${i}].releaseHoursBefore`] = { key: 'sched.err.releaseHours' };
+      quota.reserve = true;
+      quota.releaseHoursBefore = Number.isInteger(hours) ? hours : q.releaseHoursBefore;
+    }
+    body.quotas.push(quota);
   });
   const sources = (form.onlySources || []).filter((s) => s);
   if (sources.length) {
@@ -455,20 +578,6 @@ export function isMonthDay(text) {
   const day = Number(m[2]);
   const days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   return month >= 1 && month <= 12 && day >= 1 && day <= days[month - 1];
-}
-
-/**
- * Cycles known to the page: the server has no list of cycles (no GET /api/scheduling/cycles), so the page knows the
- * ids the templates use and those created here (with their names).
- * @param {Template[]} templates
- * @param {{id: number, name: string, startMD: string, endMD: string}[]} created
- */
-export function knownCycles(templates, created) {
-  /** @type {Map<number, {id: number, name: string, startMD: string, endMD: string}>} */
-  const out = new Map();
-  for (const c of created) out.set(c.id, c);
-  for (const t of templates) if (t.cycleId && !out.has(t.cycleId)) out.set(t.cycleId, { id: t.cycleId, name: '', startMD: '', endMD: '' });
-  return [...out.values()].sort((a, b) => a.id - b.id);
 }
 
 // ---------------------------------------------------------------- exam numbers
@@ -536,6 +645,14 @@ export function statsChartRows(rows) {
 }
 
 /**
+ * The Excel download of the statistics for a range (a plain link: the browser's session cookie goes with it).
+ * @param {string} from @param {string} to
+ */
+export function statsExportUrl(from, to) {
+  return `/api/scheduling/statistics/export.xlsx?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+}
+
+/**
  * Check a statistics range: both dates valid and from ≤ to; returns the field name and i18n key of a problem.
  * @param {string} from @param {string} to
  */
@@ -564,7 +681,9 @@ export const SOURCE_KEYS = {
   external: 'sched.src.external', subordinate: 'sched.src.subordinate',
 };
 /** @type {Record<string, string>} */
-export const DIMENSION_KEYS = { orderType: 'sched.dim.orderType', examClass: 'sched.dim.examClass', source: 'sched.dim.source' };
+export const DIMENSION_KEYS = { orderType: 'sched.dim.orderType', examClass: 'sched.dim.examClass', source: 'sched.dim.source', channelGroup: 'sched.dim.channelGroup' };
+/** @type {Record<string, string>} */
+export const CHANNEL_GROUP_KEYS = { online: 'sched.group.online', desk: 'sched.group.desk' };
 /** @type {Record<TemplateKind, string>} */
 export const KIND_KEYS = { daily: 'sched.kind.daily', weekday: 'sched.kind.weekday', cycle: 'sched.kind.cycle', holiday: 'sched.kind.holiday', date: 'sched.kind.date' };
 /** @type {Record<string, string>} */

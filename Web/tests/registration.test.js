@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import {
   checkOrderForm, checkCompleteForm, idCardChecksumOk, birthDateFromIdCard, sexFromIdCard, optionText, optionUnits, slotCell, optionFromSlot,
   itemStatus, appointmentStatus, appointmentStatusOf, appointmentActions, canBook, hospitalToday, hospitalNow, addDays, dateWithWeekday, patientAge,
-  queuesFor, newIdempotencyKey, labelCode, preparationFor, ITEM_CATALOG, catalogModalities, findAppointment, sourceText, sexText,
+  queuesFor, newIdempotencyKey, labelCode, preparationFor, ITEM_CATALOG, catalogModalities, findAppointment, pickAppointment, sourceText, sexText,
+  slipPreparations, mergeText,
 } from '../lib/registration.js';
 import { createTranslator, CATALOGS } from '../lib/i18n.js';
 
@@ -166,20 +167,48 @@ test('the item picker: common exams per modality, unique codes, preparation for 
   assert.equal(preparationFor({ itemCode: 'X', modality: 'XA' }), '');
 });
 
-test('findAppointment reads the appointments of the item\'s status page by page and keeps the item\'s', async () => {
+test('findAppointment: one request for the item\'s appointments, the live one (appointmentId) kept', async () => {
   /** @type {any[]} */
   const calls = [];
+  const entry = (/** @type {number} */ id, /** @type {string} */ status, item = 42) => ({ appointment: { id, orderItemId: item, status }, queueName: 'CT 1 号机' });
   const api = {
     /** @param {string} path @param {any} query */
     async get(path, query) {
-      calls.push(query);
-      const mine = { appointment: { orderItemId: 42, id: 9 } };
-      const other = { appointment: { orderItemId: 1, id: 1 } };
-      return query.page === 1 ? { items: Array(200).fill(other), total: 201 } : { items: [mine], total: 201 };
+      calls.push([path, query]);
+      return { items: [entry(3, 'cancelled'), entry(9, 'booked'), entry(5, 'no-show')], total: 3 };
     },
   };
-  const found = await findAppointment(api, /** @type {any} */ ({ id: 42, status: 'booked' }));
+  const found = await findAppointment(api, /** @type {any} */ ({ id: 42, status: 'booked', appointmentId: 9 }));
   assert.equal(found?.appointment.id, 9);
-  assert.deepEqual(calls.map((q) => [q.status, q.page, q.orderItemId]), [['booked', 1, 42], ['booked', 2, 42]]);
+  assert.equal(found?.queueName, 'CT 1 号机');
+  assert.deepEqual(calls, [['/api/scheduling/appointments', { orderItemId: 42, pageSize: 100 }]], 'one request, filtered by the item');
+  // An item never booked asks nothing.
   assert.equal(await findAppointment(api, /** @type {any} */ ({ id: 42, status: 'ordered' })), null);
+  assert.equal(calls.length, 1);
+  // 爽约: no live appointment; the latest no-show is shown.
+  assert.equal((await findAppointment(api, /** @type {any} */ ({ id: 42, status: 'no-show' })))?.appointment.id, 5);
+});
+
+test('pickAppointment: the live one by id, else the latest in the item\'s status, never another item\'s', () => {
+  const e = (/** @type {number} */ id, /** @type {string} */ status, item = 7) => /** @type {any} */ ({ appointment: { id, orderItemId: item, status } });
+  const entries = [e(1, 'no-show'), e(4, 'no-show'), e(6, 'booked', 8), e(2, 'cancelled')];
+  assert.equal(pickAppointment(entries, /** @type {any} */ ({ id: 7, status: 'no-show' }))?.appointment.id, 4);
+  assert.equal(pickAppointment(entries, /** @type {any} */ ({ id: 7, status: 'booked', appointmentId: 6 })), null, 'appointment 6 is item 8\'s');
+  assert.equal(pickAppointment([e(10, 'checked-in')], /** @type {any} */ ({ id: 7, status: 'registered', appointmentId: 10 }))?.appointment.id, 10);
+  assert.equal(pickAppointment([e(10, 'checked-in')], /** @type {any} */ ({ id: 7, status: 'registered' }))?.appointment.id, 10, 'a server without appointmentId still works');
+  assert.equal(pickAppointment([], /** @type {any} */ ({ id: 7, status: 'booked', appointmentId: 3 })), null);
+});
+
+test('the slip\'s 注意事项: the department\'s preparation notes first, then the desk\'s default, each once', () => {
+  const desk = preparationFor({ itemCode: 'CT-CHEST', modality: 'CT' });
+  assert.deepEqual(slipPreparations(['携带近期肾功能化验单', ' ', '携带近期肾功能化验单'], desk), ['携带近期肾功能化验单', desk]);
+  assert.deepEqual(slipPreparations(undefined, desk), [desk]);
+  assert.deepEqual(slipPreparations([desk], desk), [desk]);
+  assert.deepEqual(slipPreparations([], ''), []);
+});
+
+test('merge proposals read as one line with the rules that made them', () => {
+  const c = (/** @type {number} */ id, /** @type {string} */ name, /** @type {string} */ rule) => ({ orderItemId: id, itemName: name, modality: 'CT', orderNo: 'SQ1', rule, reason: `「${rule}」：同日检查` });
+  assert.equal(mergeText([c(1, '头颅CT平扫', '同日CT'), c(2, '胸部CT平扫', '同日CT')], t), '可与以下项目合并预约：头颅CT平扫、胸部CT平扫（规则：同日CT）');
+  assert.equal(mergeText([c(1, '头颅CT平扫', 'A'), c(2, '腹部CT', 'B')], en), 'May be booked together with: 头颅CT平扫, 腹部CT (rule: A, B)');
 });

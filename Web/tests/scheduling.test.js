@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import {
   hospitalToday, hospitalClock, addDays, isoWeekday, weekStart, weekDates, monthRange, isIsoDate, minutesOf, clockOf, fillOf, fillClass,
   usePercent, totals, buildWeekGrid, slotsWithAppointments, quotaUse, releaseDate, releaseActive, displayName, groupTemplates, templateBody,
-  expandRun, runBodies, isMonthDay, knownCycles, examNumberPreview, examRuleBody, statsTotals, statsChartRows, checkStatsRange, KIND_DISPLAY_ORDER,
+  expandRun, runBodies, isMonthDay, examNumberPreview, examRuleBody, statsTotals, statsChartRows, checkStatsRange, KIND_DISPLAY_ORDER,
+  hospitalClockFrom, loadHospitalClock, reservationReleased, holidayNames, statsExportUrl, HOSPITAL_TIME_ZONE,
 } from '../lib/scheduling.js';
 
 /** @typedef {import('../lib/scheduling.js').Slot} Slot */
@@ -25,6 +26,41 @@ test('hospital dates: today in Asia/Shanghai, not in the browser’s zone', () =
   assert.deepEqual(hospitalClock(now), { date: '2026-11-30', time: '04:30' });
   assert.equal(hospitalToday(now, 'UTC'), '2026-11-29');
   assert.equal(hospitalToday(new Date(Date.UTC(2026, 10, 29, 15, 59))), '2026-11-29');
+});
+
+test('the hospital\'s clock from GET /api/scheduling/settings: its zone, its today, a sane fallback', async () => {
+  // The browser's clock says 2026-11-29 20:30 UTC; the server (YUNYING_TIMEZONE=Asia/Tokyo) says today is 2026-11-30.
+  const asked = new Date(Date.UTC(2026, 10, 29, 20, 30));
+  const tokyo = hospitalClockFrom({ timeZone: 'Asia/Tokyo', today: '2026-11-30', horizonDays: 90 }, asked);
+  assert.equal(tokyo.fromServer, true);
+  assert.equal(tokyo.timeZone, 'Asia/Tokyo');
+  assert.equal(tokyo.horizonDays, 90);
+  assert.equal(tokyo.today(asked), '2026-11-30');
+  assert.deepEqual(tokyo.clock(asked), { date: '2026-11-30', time: '05:30' }, 'Tokyo is UTC+9');
+  assert.equal(tokyo.dateTime('2026-12-01T15:10:00Z'), '2026-12-02 00:10', 'instants are shown in the hospital\'s zone');
+  assert.equal(tokyo.dateTime('not a date'), '');
+  // A page left open past the hospital's midnight moves on to the next day.
+  assert.equal(tokyo.today(new Date(Date.UTC(2026, 10, 30, 15, 1))), '2026-12-01');
+  // The server's date wins over a browser clock that is a day off (kept as the same offset later on).
+  const skewed = hospitalClockFrom({ timeZone: 'UTC', today: '2026-12-01', horizonDays: 60 }, asked);
+  assert.equal(skewed.today(asked), '2026-12-01');
+  assert.equal(skewed.today(new Date(Date.UTC(2026, 10, 30, 1, 0))), '2026-12-02');
+  // Without settings (or with nonsense): the default zone and the browser clock.
+  for (const bad of [null, { timeZone: 'Mars/Olympus', today: '2026-11-30' }, { timeZone: 'UTC', today: '30.11.2026' }]) {
+    const c = hospitalClockFrom(/** @type {any} */ (bad), asked);
+    assert.equal(c.fromServer, false);
+    assert.equal(c.today(asked), hospitalToday(asked, c.timeZone));
+    assert.equal(c.horizonDays, 60);
+  }
+  assert.equal(hospitalClockFrom(null).timeZone, HOSPITAL_TIME_ZONE);
+  // Read once; a failed read falls back and is asked again the next time.
+  let calls = 0;
+  const failing = { get: async () => { calls += 1; throw new Error('403'); } };
+  assert.equal((await loadHospitalClock(failing)).fromServer, false);
+  const working = { get: async (/** @type {string} */ path) => { calls += 1; assert.equal(path, '/api/scheduling/settings'); return { timeZone: 'Asia/Shanghai', today: hospitalToday(), horizonDays: 60 }; } };
+  assert.equal((await loadHospitalClock(working)).fromServer, true);
+  assert.equal((await loadHospitalClock(failing)).fromServer, true, 'kept from the first good answer');
+  assert.equal(calls, 2);
 });
 
 test('date arithmetic over months, years and leap days; ISO weekdays; weeks start on Monday', () => {
@@ -101,13 +137,33 @@ test('day view: each slot with the appointments that hold units in it (multi-slo
 
 test('quota use and release rules', () => {
   const s = slot(1, '2026-12-03', '08:00', 4, 2, { quotas: [{ dimension: 'orderType', value: '双胎', max: 1 }, { dimension: 'source', value: 'inpatient', max: 2 }], quotaUse: { 'orderType=双胎': 1 } });
-  assert.deepEqual(quotaUse(s), [{ dimension: 'orderType', value: '双胎', max: 1, used: 1 }, { dimension: 'source', value: 'inpatient', max: 2, used: 0 }]);
+  assert.deepEqual(quotaUse(s), [{ dimension: 'orderType', value: '双胎', max: 1, reserve: false, released: false, used: 1 }, { dimension: 'source', value: 'inpatient', max: 2, reserve: false, released: false, used: 0 }]);
   const rule = { onlySources: ['outpatient'], openToAllDaysBefore: 1 };
   assert.equal(releaseDate('2026-12-03', rule), '2026-12-02');
   assert.equal(releaseDate('2026-12-03', null), null);
   assert.equal(releaseDate('2026-12-03', { onlySources: [], openToAllDaysBefore: 1 }), null);
   assert.equal(releaseActive('2026-12-03', rule, '2026-12-01'), true);
   assert.equal(releaseActive('2026-12-03', rule, '2026-12-02'), false, 'open to all from that day on');
+});
+
+test('reservations (预留): held until N hours before the slot, then released; caps are never released', () => {
+  const s = slot(1, '2026-12-03', '08:00', 4, 1, {
+    quotas: [{ dimension: 'channelGroup', value: 'online', max: 2, reserve: true, releaseHoursBefore: 24 }, { dimension: 'orderType', value: '双胎', max: 1 }],
+    quotaUse: { 'channelGroup=online': 1 },
+  });
+  const held = quotaUse(s, { date: '2026-12-02', time: '07:59' });
+  assert.deepEqual(held.map((q) => [q.reserve, q.released, q.used]), [[true, false, 1], [false, false, 0]]);
+  assert.deepEqual(quotaUse(s, { date: '2026-12-02', time: '08:00' }).map((q) => q.released), [true, false], 'from 24 hours before');
+  assert.equal(reservationReleased('2026-12-01', '08:30', 48, { date: '2026-11-29', time: '08:29' }), false);
+  assert.equal(reservationReleased('2026-12-01', '08:30', 48, { date: '2026-11-29', time: '08:30' }), true);
+  assert.equal(reservationReleased('2026-12-01', '08:30', 0, { date: '2026-12-01', time: '08:29' }), false, '0 hours: held until the slot starts');
+  assert.deepEqual(quotaUse(s).map((q) => q.released), [false, false], 'without a clock nothing is called released');
+});
+
+test('holidays by date; the statistics export link', () => {
+  assert.deepEqual(holidayNames([{ date: '2027-01-01', name: '元旦' }, { date: '2026-12-09', name: '' }]), { '2027-01-01': '元旦', '2026-12-09': '' });
+  assert.deepEqual(holidayNames(/** @type {any} */ (null)), {});
+  assert.equal(statsExportUrl('2026-11-01', '2026-11-30'), '/api/scheduling/statistics/export.xlsx?from=2026-11-01&to=2026-11-30');
 });
 
 test('templates grouped by kind: 每日, 星期, 周期, 节假日, 指定日期; sorted inside a kind', () => {
@@ -153,6 +209,29 @@ test('template form: quota rows (empty rows dropped, named by position like the 
   assert.deepEqual(Object.keys(templateBody({ ...form, quotas: [], openToAllDaysBefore: '61' }).problems), ['releaseRule.openToAllDaysBefore']);
 });
 
+test('template form: a quota is a cap (上限) or a reservation (预留) released N hours before; channel groups online/desk', () => {
+  const base = { kind: 'daily', startTime: '08:00', endTime: '08:30', capacity: '4', openDays: '' };
+  const { body, problems } = templateBody({
+    ...base,
+    quotas: [
+      { dimension: 'channelGroup', value: 'online', max: '2', reserve: true, releaseHoursBefore: '24' },
+      { dimension: 'orderType', value: '双胎', max: '1', reserve: false, releaseHoursBefore: '24' },
+      { dimension: 'source', value: 'inpatient', max: '1', reserve: 'reserve', releaseHoursBefore: '' },
+    ],
+  });
+  assert.deepEqual(problems, {});
+  assert.deepEqual(body.quotas, [
+    { dimension: 'channelGroup', value: 'online', max: 2, reserve: true, releaseHoursBefore: 24 },
+    { dimension: 'orderType', value: '双胎', max: 1 },
+    { dimension: 'source', value: 'inpatient', max: 1, reserve: true, releaseHoursBefore: 0 },
+  ], 'a cap carries no reserve fields; an empty release time is 0 hours (held until the slot starts)');
+  assert.deepEqual(templateBody({ ...base, quotas: [{ dimension: 'channelGroup', value: 'wechat', max: '1' }] }).problems, { 'quotas[0].value': { key: 'sched.err.channelGroup' } });
+  assert.deepEqual(templateBody({ ...base, quotas: [{ dimension: 'examClass', value: '增强', max: '1', reserve: true, releaseHoursBefore: '169' }] }).problems, { 'quotas[0].releaseHoursBefore': { key: 'sched.err.releaseHours' } });
+  assert.deepEqual(templateBody({ ...base, quotas: [{ dimension: 'examClass', value: '增强', max: '1', reserve: true, releaseHoursBefore: '1.5' }] }).problems, { 'quotas[0].releaseHoursBefore': { key: 'sched.err.releaseHours' } });
+  const run = runBodies({ ...base, endTime: '09:00', quotas: [{ dimension: 'channelGroup', value: 'desk', max: '1', reserve: true, releaseHoursBefore: '2' }] }, '30');
+  assert.deepEqual(run.bodies.map((b) => b.quotas), [[{ dimension: 'channelGroup', value: 'desk', max: 1, reserve: true, releaseHoursBefore: 2 }], [{ dimension: 'channelGroup', value: 'desk', max: 1, reserve: true, releaseHoursBefore: 2 }]]);
+});
+
 test('a run of slots: 08:00–12:00 every 30 minutes is 8 templates with the same capacity, quota and rules', () => {
   assert.equal(expandRun('08:00', '12:00', 30).length, 8);
   assert.deepEqual(expandRun('08:00', '09:10', 30), [{ startTime: '08:00', endTime: '08:30' }, { startTime: '08:30', endTime: '09:00' }], 'a short last piece is left out');
@@ -169,10 +248,8 @@ test('a run of slots: 08:00–12:00 every 30 minutes is 8 templates with the sam
   assert.deepEqual(Object.keys(runBodies({ kind: 'daily', startTime: '08:00', endTime: '12:00', capacity: '4', quotas: [] }, '3').problems), ['every']);
 });
 
-test('cycles: MM-DD, and the cycles the page knows without a list from the server', () => {
+test('cycles: MM-DD', () => {
   assert.ok(isMonthDay('05-01') && isMonthDay('02-29') && !isMonthDay('02-30') && !isMonthDay('13-01') && !isMonthDay('5-1'));
-  const known = knownCycles([{ id: 1, queueId: 1, kind: 'cycle', cycleId: 1, startTime: '08:00', endTime: '08:30', capacity: 6, quotas: [], openDays: 30 }], [{ id: 3, name: '冬季作息', startMD: '10-01', endMD: '04-30' }]);
-  assert.deepEqual(known.map((c) => [c.id, c.name]), [[1, ''], [3, '冬季作息']]);
 });
 
 test('exam-number rules: body, preview and the 16-character length', () => {

@@ -6,22 +6,28 @@
 //     modality, next available options, a day grid of slots with the server's reason where the item cannot go,
 //     指定检查医生, an idempotency key per booking so a double click books once), 改约, 取消 (with a reason), 登记
 //     (the exam number shown large), 爽约 (the server refuses it before the start time and says so), 打印预约单 and
-//     打印条码标签 (Code 128 of the exam number, or of the order number before registration).
+//     打印条码标签 (Code 128 of the exam number, or of the order number before registration). When a merge rule
+//     proposes booking other open items of the patient together, the booking dialog offers 合并预约 (one visit, all or
+//     nothing: POST /api/scheduling/appointments/together). After booking, the department's preparation notes (the
+//     appointment's `preparations`) are shown; the slip's 注意事项 prints them first, then the desk's default.
 //     新建申请单 types a paper order in; 占位申请单 holds a slot for a phone booking without a patient ID, and
 //     补全患者信息 completes it when the patient arrives.
 //   今日预约 (#/registration/day): the appointments of a date (today by default) per queue and status, paged, with the
 //     same actions.
 // Printing: the document is copied into #reg-print-root and window.print() runs; @media print (styles/registration.css)
 // hides everything else, so the printout is the slip or the label alone.
+// Dates: "today" and the time printed on the slip are the hospital's (GET /api/scheduling/settings, loadHospitalClock).
 import { h, replace } from '../lib/dom.js';
 import { t, getLanguage } from '../lib/i18n.js';
 import { ApiError } from '../lib/api.js';
 import { code128Element } from '../lib/code128.js';
 import {
   SOURCES, PRIORITIES, SEXES, CANCEL_REASONS, APPOINTMENT_STATUSES, ITEM_CATALOG, catalogModalities, preparationFor, itemStatus, appointmentStatus,
-  appointmentActions, canBook, hospitalToday, hospitalNow, addDays, dateWithWeekday, birthDateText, patientAge, patientName, optionText, slotCell, optionFromSlot,
+  appointmentActions, canBook, addDays, dateWithWeekday, birthDateText, patientAge, patientName, optionText, slotCell, optionFromSlot,
   queuesFor, newIdempotencyKey, SOURCE_KEYS, PRIORITY_KEYS, SEX_KEYS, CANCEL_REASON_KEYS, TAB_KEYS, sourceText, priorityText, checkOrderForm, checkCompleteForm, findAppointment, labelCode, sexText, birthDateFromIdCard, sexFromIdCard,
+  slipPreparations, mergeText,
 } from '../lib/registration.js';
+import { loadHospitalClock } from '../lib/scheduling.js';
 import {
   pageHeader, button, badge, select, field, openModal, formModal, confirmDialog, toast, errorText, emptyState, dataTable, pager, pagedList,
   showProblems,
@@ -35,6 +41,7 @@ import {
 /** @typedef {import('../lib/registration.js').SchedQueue} SchedQueue */
 /** @typedef {import('../lib/registration.js').SchedOption} SchedOption */
 /** @typedef {import('../lib/registration.js').SchedSlotView} SchedSlotView */
+/** @typedef {import('../lib/registration.js').MergeCandidate} MergeCandidate */
 /** @typedef {import('../lib/dom.js').Child} Child */
 
 /**
@@ -65,7 +72,8 @@ const TABS = /** @type {const} */ (['desk', 'day']);
  * @param {HTMLElement} main
  * @param {ViewContext} ctx
  */
-export function renderRegistration(main, ctx) {
+export async function renderRegistration(main, ctx) {
+  const clock = await loadHospitalClock(ctx.api);
   const tab = ctx.params[0] === 'day' ? 'day' : 'desk';
   const lang = getLanguage();
   /** @type {Promise<SchedQueue[]> | null} */
@@ -79,11 +87,14 @@ export function renderRegistration(main, ctx) {
     }
     return queuesPromise;
   };
-  const today = () => hospitalToday();
+  const today = () => clock.today();
 
   // ------------------------------------------------------------ shared actions
 
-  const nowText = () => hospitalNow();
+  const nowText = () => {
+    const c = clock.clock();
+    return `${c.date} ${c.time}`;
+  };
 
   /**
    * @param {Subject} s
@@ -235,6 +246,72 @@ export function renderRegistration(main, ctx) {
     const submit = button(moving ? t('reg.book.submitMove') : t('reg.book.submit'), { variant: 'primary', testid: 'reg-book-submit', disabled: true });
     const cancelBtn = button(t('common.cancel'), { testid: 'reg-book-cancel' });
     const alert = h('div', { class: 'form-alert', hidden: true, role: 'alert', testid: 'reg-book-alert' });
+    // Merge proposals (REG-07): other open items of the patient a merge rule would book in the same visit.
+    const mergeBox = h('div', { class: 'reg-merge', testid: 'reg-merge', hidden: true });
+    /** @param {MergeCandidate[]} candidates */
+    const showMerge = (candidates) => {
+      if (!candidates.length) return;
+      const boxes = candidates.map((c) => h('input', { type: 'checkbox', checked: true, value: String(c.orderItemId), testid: 'reg-merge-check' }));
+      const go = button(t('reg.merge.submit'), { variant: 'primary', class: 'btn btn-primary btn-sm', testid: 'reg-merge-submit' });
+      go.addEventListener('click', async () => {
+        const ids = [s.itemId, ...boxes.filter((b) => b.checked).map((b) => Number(b.value))];
+        alert.hidden = true;
+        if (ids.length < 2) {
+          alert.textContent = t('reg.merge.pickOne');
+          alert.hidden = false;
+          return;
+        }
+        if (!queueSelect.value || go.classList.contains('is-busy')) return;
+        go.classList.add('is-busy');
+        go.disabled = true;
+        try {
+          /** @type {{items: SchedAppointment[]}} */
+          const answer = await ctx.api.post('/api/scheduling/appointments/together', { orderItemIds: ids, queueId: Number(queueSelect.value), from: today(), days: 30, channel: 'desk' });
+          const first = answer.items[0];
+          toast(t('reg.done.merged', { n: answer.items.length, when: first ? `${dateWithWeekday(first.date, lang)} ${first.startTime}` : '' }), 'success');
+          modal.close();
+          refresh();
+          showBooked(
+            answer.items.map((a) => {
+              const c = candidates.find((x) => x.orderItemId === a.orderItemId);
+              return { ...s, itemId: a.orderItemId, itemCode: c ? '' : s.itemCode, itemName: c ? c.itemName : s.itemName, modality: c ? c.modality : s.modality, orderNo: c ? c.orderNo : s.orderNo, appointment: a, queueName: queueName(a.queueId) };
+            }),
+          );
+        } catch (error) {
+          alert.textContent = errorText(error);
+          alert.hidden = false;
+        } finally {
+          go.classList.remove('is-busy');
+          go.disabled = false;
+        }
+      });
+      replace(
+        mergeBox,
+        h('p', { class: 'reg-merge-text', testid: 'reg-merge-text' }, mergeText(candidates, t)),
+        h(
+          'div',
+          { class: 'reg-merge-items' },
+          candidates.map((c, i) =>
+            h(
+              'label',
+              { class: 'reg-merge-item', testid: 'reg-merge-item', dataset: { itemId: String(c.orderItemId) }, title: c.reason },
+              boxes[i],
+              h('span', { class: 'strong' }, `${c.itemName}（${c.modality}）`),
+              h('span', { class: 'muted mono' }, c.orderNo),
+              h('span', { class: 'muted' }, c.reason),
+            ),
+          ),
+        ),
+        h('div', { class: 'reg-merge-foot' }, h('span', { class: 'field-hint' }, t('reg.merge.hint')), go),
+      );
+      mergeBox.hidden = false;
+    };
+    if (!moving) {
+      ctx.api
+        .get(`/api/scheduling/order-items/${s.itemId}/merge-candidates`, undefined, ctx.signal)
+        .then((/** @type {{items: MergeCandidate[]}} */ a) => showMerge(a.items || []))
+        .catch(() => {});
+    }
 
     /** @param {SchedOption | null} option */
     const choose = (option) => {
@@ -369,6 +446,7 @@ export function renderRegistration(main, ctx) {
           s.units > 1 ? badge(t('reg.units', { n: s.units }), 'orange') : null,
           moving ? h('span', { class: 'muted' }, t('reg.book.movingFrom', { when: `${dateWithWeekday(moving.date, lang)} ${moving.startTime}`, queue: s.queueName })) : null,
         ),
+        mergeBox,
         h('div', { class: 'reg-book-row' }, field({ label: t('reg.book.queue'), name: 'queue', control: queueSelect }), field({ label: t('reg.book.doctor'), name: 'performingDoctor', control: doctor, hint: moving ? t('reg.book.doctorFixed') : null })),
         h('h3', { class: 'reg-subtitle' }, t('reg.book.next')),
         optionsBox,
@@ -397,18 +475,21 @@ export function renderRegistration(main, ctx) {
       submit.classList.add('is-busy');
       submit.disabled = true;
       try {
+        /** @type {SchedAppointment} */
+        let booked;
         if (moving) {
-          await ctx.api.post(`/api/scheduling/appointments/${moving.id}/reschedule`, { parts: option.parts });
+          booked = await ctx.api.post(`/api/scheduling/appointments/${moving.id}/reschedule`, { parts: option.parts });
           toast(t('reg.done.moved', { when: `${dateWithWeekday(option.date, lang)} ${option.startTime}` }), 'success');
         } else {
           /** @type {Record<string, unknown>} */
           const body = { orderItemId: s.itemId, parts: option.parts, channel: 'desk', idempotencyKey: key };
           if (doctor.value.trim()) body.performingDoctor = doctor.value.trim();
-          await ctx.api.post('/api/scheduling/appointments', body);
+          booked = await ctx.api.post('/api/scheduling/appointments', body);
           toast(t('reg.done.booked', { when: `${dateWithWeekday(option.date, lang)} ${option.startTime}` }), 'success');
         }
         modal.close();
         refresh();
+        showBooked([{ ...s, appointment: booked, queueName: queueName(booked?.queueId) }]);
       } catch (error) {
         alert.textContent = errorText(error);
         alert.hidden = false;
@@ -426,6 +507,63 @@ export function renderRegistration(main, ctx) {
     await loadGrid();
   }
 
+  /**
+   * The name of a queue (from the list the desk has loaded).
+   * @param {number | undefined} id
+   */
+  function queueName(id) {
+    return queueNames.get(Number(id)) || '';
+  }
+  /** @type {Map<number, string>} */
+  const queueNames = new Map();
+  loadQueues()
+    .then((qs) => {
+      for (const q of qs) queueNames.set(q.id, q.name);
+    })
+    .catch(() => {});
+
+  /**
+   * After booking: the department's preparation notes for the patient (the appointment's `preparations`), with 打印预约单.
+   * Nothing to say without notes (the toast has said it).
+   * @param {Subject[]} subjects the booked items (one, or the items booked together)
+   */
+  function showBooked(subjects) {
+    const notes = slipPreparations(subjects.flatMap((x) => x.appointment?.preparations || []), '');
+    if (!notes.length) return;
+    const ok = button(t('reg.checkedIn.done'), { variant: 'primary', testid: 'reg-booked-done' });
+    const prints = subjects.map((x) => button(subjects.length > 1 ? t('reg.booked.printItem', { item: x.itemName }) : t('reg.action.printSlip'), { testid: 'reg-booked-print' }));
+    const modal = openModal({
+      title: t('reg.booked.title'),
+      size: 'md',
+      testid: 'reg-booked',
+      initialFocus: ok,
+      body: h(
+        'div',
+        { class: 'reg-booked' },
+        subjects.map((x) =>
+          h(
+            'p',
+            { class: 'reg-booked-when', testid: 'reg-booked-when' },
+            h('strong', null, x.itemName),
+            ` · ${x.appointment ? `${dateWithWeekday(x.appointment.date, lang)} ${slipTime(x.appointment)}` : ''}`,
+            x.queueName ? ` · ${x.queueName}` : '',
+          ),
+        ),
+        h('div', { class: 'reg-slip-prep-title' }, t('reg.booked.prep')),
+        h('ul', { class: 'reg-booked-prep', testid: 'reg-booked-prep' }, notes.map((n) => h('li', null, n))),
+        h('p', { class: 'muted' }, t('reg.booked.tell')),
+      ),
+      footer: h('div', { class: 'footer-buttons' }, prints, ok),
+    });
+    ok.addEventListener('click', modal.close);
+    prints.forEach((b, i) =>
+      b.addEventListener('click', () => {
+        modal.close();
+        openPrint('slip', subjects[i]);
+      }),
+    );
+  }
+
   // ------------------------------------------------------------ printing
 
   /**
@@ -433,7 +571,9 @@ export function renderRegistration(main, ctx) {
    * @param {Subject} s
    */
   function openPrint(kind, s) {
-    const prep = h('textarea', { class: 'input', rows: '3', maxlength: '300', testid: 'reg-prep' }, preparationFor({ itemCode: s.itemCode, modality: s.modality }));
+    // 注意事项: the department's notes (preparation rules) first, then the desk's default for the exam; editable.
+    const notes = slipPreparations(s.appointment?.preparations, preparationFor({ itemCode: s.itemCode, modality: s.modality }));
+    const prep = h('textarea', { class: 'input', rows: String(Math.max(3, notes.length + 1)), maxlength: '600', testid: 'reg-prep' }, notes.join('\n'));
     const holder = h('div', { class: `reg-print-preview reg-print-preview-${kind}`, testid: 'reg-print-preview' });
     const draw = () => replace(holder, kind === 'slip' ? slipDocument(s, prep.value.trim()) : labelDocument(s));
     draw();
@@ -481,7 +621,18 @@ export function renderRegistration(main, ctx) {
         a?.accessionNumber ? row(t('reg.accession'), a.accessionNumber, 'reg-slip-accession') : null,
         a?.performingDoctor ? row(t('reg.field.performingDoctor'), a.performingDoctor) : null,
       ),
-      prep ? h('div', { class: 'reg-slip-prep', testid: 'reg-slip-prep' }, h('div', { class: 'reg-slip-prep-title' }, t('reg.print.prep')), h('p', null, prep)) : null,
+      prep
+        ? h(
+            'div',
+            { class: 'reg-slip-prep', testid: 'reg-slip-prep' },
+            h('div', { class: 'reg-slip-prep-title' }, t('reg.print.prep')),
+            prep
+              .split('\n')
+              .map((line) => line.trim())
+              .filter(Boolean)
+              .map((line) => h('p', { testid: 'reg-slip-prep-line' }, line)),
+          )
+        : null,
       h('div', { class: 'reg-slip-foot' }, h('p', null, t('reg.print.arrive')), h('p', { class: 'reg-slip-printed' }, t('reg.print.printedAt', { when: nowText() }))),
     );
   }

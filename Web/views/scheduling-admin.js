@@ -1,25 +1,29 @@
 // The booking administration pages (issue #7 item 11):
-// - 号源管理 (#/sched-slots, scheduling.manage; REG-04, REG-06, REG-12, REG-14, REG-18): queues (list, 新建队列), per
-//   queue its slot templates grouped by kind with add (one slot, or a run of slots: one template per slot) and delete,
-//   seasonal cycles, holidays, and 重新生成号源;
+// - 号源管理 (#/sched-slots, scheduling.manage; REG-04, REG-06, REG-12, REG-14, REG-18): queues (list, 新建队列, 编辑:
+//   name, department, station AE, devices, active), per queue its slot templates grouped by kind with add (one slot, or
+//   a run of slots: one template per slot) and delete; quotas are caps (上限) or reservations (预留, released N hours
+//   before the slot); seasonal cycles (GET /api/scheduling/cycles, delete refused with the server's message while
+//   templates use one), holidays of the coming year (set, delete), and 重新生成号源;
 // - 检查号规则 (#/sched-numbers, scheduling.manage; REG-09): the department's exam-number rules with the example the
-//   server makes, and the editor (the 16-character limit is the server's and shows at 前缀);
+//   server makes, the editor (the 16-character limit is the server's and shows at 前缀), and delete (refused with the
+//   server's message once the rule has issued numbers);
 // - 预约黑名单 (#/sched-blacklist; REG-17): patients blacklisted for no-shows, and 解除 for scheduling.manage;
-// - 预约统计 (#/sched-stats): bookings, check-ins, no-shows and cancellations by channel for a date range.
+// - 预约统计 (#/sched-stats): bookings, check-ins, no-shows and cancellations by channel for a date range, 导出 Excel.
 // Reads need registration.manage on the server (GET /api/scheduling/queues … statistics), writes scheduling.manage.
+// "Today" is the hospital's (GET /api/scheduling/settings).
 import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
 import { t } from '../lib/i18n.js';
-import { formatDateTime } from '../lib/format.js';
 import { barChart } from '../components/bar-chart.js';
 import {
   pageHeader, button, badge, dataTable, select, formModal, confirmDialog, toast, toastError, errorText, emptyState, field, showProblems,
   showFormError, setFormAlert, clearErrors,
 } from '../components/ui.js';
 import {
-  hospitalToday, monthRange, groupTemplates, templateBody, runBodies, expandRun, isMonthDay, isIsoDate, knownCycles, examNumberPreview,
-  examRuleBody, statsTotals, statsChartRows, checkStatsRange, displayName, QUOTA_DIMENSIONS, PATIENT_SOURCES, DATE_FORMATS, RESETS,
-  EXAM_NUMBER_MAX, WEEKDAY_KEYS, SOURCE_KEYS, DIMENSION_KEYS, KIND_KEYS, RESET_KEYS, CHANNEL_KEYS,
+  loadHospitalClock, monthRange, addDays, groupTemplates, templateBody, runBodies, expandRun, isMonthDay, isIsoDate, examNumberPreview,
+  examRuleBody, statsTotals, statsChartRows, checkStatsRange, statsExportUrl, displayName, QUOTA_DIMENSIONS, CHANNEL_GROUPS, RELEASE_HOURS_MAX,
+  PATIENT_SOURCES, DATE_FORMATS, RESETS, EXAM_NUMBER_MAX, WEEKDAY_KEYS, SOURCE_KEYS, DIMENSION_KEYS, CHANNEL_GROUP_KEYS, KIND_KEYS, RESET_KEYS,
+  CHANNEL_KEYS,
 } from '../lib/scheduling.js';
 import { sourcesText } from './scheduling-calendar.js';
 
@@ -32,31 +36,34 @@ import { sourcesText } from './scheduling-calendar.js';
 /** @typedef {import('../lib/scheduling.js').ChannelStats} ChannelStats */
 
 const MODALITY_OPTIONS = ['CT', 'MR', 'DR', 'DX', 'CR', 'US', 'MG', 'RF', 'XA', 'NM', 'PT', 'ES'];
-const CYCLES_KEY = 'yy.sched.cycles';
 /** Times as 24-hour text (HH:MM): a time input would show AM/PM in a browser set to English. */
 const CLOCK = { class: 'input mono input-narrow', placeholder: 'HH:MM', maxlength: 5, inputmode: 'numeric', autocomplete: 'off' };
 
-/** Cycles created in this browser (the server has no list of cycles). */
-function storedCycles() {
-  try {
-    const list = JSON.parse(localStorage.getItem(CYCLES_KEY) || '[]');
-    return Array.isArray(list) ? list.filter((c) => c && typeof c.id === 'number') : [];
-  } catch {
-    return [];
-  }
-}
+/** @typedef {{id: number, name: string, startMD: string, endMD: string, templates?: number}} Cycle */
+/** @typedef {{date: string, name: string}} Holiday */
 
-/** @param {{id: number, name: string, startMD: string, endMD: string}} cycle */
-function rememberCycle(cycle) {
-  try {
-    localStorage.setItem(CYCLES_KEY, JSON.stringify([...storedCycles().filter((c) => c.id !== cycle.id), cycle]));
-  } catch {
-    /* storage blocked: the cycle is still usable by id this time */
-  }
-}
-
-/** @param {{id: number, name: string, startMD: string, endMD: string}} c */
+/** @param {Cycle} c */
 const cycleLabel = (c) => (c.name ? t('sched.cycle.label', { name: c.name, from: c.startMD, to: c.endMD }) : t('sched.cycle.unnamed', { id: c.id }));
+
+/**
+ * A quota as the pages say it: 检查类型「双胎」≤ 1 (a cap), 渠道分组「自助渠道」预留 2（检查前 24 小时释放） (a reservation).
+ * @param {import('../lib/scheduling.js').Quota} q
+ */
+export function quotaText(q) {
+  const dim = t(DIMENSION_KEYS[q.dimension] || q.dimension);
+  const value = quotaValueText(q);
+  return q.reserve ? t('sched.quota.reserveText', { dim, value, max: q.max, hours: q.releaseHoursBefore ?? 0 }) : t('sched.quota.capText', { dim, value, max: q.max });
+}
+
+/**
+ * The value of a quota in words: 门诊 for source outpatient, 自助渠道 for channelGroup online, else as it is.
+ * @param {{dimension: string, value: string}} q
+ */
+export function quotaValueText(q) {
+  if (q.dimension === 'source') return t(SOURCE_KEYS[q.value] || q.value);
+  if (q.dimension === 'channelGroup') return t(CHANNEL_GROUP_KEYS[q.value] || q.value);
+  return q.value;
+}
 
 /** A notice for a user who may change the rules but not read them (the server wants registration.manage to read). */
 function readNotice(/** @type {ViewContext} */ ctx) {
@@ -77,11 +84,14 @@ const input = (name, props = {}) => h('input', { class: 'input', name, testid: `
  */
 export async function renderSlotAdmin(main, ctx) {
   const { api, signal } = ctx;
+  const clock = await loadHospitalClock(api);
   /** @type {Queue[]} */
   let queues = [];
   let selected = Number(ctx.query.get('queue')) || 0;
   /** @type {Template[]} */
   let templates = [];
+  /** @type {Cycle[]} */
+  let cycles = [];
 
   const queueTable = dataTable({
     testid: 'sched-queues',
@@ -91,7 +101,21 @@ export async function renderSlotAdmin(main, ctx) {
       { title: t('sched.q.modality'), render: (q) => q.modality },
       { title: t('sched.q.department'), render: (q) => q.department || '—' },
       { title: t('sched.q.station'), render: (q) => h('span', { class: 'mono' }, q.stationAETitle || '—') },
-      { title: t('sched.q.state'), render: (q) => (q.active ? badge(t('sched.q.active'), 'green') : badge(t('sched.q.inactive'), 'gray')) },
+      { title: t('sched.q.devices'), render: (q) => h('span', { testid: 'sched-queue-devices' }, q.devices || '—') },
+      { title: t('sched.q.state'), render: (q) => (q.active ? badge(t('sched.q.active'), 'green') : badge(t('sched.q.inactive'), 'gray', { testid: 'sched-queue-inactive' })) },
+      {
+        title: t('common.actions'),
+        render: (q) =>
+          button(t('common.edit'), {
+            variant: 'link',
+            testid: 'sched-queue-edit',
+            onclick: (/** @type {Event} */ e) => {
+              e.stopPropagation();
+              queueDialog(q);
+            },
+            onkeydown: (/** @type {Event} */ e) => e.stopPropagation(),
+          }),
+      },
     ]),
     rowProps: (q) => ({
       class: ['sched-queue-row', q.id === selected ? 'is-selected' : ''],
@@ -107,6 +131,7 @@ export async function renderSlotAdmin(main, ctx) {
 
   const templatePanel = h('div', { class: 'card sched-templates', testid: 'sched-templates' });
   const cyclePanel = h('div', { class: 'sched-cycles', testid: 'sched-cycles' });
+  const holidayPanel = h('div', { class: 'sched-holidays', testid: 'sched-holidays' });
 
   replace(
     main,
@@ -123,6 +148,7 @@ export async function renderSlotAdmin(main, ctx) {
     h('div', { class: 'notice sched-precedence', testid: 'sched-precedence' }, icon('info'), h('span', null, t('sched.precedence'))),
     h('div', { class: 'card' }, h('h2', { class: 'section-title sched-card-title' }, t('sched.q.title')), queueTable.el),
     templatePanel,
+    h('div', { class: 'card sched-calendar-card' }, h('div', { class: 'sched-calendar-grid' }, cyclePanel, holidayPanel)),
   );
 
   async function loadQueues() {
@@ -151,12 +177,19 @@ export async function renderSlotAdmin(main, ctx) {
     const queue = queues.find((q) => q.id === selected);
     if (!queue) {
       replace(templatePanel, emptyState({ title: t('sched.q.pick'), testid: 'sched-templates-empty' }));
+      await reloadCycles();
       return;
     }
     replace(templatePanel, h('div', { class: 'table-state' }, h('span', { class: 'spinner' }), t('common.loading')));
     try {
-      templates = (await api.request('GET', `/api/scheduling/queues/${queue.id}/templates`, { signal })).items;
+      const [tplAnswer, cycleAnswer] = await Promise.all([
+        api.request('GET', `/api/scheduling/queues/${queue.id}/templates`, { signal }),
+        api.request('GET', '/api/scheduling/cycles', { signal }),
+      ]);
+      templates = tplAnswer.items;
+      cycles = cycleAnswer.items;
       renderTemplates(queue);
+      renderCycles();
     } catch (error) {
       if (signal.aborted) return;
       replace(templatePanel, h('div', { class: 'table-state error', testid: 'table-error' }, icon('alert'), h('span', null, errorText(error)), button(t('common.retry'), { variant: 'link', onclick: loadTemplates })));
@@ -165,7 +198,6 @@ export async function renderSlotAdmin(main, ctx) {
 
   /** @param {Queue} queue */
   function renderTemplates(queue) {
-    const cycles = knownCycles(templates, storedCycles());
     const cycleName = (/** @type {number | null | undefined} */ id) => {
       const c = cycles.find((x) => x.id === id);
       return c ? cycleLabel(c) : t('sched.cycle.unnamed', { id: id ?? '?' });
@@ -188,8 +220,8 @@ export async function renderSlotAdmin(main, ctx) {
         h(
           'div',
           { class: 'header-buttons' },
-          button(t('sched.tpl.add'), { icon: 'plus', testid: 'sched-add-template', onclick: () => templateDialog(queue, false, cycles) }),
-          button(t('sched.tpl.addRun'), { icon: 'plus', testid: 'sched-add-run', onclick: () => templateDialog(queue, true, cycles) }),
+          button(t('sched.tpl.add'), { icon: 'plus', testid: 'sched-add-template', onclick: () => templateDialog(queue, false) }),
+          button(t('sched.tpl.addRun'), { icon: 'plus', testid: 'sched-add-run', onclick: () => templateDialog(queue, true) }),
           button(t('sched.gen.button'), { variant: 'primary', icon: 'refresh', testid: 'sched-generate', onclick: () => regenerate(queue) }),
         ),
       ),
@@ -218,7 +250,7 @@ export async function renderSlotAdmin(main, ctx) {
                       h('td', null, appliesTo(tpl)),
                       h('td', { class: 'mono nowrap' }, `${tpl.startTime}–${tpl.endTime}`),
                       h('td', null, tpl.capacity === 0 ? badge(t('sched.tpl.closedDay'), 'gray') : String(tpl.capacity)),
-                      h('td', null, tpl.quotas.length ? h('div', { class: 'chips' }, tpl.quotas.map((q) => h('span', { class: 'sched-quota', testid: 'sched-template-quota' }, `${t(DIMENSION_KEYS[q.dimension] || q.dimension)}「${q.dimension === 'source' ? t(SOURCE_KEYS[q.value] || q.value) : q.value}」≤ ${q.max}`))) : h('span', { class: 'muted' }, '—')),
+                      h('td', null, tpl.quotas.length ? h('div', { class: 'chips' }, tpl.quotas.map((q) => h('span', { class: ['sched-quota', q.reserve ? 'is-reserve' : ''], testid: 'sched-template-quota' }, quotaText(q)))) : h('span', { class: 'muted' }, '—')),
                       h('td', null, tpl.releaseRule ? t('sched.tpl.releaseText', { who: sourcesText(tpl.releaseRule.onlySources), days: tpl.releaseRule.openToAllDaysBefore }) : h('span', { class: 'muted' }, '—')),
                       h('td', null, t('sched.tpl.days', { n: tpl.openDays })),
                       h('td', null, button(t('common.delete'), { variant: 'link-danger', testid: 'sched-template-delete', onclick: () => deleteTemplate(queue, tpl, appliesTo(tpl)) })),
@@ -229,20 +261,105 @@ export async function renderSlotAdmin(main, ctx) {
             ),
           ),
         ),
-      renderCycles(cycles),
     );
   }
 
-  /** @param {{id: number, name: string, startMD: string, endMD: string}[]} cycles */
-  function renderCycles(cycles) {
-    return replace(
+  /** The seasonal cycles (GET /api/scheduling/cycles) with their templates and 删除. */
+  function renderCycles() {
+    replace(
       cyclePanel,
       h('h3', { class: 'sched-kind-title' }, t('sched.cycle.title')),
       cycles.length
-        ? h('div', { class: 'chips' }, cycles.map((c) => h('span', { class: 'check-chip', testid: 'sched-cycle' }, cycleLabel(c))))
-        : h('span', { class: 'muted' }, t('sched.cycle.none')),
+        ? h(
+            'ul',
+            { class: 'sched-cal-list' },
+            cycles.map((c) =>
+              h(
+                'li',
+                { class: 'sched-cal-item', testid: 'sched-cycle', dataset: { id: String(c.id), name: c.name } },
+                h('span', { class: 'strong', testid: 'sched-cycle-label' }, cycleLabel(c)),
+                h('span', { class: 'muted' }, t('sched.cycle.templates', { n: c.templates ?? 0 })),
+                button(t('common.delete'), { variant: 'link-danger', testid: 'sched-cycle-delete', onclick: () => deleteCycle(c) }),
+              ),
+            ),
+          )
+        : h('span', { class: 'muted', testid: 'sched-cycles-none' }, t('sched.cycle.none')),
       h('p', { class: 'field-hint' }, t('sched.cycle.hint')),
     );
+  }
+
+  /** @param {Cycle} c */
+  async function deleteCycle(c) {
+    const ok = await confirmDialog({ title: t('sched.cycle.deleteTitle'), message: t('sched.cycle.deleteText', { name: cycleLabel(c), n: c.templates ?? 0 }), confirmText: t('common.delete'), danger: true });
+    if (!ok) return;
+    try {
+      await api.request('DELETE', `/api/scheduling/cycles/${c.id}`);
+      toast(t('sched.cycle.deleted', { name: c.name }), 'success');
+    } catch (error) {
+      toastError(error); // 409 while templates use it: the server says so
+    }
+    await reloadCycles();
+  }
+
+  async function reloadCycles() {
+    try {
+      cycles = (await api.request('GET', '/api/scheduling/cycles', { signal })).items;
+    } catch (error) {
+      if (!signal.aborted) toastError(error);
+    }
+    renderCycles();
+    const queue = queues.find((q) => q.id === selected);
+    if (queue) renderTemplates(queue);
+  }
+
+  /** The holidays of the coming year (GET /api/scheduling/holidays) with 删除. */
+  async function loadHolidays() {
+    const from = clock.today();
+    const to = addDays(from, 365);
+    replace(holidayPanel, h('h3', { class: 'sched-kind-title' }, t('sched.holiday.title')), h('div', { class: 'table-state' }, h('span', { class: 'spinner' }), t('common.loading')));
+    try {
+      /** @type {Holiday[]} */
+      const holidays = (await api.request('GET', '/api/scheduling/holidays', { query: { from, to }, signal })).items;
+      replace(
+        holidayPanel,
+        h('h3', { class: 'sched-kind-title' }, t('sched.holiday.title')),
+        holidays.length
+          ? h(
+              'ul',
+              { class: 'sched-cal-list' },
+              holidays.map((x) =>
+                h(
+                  'li',
+                  { class: 'sched-cal-item', testid: 'sched-holiday', dataset: { date: x.date } },
+                  h('span', { class: 'mono' }, x.date),
+                  h('span', { class: 'strong', testid: 'sched-holiday-name' }, x.name),
+                  button(t('common.delete'), { variant: 'link-danger', testid: 'sched-holiday-delete', onclick: () => deleteHoliday(x) }),
+                ),
+              ),
+            )
+          : h('span', { class: 'muted', testid: 'sched-holidays-none' }, t('sched.holiday.none', { from, to })),
+        h('p', { class: 'field-hint' }, t('sched.holiday.listHint', { from, to })),
+      );
+    } catch (error) {
+      if (signal.aborted) return;
+      replace(holidayPanel, h('h3', { class: 'sched-kind-title' }, t('sched.holiday.title')), h('div', { class: 'table-state error' }, icon('alert'), h('span', null, errorText(error))));
+    }
+  }
+
+  /** @param {Holiday} x */
+  async function deleteHoliday(x) {
+    const ok = await confirmDialog({ title: t('sched.holiday.deleteTitle'), message: t('sched.holiday.deleteText', { date: x.date, name: x.name }), confirmText: t('common.delete'), danger: true });
+    if (!ok) return;
+    try {
+      await api.request('DELETE', `/api/scheduling/holidays/${x.date}`);
+      // The day is a working day again: remake its unbooked slots in every queue.
+      let made = 0;
+      for (const q of queues) made += (await api.request('POST', `/api/scheduling/queues/${q.id}/generate`, { json: { from: x.date, days: 1 } })).made;
+      toast(t('sched.holiday.deleted', { date: x.date, n: made }), 'success');
+    } catch (error) {
+      toastError(error);
+    }
+    await loadHolidays();
   }
 
   /** @param {Queue} queue @param {Template} tpl @param {string} applies */
@@ -271,20 +388,28 @@ export async function renderSlotAdmin(main, ctx) {
     }
   }
 
-  function queueDialog() {
-    const modality = select(MODALITY_OPTIONS.map((m) => ({ value: m, label: m })), 'CT', { name: 'modality', testid: 'sched-f-modality' });
+  /**
+   * 新建队列, or 编辑 one (code and modality stay; PUT /api/scheduling/queues/{id}).
+   * @param {Queue} [queue]
+   */
+  function queueDialog(queue) {
+    const editing = Boolean(queue);
+    const modality = select(MODALITY_OPTIONS.map((m) => ({ value: m, label: m })), queue?.modality || 'CT', { name: 'modality', testid: 'sched-f-modality', disabled: editing });
+    const active = h('input', { type: 'checkbox', name: 'active', checked: queue ? queue.active : true, testid: 'sched-f-active' });
     formModal({
-      title: t('sched.q.new'),
+      title: editing ? t('sched.q.editTitle', { code: queue?.code || '' }) : t('sched.q.new'),
       testid: 'sched-queue-dialog',
       submitText: t('common.save'),
       body: h(
         'div',
         { class: 'form-grid' },
-        field({ label: t('sched.q.code'), name: 'code', required: true, control: input('code', { maxlength: 32, placeholder: 'CT2' }) }),
-        field({ label: t('sched.q.name'), name: 'name', required: true, control: input('name', { maxlength: 64, placeholder: t('sched.q.namePh') }) }),
-        field({ label: t('sched.q.modality'), name: 'modality', required: true, control: modality }),
-        field({ label: t('sched.q.department'), name: 'department', control: input('department', { placeholder: 'RAD' }), hint: t('sched.q.departmentHint') }),
-        field({ label: t('sched.q.station'), name: 'stationAETitle', control: input('stationAETitle', { maxlength: 16, class: 'input mono', placeholder: 'CT02' }), hint: t('sched.q.stationHint') }),
+        field({ label: t('sched.q.code'), name: 'code', required: !editing, control: input('code', { maxlength: 32, placeholder: 'CT2', value: queue?.code || '', readonly: editing }), hint: editing ? t('sched.q.fixedHint') : null }),
+        field({ label: t('sched.q.name'), name: 'name', required: true, control: input('name', { maxlength: 64, placeholder: t('sched.q.namePh'), value: queue?.name || '' }) }),
+        field({ label: t('sched.q.modality'), name: 'modality', required: !editing, control: modality }),
+        field({ label: t('sched.q.department'), name: 'department', control: input('department', { placeholder: 'RAD', value: queue?.department || '' }), hint: t('sched.q.departmentHint') }),
+        field({ label: t('sched.q.station'), name: 'stationAETitle', control: input('stationAETitle', { maxlength: 16, class: 'input mono', placeholder: 'CT02', value: queue?.stationAETitle || '' }), hint: t('sched.q.stationHint') }),
+        field({ label: t('sched.q.devices'), name: 'devices', control: input('devices', { maxlength: 200, placeholder: t('sched.q.devicesPh'), value: queue?.devices || '' }) }),
+        editing ? h('label', { class: 'switch-label sched-check field-wide' }, active, h('span', null, t('sched.q.activeLabel'))) : null,
       ),
       onSubmit: async (form) => {
         const data = new FormData(form);
@@ -292,15 +417,24 @@ export async function renderSlotAdmin(main, ctx) {
         const name = String(data.get('name') || '').trim();
         /** @type {Record<string, {key: string}>} */
         const problems = {};
-        if (!code) problems.code = { key: 'sched.err.required' };
+        if (!editing && !code) problems.code = { key: 'sched.err.required' };
         if (!name) problems.name = { key: 'sched.err.required' };
         if (showProblems(form, problems)) return false;
-        const queue = await api.request('POST', '/api/scheduling/queues', {
-          json: { code, name, modality: String(data.get('modality')), department: String(data.get('department') || '').trim(), stationAETitle: String(data.get('stationAETitle') || '').trim().toUpperCase() },
-        });
-        toast(t('sched.q.created', { code: queue.code }), 'success');
-        selected = queue.id;
-        history.replaceState(null, '', `#/sched-slots?queue=${queue.id}`);
+        const common = {
+          name,
+          department: String(data.get('department') || '').trim(),
+          stationAETitle: String(data.get('stationAETitle') || '').trim().toUpperCase(),
+          devices: String(data.get('devices') || '').trim(),
+        };
+        if (queue) {
+          const saved = await api.request('PUT', `/api/scheduling/queues/${queue.id}`, { json: { ...common, active: active.checked } });
+          toast(t('sched.q.saved', { code: saved.code }), 'success');
+        } else {
+          const created = await api.request('POST', '/api/scheduling/queues', { json: { code, modality: String(data.get('modality')), ...common } });
+          toast(t('sched.q.created', { code: created.code }), 'success');
+          selected = created.id;
+          history.replaceState(null, '', `#/sched-slots?queue=${created.id}`);
+        }
         await loadQueues();
       },
     });
@@ -329,11 +463,9 @@ export async function renderSlotAdmin(main, ctx) {
         if (!isMonthDay(startMD)) problems.startMD = { key: 'sched.err.monthDay' };
         if (!isMonthDay(endMD)) problems.endMD = { key: 'sched.err.monthDay' };
         if (showProblems(form, problems)) return false;
-        const answer = await api.request('POST', '/api/scheduling/cycles', { json: { name, startMD, endMD } });
-        rememberCycle({ id: answer.id, name, startMD, endMD });
+        await api.request('POST', '/api/scheduling/cycles', { json: { name, startMD, endMD } });
         toast(t('sched.cycle.created', { name }), 'success');
-        const queue = queues.find((q) => q.id === selected);
-        if (queue) renderTemplates(queue);
+        await reloadCycles();
       },
     });
   }
@@ -363,6 +495,7 @@ export async function renderSlotAdmin(main, ctx) {
           for (const q of queues) made += (await api.request('POST', `/api/scheduling/queues/${q.id}/generate`, { json: { from: date, days: 1 } })).made;
         }
         toast(regen.checked ? t('sched.holiday.savedRegen', { date, n: made }) : t('sched.holiday.saved', { date }), 'success');
+        await loadHolidays();
       },
     });
   }
@@ -370,9 +503,8 @@ export async function renderSlotAdmin(main, ctx) {
   /**
    * Add one template, or a run of them (one per slot).
    * @param {Queue} queue @param {boolean} run
-   * @param {{id: number, name: string, startMD: string, endMD: string}[]} cycles
    */
-  function templateDialog(queue, run, cycles) {
+  function templateDialog(queue, run) {
     const kind = select(['daily', 'weekday', 'cycle', 'holiday', 'date'].map((k) => ({ value: k, label: t(KIND_KEYS[/** @type {TemplateKind} */ (k)]) })), 'daily', { name: 'kind', testid: 'sched-f-kind' });
     const weekday = select(WEEKDAY_KEYS.map((k, i) => ({ value: String(i + 1), label: t(k) })), '1', { name: 'weekday', testid: 'sched-f-weekday' }, t('sched.tpl.everyDay'));
     const cycle = select(cycles.map((c) => ({ value: String(c.id), label: cycleLabel(c) })), cycles[0] ? String(cycles[0].id) : '', { name: 'cycleId', testid: 'sched-f-cycleId' }, cycles.length ? null : t('sched.cycle.noneShort'));
@@ -386,21 +518,43 @@ export async function renderSlotAdmin(main, ctx) {
 
     const addQuotaRow = () => {
       const i = quotaRows.children.length;
+      const dimension = select(QUOTA_DIMENSIONS.map((d) => ({ value: d, label: t(DIMENSION_KEYS[d]) })), 'orderType', { name: 'q-dimension', testid: 'sched-f-q-dimension' });
+      const value = input('q-value', { placeholder: t('sched.quota.valuePh') });
+      const group = select(CHANNEL_GROUPS.map((g) => ({ value: g, label: t(CHANNEL_GROUP_KEYS[g]) })), 'online', { name: 'q-group', testid: 'sched-f-q-group' });
+      const kindOf = select([{ value: 'cap', label: t('sched.quota.cap') }, { value: 'reserve', label: t('sched.quota.reserve') }], 'cap', { name: 'q-kind', testid: 'sched-f-q-kind' });
+      const hours = input('q-hours', { type: 'number', min: 0, max: RELEASE_HOURS_MAX, value: '24', class: 'input input-narrow' });
+      const hoursField = field({ label: t('sched.quota.releaseHours'), name: `quotas[${i}].releaseHoursBefore`, control: hours, suffix: t('sched.unit.hours') });
+      const maxField = field({ label: t('sched.quota.max'), name: `quotas[${i}].max`, control: input('q-max', { type: 'number', min: 0, class: 'input input-narrow' }) });
+      const syncRow = () => {
+        const isGroup = dimension.value === 'channelGroup';
+        value.hidden = isGroup;
+        group.hidden = !isGroup;
+        hoursField.classList.toggle('is-off', kindOf.value !== 'reserve');
+        const label = maxField.querySelector('.field-label')?.firstChild;
+        if (label) label.textContent = kindOf.value === 'reserve' ? t('sched.quota.reserveMax') : t('sched.quota.max');
+      };
+      dimension.addEventListener('change', syncRow);
+      kindOf.addEventListener('change', syncRow);
       const row = h(
         'div',
         { class: 'sched-quota-row', testid: 'sched-quota-row' },
-        field({ label: t('sched.quota.dimension'), name: `quotas[${i}].dimension`, control: select(QUOTA_DIMENSIONS.map((d) => ({ value: d, label: t(DIMENSION_KEYS[d]) })), 'orderType', { name: 'q-dimension', testid: 'sched-f-q-dimension' }) }),
-        field({ label: t('sched.quota.value'), name: `quotas[${i}].value`, control: input('q-value', { placeholder: t('sched.quota.valuePh') }) }),
-        field({ label: t('sched.quota.max'), name: `quotas[${i}].max`, control: input('q-max', { type: 'number', min: 0, class: 'input input-narrow' }) }),
+        field({ label: t('sched.quota.kind'), name: `quotas[${i}].reserve`, control: kindOf }),
+        field({ label: t('sched.quota.dimension'), name: `quotas[${i}].dimension`, control: dimension }),
+        field({ label: t('sched.quota.value'), name: `quotas[${i}].value`, control: h('div', { class: 'sched-quota-value' }, value, group) }),
+        maxField,
+        hoursField,
         button('', { icon: 'x', variant: 'link', title: t('sched.quota.remove'), 'aria-label': t('sched.quota.remove'), testid: 'sched-quota-remove', onclick: () => { row.remove(); renumber(); } }),
       );
+      syncRow();
       quotaRows.append(row);
     };
     // Keep the error slots named after the rows' positions (the server names them quotas[0].value …).
     const renumber = () => {
       [...quotaRows.children].forEach((row, i) => {
-        const fields = row.querySelectorAll('.field');
-        ['dimension', 'value', 'max'].forEach((part, k) => { /** @type {HTMLElement} */ (fields[k]).dataset.field = `quotas[${i}].${part}`; });
+        for (const el of row.querySelectorAll('.field')) {
+          const f = /** @type {HTMLElement} */ (el);
+          f.dataset.field = String(f.dataset.field).replace(/^quotas\[\d+\]/, `quotas[${i}]`);
+        }
       });
     };
 
@@ -459,11 +613,17 @@ export async function renderSlotAdmin(main, ctx) {
       ),
       onSubmit: async (form) => {
         const data = new FormData(form);
-        const rows = [...quotaRows.children].map((row) => ({
-          dimension: String(/** @type {HTMLSelectElement} */ (row.querySelector('[name="q-dimension"]')).value),
-          value: String(/** @type {HTMLInputElement} */ (row.querySelector('[name="q-value"]')).value),
-          max: String(/** @type {HTMLInputElement} */ (row.querySelector('[name="q-max"]')).value),
-        }));
+        const rows = [...quotaRows.children].map((row) => {
+          const value = (/** @type {string} */ name) => String(/** @type {HTMLInputElement} */ (row.querySelector(`[name="${name}"]`)).value);
+          const dimension = value('q-dimension');
+          return {
+            dimension,
+            value: dimension === 'channelGroup' ? value('q-group') : value('q-value'),
+            max: value('q-max'),
+            reserve: value('q-kind') === 'reserve',
+            releaseHoursBefore: value('q-hours'),
+          };
+        });
         /** @type {import('../lib/scheduling.js').TemplateForm} */
         const values = {
           kind: String(data.get('kind')), weekday: String(data.get('weekday') || ''), cycleId: String(data.get('cycleId') || ''), onDate: String(data.get('onDate') || ''),
@@ -501,7 +661,7 @@ export async function renderSlotAdmin(main, ctx) {
     void modal;
   }
 
-  await loadQueues();
+  await Promise.all([loadQueues(), loadHolidays()]);
 }
 
 // ================================================================ 检查号规则
@@ -512,6 +672,7 @@ export async function renderSlotAdmin(main, ctx) {
  */
 export async function renderExamNumbers(main, ctx) {
   const { api, signal } = ctx;
+  const clock = await loadHospitalClock(api);
   const table = dataTable({
     testid: 'sched-rules',
     columns: /** @type {import('../components/ui.js').Column<ExamNumberRule>[]} */ ([
@@ -523,7 +684,18 @@ export async function renderExamNumbers(main, ctx) {
       { title: t('sched.rule.suffix'), render: (r) => h('span', { class: 'mono' }, r.suffix || '—') },
       { title: t('sched.rule.reset'), render: (r) => t(RESET_KEYS[r.reset] || 'sched.reset.daily') },
       { title: t('sched.rule.example'), render: (r) => h('code', { class: 'sched-example', testid: 'sched-rule-example' }, r.example) },
-      { title: t('common.actions'), render: (r) => (ctx.can('scheduling.manage') ? button(t('common.edit'), { variant: 'link', testid: 'sched-rule-edit', onclick: () => editor(r) }) : null) },
+      {
+        title: t('common.actions'),
+        render: (r) =>
+          ctx.can('scheduling.manage')
+            ? h(
+                'div',
+                { class: 'row-actions' },
+                button(t('common.edit'), { variant: 'link', testid: 'sched-rule-edit', onclick: () => editor(r) }),
+                button(t('common.delete'), { variant: 'link-danger', testid: 'sched-rule-delete', onclick: () => remove(r) }),
+              )
+            : null,
+      },
     ]),
     rowProps: (r) => ({ testid: 'sched-rule-row', dataset: { department: r.department, modality: r.modality } }),
     empty: () => ({ title: t('sched.rule.empty'), text: t('sched.rule.emptyText') }),
@@ -544,9 +716,23 @@ export async function renderExamNumbers(main, ctx) {
     }
   }
 
+  /** @param {ExamNumberRule} rule */
+  async function remove(rule) {
+    const what = `${rule.department || t('sched.rule.any')} · ${rule.modality || t('sched.rule.any')}`;
+    const ok = await confirmDialog({ title: t('sched.rule.deleteTitle'), message: t('sched.rule.deleteText', { what, example: rule.example }), confirmText: t('common.delete'), danger: true });
+    if (!ok) return;
+    try {
+      await api.request('DELETE', `/api/scheduling/exam-number-rules/${rule.id}`);
+      toast(t('sched.rule.deleted', { what }), 'success');
+      await load();
+    } catch (error) {
+      toastError(error); // 409 in_use once the rule has issued numbers: the server says so
+    }
+  }
+
   /** @param {ExamNumberRule | null} rule */
   function editor(rule) {
-    const today = hospitalToday();
+    const today = clock.today();
     const dateFormat = select(DATE_FORMATS.map((f) => ({ value: f, label: f || t('sched.rule.noDate') })), rule ? rule.dateFormat : 'yyyyMMdd', { name: 'dateFormat', testid: 'sched-f-dateFormat' });
     const reset = select(RESETS.map((r) => ({ value: r, label: t(RESET_KEYS[r]) })), rule ? rule.reset : 'daily', { name: 'reset', testid: 'sched-f-reset' });
     const preview = h('div', { class: 'sched-rule-preview', testid: 'sched-rule-preview', 'aria-live': 'polite' });
@@ -594,6 +780,7 @@ export async function renderExamNumbers(main, ctx) {
  */
 export async function renderBlacklist(main, ctx) {
   const { api, signal } = ctx;
+  const clock = await loadHospitalClock(api);
   const manage = ctx.can('scheduling.manage');
   const table = dataTable({
     testid: 'sched-blacklist',
@@ -601,7 +788,7 @@ export async function renderBlacklist(main, ctx) {
       { title: t('sched.bl.patient'), render: (p) => h('div', { class: 'stack-cell' }, h('span', { class: 'strong', testid: 'sched-bl-name' }, displayName(p.name) || p.patientId), h('span', { class: 'muted mono', testid: 'sched-bl-id' }, p.patientId)) },
       { title: t('sched.bl.source'), render: (p) => t(SOURCE_KEYS[p.source] || 'sched.src.outpatient') },
       { title: t('sched.bl.noShows'), render: (p) => h('span', { testid: 'sched-bl-noshows' }, String(p.noShows)), className: 'num' },
-      { title: t('sched.bl.until'), render: (p) => h('span', { testid: 'sched-bl-until' }, formatDateTime(p.blacklistedUntil)) },
+      { title: t('sched.bl.until'), render: (p) => h('span', { testid: 'sched-bl-until' }, clock.dateTime(p.blacklistedUntil)) },
       { title: t('sched.bl.reason'), render: (p) => p.blacklistReason || '—' },
       ...(manage ? [{ title: t('common.actions'), render: (/** @type {BlacklistedPatient} */ p) => button(t('sched.bl.lift'), { variant: 'link', testid: 'sched-bl-lift', onclick: () => lift(p) }) }] : []),
     ]),
@@ -646,12 +833,15 @@ const STAT_COLORS = ['#1a7f45', '#cf3131', '#9aa4b1', '#7aa7e6'];
  */
 export async function renderBookingStats(main, ctx) {
   const { api, signal } = ctx;
-  const month = monthRange(hospitalToday());
+  const clock = await loadHospitalClock(api);
+  const month = monthRange(clock.today());
   const from = h('input', { class: 'input input-date', type: 'date', name: 'from', value: isIsoDate(ctx.query.get('from') || '') ? String(ctx.query.get('from')) : month.from, testid: 'sched-stats-from', 'aria-label': t('sched.stats.from') });
   const to = h('input', { class: 'input input-date', type: 'date', name: 'to', value: isIsoDate(ctx.query.get('to') || '') ? String(ctx.query.get('to')) : month.to, testid: 'sched-stats-to', 'aria-label': t('sched.stats.to') });
   const rangeError = h('div', { class: 'field-error', testid: 'sched-stats-error', hidden: true });
   const summary = h('div', { class: 'sched-stats-summary', testid: 'sched-stats-summary', role: 'status' });
   const chartBox = h('div', { class: 'sched-stats-chart', testid: 'sched-stats-chart' });
+  // 导出 Excel: a plain link (the session cookie goes with it), kept on the range last queried.
+  const exportLink = h('a', { class: 'btn btn-default', href: statsExportUrl(from.value, to.value), download: '', testid: 'sched-stats-export' }, icon('download'), h('span', null, t('sched.stats.export')));
   /** @type {ChannelStats[]} */
   let rows = [];
   const pct = (/** @type {number} */ n, /** @type {number} */ d) => (d > 0 ? `${((n / d) * 100).toFixed(1)}%` : '—');
@@ -680,7 +870,7 @@ export async function renderBookingStats(main, ctx) {
         'form',
         { class: 'toolbar sched-stats-toolbar', onsubmit: (/** @type {Event} */ e) => { e.preventDefault(); load(); } },
         h('div', { class: 'filter' }, h('span', { class: 'filter-label' }, t('sched.stats.range')), h('span', { class: 'range' }, from, h('span', { class: 'range-sep' }, t('sched.stats.toSep')), to), rangeError),
-        h('div', { class: 'toolbar-buttons' }, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'sched-stats-query' }, icon('search'), h('span', null, t('common.query'))), button(t('sched.stats.thisMonth'), { testid: 'sched-stats-month', onclick: () => { from.value = month.from; to.value = month.to; load(); } })),
+        h('div', { class: 'toolbar-buttons' }, h('button', { type: 'submit', class: 'btn btn-primary', testid: 'sched-stats-query' }, icon('search'), h('span', null, t('common.query'))), button(t('sched.stats.thisMonth'), { testid: 'sched-stats-month', onclick: () => { from.value = month.from; to.value = month.to; load(); } }), exportLink),
       ),
       summary,
       chartBox,
@@ -697,6 +887,7 @@ export async function renderBookingStats(main, ctx) {
       return;
     }
     history.replaceState(null, '', `#/sched-stats?from=${from.value}&to=${to.value}`);
+    exportLink.setAttribute('href', statsExportUrl(from.value, to.value));
     table.setLoading();
     try {
       rows = (await api.request('GET', '/api/scheduling/statistics', { query: { from: from.value, to: to.value }, signal })).items;

@@ -2,15 +2,18 @@
 // department head. Day view: one row per slot with its time, a used/capacity bar, quota use, the release rule and the
 // patients booked into it (name, item, status). Week view: Monday … Sunday × time rows, each cell coloured by how full
 // the slot is (空闲 / 紧张 / 已满 / 未开放) with used/capacity; a click opens that day. Dates are the hospital's
-// (YUNYING_TIMEZONE); today is highlighted. Route: #/sched-calendar?queue=<id>&date=YYYY-MM-DD&view=day|week.
+// (GET /api/scheduling/settings: its zone and today); today is highlighted; a holiday shows its name (GET
+// /api/scheduling/holidays). Quotas show their use; a reservation (预留) also whether it has been released yet.
+// Route: #/sched-calendar?queue=<id>&date=YYYY-MM-DD&view=day|week.
 // Reads GET /api/scheduling/queues, …/queues/{id}/slots and /api/scheduling/appointments (registration.manage).
 import { h, replace } from '../lib/dom.js';
 import { icon } from '../lib/icons.js';
 import { t } from '../lib/i18n.js';
 import { pageHeader, button, badge, select, emptyState, errorText } from '../components/ui.js';
 import {
-  hospitalToday, addDays, weekDates, isoWeekday, isIsoDate, buildWeekGrid, slotsWithAppointments, fillOf, fillClass, usePercent, totals,
+  loadHospitalClock, holidayNames, addDays, weekDates, isoWeekday, isIsoDate, buildWeekGrid, slotsWithAppointments, fillOf, fillClass, usePercent, totals,
   quotaUse, releaseDate, releaseActive, displayName, WEEKDAY_KEYS, FILL_KEYS, STATUS_KEYS, STATUS_TONES, SOURCE_KEYS, DIMENSION_KEYS,
+  CHANNEL_GROUP_KEYS,
 } from '../lib/scheduling.js';
 
 /** @typedef {import('../types/models').ViewContext} ViewContext */
@@ -43,7 +46,8 @@ export function fillLegend() {
  */
 export async function renderSchedulingCalendar(main, ctx) {
   const { api, signal } = ctx;
-  const today = hospitalToday();
+  const clock = await loadHospitalClock(api);
+  const today = clock.today();
   /** @type {Queue[]} */
   const queues = (await api.request('GET', '/api/scheduling/queues', { signal })).items;
   const state = {
@@ -122,16 +126,20 @@ export async function renderSchedulingCalendar(main, ctx) {
     try {
       if (state.view === 'week') {
         const dates = weekDates(state.date);
-        const slots = /** @type {{slot: Slot}[]} */ ((await api.request('GET', `/api/scheduling/queues/${state.queue}/slots`, { query: { from: dates[0], to: dates[6] }, signal })).items).map((x) => x.slot);
-        if (mine !== seq) return;
-        renderWeek(dates, slots);
-      } else {
-        const [slotAnswer, entries] = await Promise.all([
-          api.request('GET', `/api/scheduling/queues/${state.queue}/slots`, { query: { from: state.date, to: state.date }, signal }),
-          dayAppointments(state.date),
+        const [slotAnswer, holidays] = await Promise.all([
+          api.request('GET', `/api/scheduling/queues/${state.queue}/slots`, { query: { from: dates[0], to: dates[6] }, signal }),
+          holidaysOf(dates[0], dates[6]),
         ]);
         if (mine !== seq) return;
-        renderDay(/** @type {{slot: Slot}[]} */ (slotAnswer.items).map((x) => x.slot), entries);
+        renderWeek(dates, /** @type {{slot: Slot}[]} */ (slotAnswer.items).map((x) => x.slot), holidays);
+      } else {
+        const [slotAnswer, entries, holidays] = await Promise.all([
+          api.request('GET', `/api/scheduling/queues/${state.queue}/slots`, { query: { from: state.date, to: state.date }, signal }),
+          dayAppointments(state.date),
+          holidaysOf(state.date, state.date),
+        ]);
+        if (mine !== seq) return;
+        renderDay(/** @type {{slot: Slot}[]} */ (slotAnswer.items).map((x) => x.slot), entries, holidays[state.date] ?? null);
       }
     } catch (error) {
       if (mine !== seq || signal.aborted) return;
@@ -160,19 +168,38 @@ export async function renderSchedulingCalendar(main, ctx) {
     return out;
   }
 
+  /**
+   * Holidays of a range as date → name; none when they cannot be read (the slots say the day is closed anyway).
+   * @param {string} from @param {string} to
+   */
+  async function holidaysOf(from, to) {
+    try {
+      return holidayNames((await api.request('GET', '/api/scheduling/holidays', { query: { from, to }, signal })).items);
+    } catch {
+      return /** @type {Record<string, string>} */ ({});
+    }
+  }
+
   /** @param {string} date */
   const dayLabel = (date) => t('sched.cal.dayLabel', { date, weekday: t(WEEKDAY_KEYS[isoWeekday(date) - 1]) });
 
-  /** @param {Slot[]} slots @param {AppointmentEntry[]} entries */
-  function renderDay(slots, entries) {
+  /** @param {Slot[]} slots @param {AppointmentEntry[]} entries @param {string | null} holiday the day's holiday name */
+  function renderDay(slots, entries, holiday) {
     const sum = totals(slots);
     replace(
       heading,
-      h('h2', { class: ['sched-title', state.date === today ? 'is-today' : ''], testid: 'sched-day-title' }, dayLabel(state.date), state.date === today ? badge(t('sched.cal.todayTag'), 'blue', { testid: 'sched-today-tag' }) : null),
+      h(
+        'h2',
+        { class: ['sched-title', state.date === today ? 'is-today' : ''], testid: 'sched-day-title' },
+        dayLabel(state.date),
+        state.date === today ? badge(t('sched.cal.todayTag'), 'blue', { testid: 'sched-today-tag' }) : null,
+        holiday !== null ? badge(t('sched.cal.holiday', { name: holiday || t('sched.holiday.default') }), 'orange', { testid: 'sched-day-holiday' }) : null,
+      ),
       slots.length ? h('span', { class: 'sched-sum', testid: 'sched-day-sum' }, t('sched.cal.daySum', { used: sum.used, capacity: sum.capacity, free: sum.free, n: slots.length })) : null,
     );
     if (slots.length === 0) {
-      replace(body, emptyState({ icon: 'calendar', title: t('sched.cal.closed'), text: t('sched.cal.closedText'), testid: 'sched-day-empty' }));
+      const text = holiday !== null ? t('sched.cal.closedHoliday', { name: holiday || t('sched.holiday.default') }) : t('sched.cal.closedText');
+      replace(body, emptyState({ icon: 'calendar', title: t('sched.cal.closed'), text, testid: 'sched-day-empty' }));
       return;
     }
     const rows = slotsWithAppointments(slots, entries);
@@ -217,16 +244,30 @@ export async function renderSchedulingCalendar(main, ctx) {
     );
   }
 
-  /** @param {Slot} slot */
+  /**
+   * Quotas with their use: a cap "双胎 1/1"; a reservation "自助渠道 预留 1/2 · 检查前 24 小时释放" while it holds, "… 已释放"
+   * once its release time has come (hospital time).
+   * @param {Slot} slot
+   */
   function quotaCell(slot) {
-    const quotas = quotaUse(slot);
+    const quotas = quotaUse(slot, clock.clock());
     if (!quotas.length) return h('span', { class: 'muted' }, '—');
     return h(
       'div',
       { class: 'chips' },
-      quotas.map((q) =>
-        h('span', { class: ['sched-quota', q.used >= q.max ? 'is-full' : ''], testid: 'sched-slot-quota', title: t(DIMENSION_KEYS[q.dimension] || 'sched.dim.orderType') }, t('sched.cal.quotaUse', { value: q.dimension === 'source' ? t(SOURCE_KEYS[q.value] || q.value) : q.value, used: q.used, max: q.max })),
-      ),
+      quotas.map((q) => {
+        const value = q.dimension === 'source' ? t(SOURCE_KEYS[q.value] || q.value) : q.dimension === 'channelGroup' ? t(CHANNEL_GROUP_KEYS[q.value] || q.value) : q.value;
+        const dim = t(DIMENSION_KEYS[q.dimension] || 'sched.dim.orderType');
+        if (!q.reserve) {
+          return h('span', { class: ['sched-quota', q.used >= q.max ? 'is-full' : ''], testid: 'sched-slot-quota', dataset: { kind: 'cap' }, title: dim }, t('sched.cal.quotaUse', { value, used: q.used, max: q.max }));
+        }
+        const text = t(q.released ? 'sched.cal.reserveReleased' : 'sched.cal.reserveHeld', { value, used: Math.min(q.used, q.max), max: q.max, hours: q.releaseHoursBefore ?? 0 });
+        return h(
+          'span',
+          { class: ['sched-quota', 'is-reserve', q.released ? 'is-released' : ''], testid: 'sched-slot-quota', dataset: { kind: 'reserve', released: String(q.released) }, title: t('sched.cal.reserveTitle', { dim, hours: q.releaseHoursBefore ?? 0 }) },
+          text,
+        );
+      }),
     );
   }
 
@@ -255,8 +296,8 @@ export async function renderSchedulingCalendar(main, ctx) {
     );
   }
 
-  /** @param {string[]} dates @param {Slot[]} slots */
-  function renderWeek(dates, slots) {
+  /** @param {string[]} dates @param {Slot[]} slots @param {Record<string, string>} holidays date → name */
+  function renderWeek(dates, slots, holidays) {
     const grid = buildWeekGrid(slots, dates);
     const sum = totals(slots);
     replace(
@@ -292,12 +333,13 @@ export async function renderSchedulingCalendar(main, ctx) {
               grid.days.map((d) =>
                 h(
                   'th',
-                  { class: ['sched-week-day', d.date === today ? 'is-today' : '', d.open ? '' : 'is-closed'], testid: 'sched-week-day', dataset: { date: d.date, open: String(d.open), used: String(d.used), capacity: String(d.capacity) } },
+                  { class: ['sched-week-day', d.date === today ? 'is-today' : '', d.open ? '' : 'is-closed', d.date in holidays ? 'is-holiday' : ''], testid: 'sched-week-day', dataset: { date: d.date, open: String(d.open), used: String(d.used), capacity: String(d.capacity) } },
                   h('button', { type: 'button', class: 'sched-day-link', onclick: () => openDay(d.date), title: t('sched.cal.openDay') },
                     h('span', { class: 'sched-wd' }, t(WEEKDAY_KEYS[d.weekday - 1])),
                     h('span', { class: 'sched-md' }, d.date.slice(5)),
                     d.date === today ? h('span', { class: 'sched-today-dot', testid: 'sched-week-today' }, t('sched.cal.todayTag')) : null,
                   ),
+                  d.date in holidays ? h('div', { class: 'sched-holiday-name', testid: 'sched-week-holiday' }, holidays[d.date] || t('sched.holiday.default')) : null,
                   h('div', { class: 'sched-day-sum', testid: 'sched-week-day-sum' }, d.open ? t('sched.cal.cellUse', { used: d.used, capacity: d.capacity }) : t('sched.cal.closed')),
                 ),
               ),
