@@ -714,6 +714,11 @@ public struct BookingEngine: Sendable {
     @discardableResult
     public func expireHolds(now: Date = Date()) async throws -> Int {
         let stamp = Timestamp.string(now)
+        // Searches call this first: a read that finds nothing to expire keeps them out of the writers' queue.
+        let due = try await database.read { sql in
+            try await sql.raw("SELECT id FROM appointments WHERE status = 'held' AND held_until < \(bind: stamp) LIMIT 1").first() != nil
+        }
+        guard due else { return 0 }
         return try await database.write { sql in
             let expired = try await sql.raw("""
                 UPDATE appointments SET status = 'expired', updated_at = \(bind: stamp) WHERE status = 'held' AND held_until < \(bind: stamp)

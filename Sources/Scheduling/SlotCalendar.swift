@@ -330,26 +330,30 @@ public struct SlotCalendar: Sendable {
         let now = Timestamp.string()
         for queue in queues {
             let templates = try await self.templates(queue: queue.id)
+            // The templates of every day first, then one transaction for the queue's whole horizon.
+            var plan: [(date: String, template: SlotTemplate, quotas: String, release: String)] = []
             for offset in 0..<max(0, days) {
                 let date = Self.format(calendar.date(byAdding: .day, value: offset, to: start)!, calendar: calendar)
-                let chosen = Self.effective(templates, date: date, holiday: holidays.contains(date), cycles: cycles, calendar: calendar)
-                guard !chosen.isEmpty else { continue }
-                made += try await database.write { sql in
-                    var n = 0
-                    for t in chosen {
-                        let quotas = String(decoding: try JSONEncoder().encode(t.quotas), as: UTF8.self)
-                        let release = try t.releaseRule.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? ""
-                        let inserted = try await sql.raw("""
-                            INSERT INTO slots (queue_pk, slot_date, start_time, end_time, capacity, used, quotas, release_rule, open_days, template_pk,
-                              doctor, created_at, updated_at)
-                            VALUES (\(bind: queue.id), \(bind: date), \(bind: t.startTime), \(bind: t.endTime), \(bind: t.capacity), 0, \(bind: quotas),
-                                    \(bind: release), \(bind: t.openDays), \(bind: t.id), \(bind: t.doctor), \(bind: now), \(bind: now))
-                            ON CONFLICT (queue_pk, slot_date, start_time) DO NOTHING RETURNING id
-                            """).first()
-                        if inserted != nil { n += 1 }
-                    }
-                    return n
+                for t in Self.effective(templates, date: date, holiday: holidays.contains(date), cycles: cycles, calendar: calendar) {
+                    plan.append((date, t, String(decoding: try JSONEncoder().encode(t.quotas), as: UTF8.self),
+                                 try t.releaseRule.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? ""))
                 }
+            }
+            guard !plan.isEmpty else { continue }
+            let work = plan
+            made += try await database.write { sql in
+                var n = 0
+                for (date, t, quotas, release) in work {
+                    let inserted = try await sql.raw("""
+                        INSERT INTO slots (queue_pk, slot_date, start_time, end_time, capacity, used, quotas, release_rule, open_days, template_pk,
+                          doctor, created_at, updated_at)
+                        VALUES (\(bind: queue.id), \(bind: date), \(bind: t.startTime), \(bind: t.endTime), \(bind: t.capacity), 0, \(bind: quotas),
+                                \(bind: release), \(bind: t.openDays), \(bind: t.id), \(bind: t.doctor), \(bind: now), \(bind: now))
+                        ON CONFLICT (queue_pk, slot_date, start_time) DO NOTHING RETURNING id
+                        """).first()
+                    if inserted != nil { n += 1 }
+                }
+                return n
             }
         }
         return made
@@ -374,13 +378,15 @@ public struct SlotCalendar: Sendable {
                 SELECT * FROM slots WHERE queue_pk = \(bind: queueID) AND slot_date >= \(bind: from) AND slot_date <= \(bind: to)
                 ORDER BY slot_date, start_time
                 """).all()
-            var out: [Slot] = []
-            for r in rows {
-                let id = try r.int("id")
-                let use = try await sql.raw("SELECT quota, used FROM slot_quota_use WHERE slot_pk = \(bind: id)").all()
-                out.append(try Self.decodeSlot(r, use: Dictionary(uniqueKeysWithValues: try use.map { (try $0.string("quota"), try $0.int("used")) })))
+            // Quota use of the whole range in one query (one per slot made a 90-day search a thousand queries).
+            var use: [Int: [String: Int]] = [:]
+            for u in try await sql.raw("""
+                SELECT u.slot_pk, u.quota, u.used FROM slot_quota_use u JOIN slots s ON s.id = u.slot_pk
+                WHERE s.queue_pk = \(bind: queueID) AND s.slot_date >= \(bind: from) AND s.slot_date <= \(bind: to)
+                """).all() {
+                use[try u.int("slot_pk"), default: [:]][try u.string("quota")] = try u.int("used")
             }
-            return out
+            return try rows.map { r in try Self.decodeSlot(r, use: use[try r.int("id")] ?? [:]) }
         }
     }
 
