@@ -22,6 +22,7 @@ import { renderWorklist } from './views/worklist.js';
 import { renderRegistration } from './views/registration.js';
 import { renderSchedulingCalendar } from './views/scheduling-calendar.js';
 import { renderSlotAdmin, renderExamNumbers, renderBlacklist, renderBookingStats } from './views/scheduling-admin.js';
+import { renderBookingRules } from './views/booking-rules.js';
 import { takeReturnPath } from './lib/return-to.js';
 
 /** @typedef {import('./types/models').Me} Me */
@@ -42,6 +43,7 @@ const VIEWS = {
   schedCalendar: renderSchedulingCalendar,
   schedSlots: renderSlotAdmin,
   schedNumbers: renderExamNumbers,
+  schedRules: renderBookingRules,
   schedBlacklist: renderBlacklist,
   schedStats: renderBookingStats,
   password: renderPasswordPage,

@@ -42,6 +42,7 @@ export const NAV = [
       { id: 'schedCalendar', path: '/sched-calendar', labelKey: 'nav.schedCalendar', permission: 'registration.manage', icon: 'calendar', descKey: 'desc.schedCalendar' },
       { id: 'schedSlots', path: '/sched-slots', labelKey: 'nav.schedSlots', permission: 'scheduling.manage', icon: 'clock', descKey: 'desc.schedSlots' },
       { id: 'schedNumbers', path: '/sched-numbers', labelKey: 'nav.schedNumbers', permission: 'scheduling.manage', icon: 'fileText', descKey: 'desc.schedNumbers' },
+      { id: 'schedRules', path: '/sched-rules', labelKey: 'nav.schedRules', permission: 'scheduling.manage', icon: 'zap', descKey: 'desc.schedRules' },
       { id: 'schedBlacklist', path: '/sched-blacklist', labelKey: 'nav.schedBlacklist', permission: ['registration.manage', 'scheduling.manage'], icon: 'shield', descKey: 'desc.schedBlacklist' },
       { id: 'schedStats', path: '/sched-stats', labelKey: 'nav.schedStats', permission: ['registration.manage', 'scheduling.manage'], icon: 'barChart', descKey: 'desc.schedStats' },
     ],

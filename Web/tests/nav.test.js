@@ -15,10 +15,12 @@ test('a registrar sees the workbench, registration and the booking calendar, bla
   assert.deepEqual(nav.map((g) => g.id), ['main', 'clinical', 'scheduling'], 'empty groups are dropped');
 });
 
-test('booking rules (号源管理, 检查号规则) need scheduling.manage; the blacklist and statistics open with either permission', () => {
+test('booking rules (号源管理, 检查号规则, 预约规则) need scheduling.manage; the blacklist and statistics open with either permission', () => {
   const headOnly = ids(visibleNav(['scheduling.manage']));
-  assert.deepEqual(headOnly.filter((id) => id.startsWith('sched')), ['schedSlots', 'schedNumbers', 'schedBlacklist', 'schedStats']);
+  assert.deepEqual(headOnly.filter((id) => id.startsWith('sched')), ['schedSlots', 'schedNumbers', 'schedRules', 'schedBlacklist', 'schedStats']);
   assert.ok(!ids(visibleNav(['registration.manage'])).includes('schedSlots'));
+  assert.equal(resolveRoute('/sched-rules', ['registration.manage']).status, 'forbidden');
+  assert.equal(resolveRoute('/sched-rules', ['scheduling.manage']).status, 'ok');
   assert.equal(resolveRoute('/sched-slots', ['registration.manage']).status, 'forbidden');
   assert.equal(resolveRoute('/sched-numbers', ['scheduling.manage']).status, 'ok');
   assert.equal(resolveRoute('/sched-calendar', ['registration.manage']).status, 'ok');
@@ -35,7 +37,7 @@ test('the system administrator sees every module in the required order', () => {
 test('each module is guarded by the permission the mission names', () => {
   const expected = {
     home: null, registration: 'registration.manage', worklist: 'study.view', reports: 'report.write', consult: 'report.write',
-    qc: 'qc.manage', schedCalendar: 'registration.manage', schedSlots: 'scheduling.manage', schedNumbers: 'scheduling.manage',
+    qc: 'qc.manage', schedCalendar: 'registration.manage', schedSlots: 'scheduling.manage', schedNumbers: 'scheduling.manage', schedRules: 'scheduling.manage',
     schedBlacklist: ['registration.manage', 'scheduling.manage'], schedStats: ['registration.manage', 'scheduling.manage'], stats: 'stats.view', cloudfilm: 'cloudfilm.manage', archive: 'archive.manage', monitor: 'monitor.view',
     users: 'users.view', roles: 'roles.view', dict: 'dict.view', dicom: ['dicom.nodes.manage', 'monitor.view'], security: 'security.view', audit: 'audit.view',
   };

@@ -12,6 +12,9 @@
 //     appointment's `preparations`) are shown; the slip's 注意事项 prints them first, then the desk's default.
 //     新建申请单 types a paper order in; 占位申请单 holds a slot for a phone booking without a patient ID, and
 //     补全患者信息 completes it when the patient arrives.
+//     申请单扫描件 (REG-05, REG-15; views/order-scans.js): per order its scanned or photographed paper forms as
+//     thumbnails, upload (camera, drag and drop, progress), 查看大图 and 删除; 新建申请单 takes pictures too and sends
+//     them once the order is saved.
 //   今日预约 (#/registration/day): the appointments of a date (today by default) per queue and status, paged, with the
 //     same actions.
 // Printing: the document is copied into #reg-print-root and window.print() runs; @media print (styles/registration.css)
@@ -28,6 +31,7 @@ import {
   slipPreparations, mergeText,
 } from '../lib/registration.js';
 import { loadHospitalClock } from '../lib/scheduling.js';
+import { scanStrip, scanChooser, uploadScans, uploadErrorText, openScansDialog } from './order-scans.js';
 import {
   pageHeader, button, badge, select, field, openModal, formModal, confirmDialog, toast, errorText, emptyState, dataTable, pager, pagedList,
   showProblems,
@@ -777,6 +781,7 @@ export async function renderRegistration(main, ctx) {
     };
     addItem();
     const itemsField = h('div', { class: 'field field-wide', dataset: { field: 'items' } }, h('div', { class: 'field-error', testid: 'error-items', hidden: true }));
+    const scans = scanChooser();
 
     formModal({
       title: placeholder ? t('reg.form.titlePlaceholder') : t('reg.form.title'),
@@ -813,7 +818,10 @@ export async function renderRegistration(main, ctx) {
         itemsBox,
         itemsField,
         button(t('reg.form.addItem'), { icon: 'plus', testid: 'reg-f-add-item', onclick: addItem }),
+        h('h3', { class: 'reg-subtitle' }, t('reg.scan.formTitle')),
+        scans.el,
       ),
+      onClose: () => scans.dispose(),
       onSubmit: async (form) => {
         const { body, problems } = checkOrderForm(
           {
@@ -840,7 +848,18 @@ export async function renderRegistration(main, ctx) {
         }
         /** @type {SchedOrder} */
         const order = await ctx.api.post('/api/scheduling/orders', body);
-        toast(t('reg.done.orderCreated', { orderNo: order.orderNo }), 'success');
+        // The pictures go up once the order exists; a refusal leaves the order saved and opens its scans to retry.
+        const pictures = scans.files();
+        if (pictures.length) {
+          try {
+            await uploadScans(ctx, order.id, pictures, (pct, loaded, total) => scans.progress.show(pct, loaded, total, pictures.length));
+          } catch (error) {
+            onCreated(order);
+            openScansDialog(ctx, order, { intro: t('reg.scan.afterCreate', { orderNo: order.orderNo }), error: uploadErrorText(error), onChange: () => onCreated(order) });
+            return;
+          }
+        }
+        toast(pictures.length ? t('reg.scan.orderCreatedWithScans', { orderNo: order.orderNo, n: pictures.length }) : t('reg.done.orderCreated', { orderNo: order.orderNo }), 'success');
         onCreated(order);
       },
     });
@@ -1002,6 +1021,7 @@ export async function renderRegistration(main, ctx) {
           order.requestingDoctor ? fact(t('reg.field.requestingDoctor'), order.requestingDoctor) : null,
           order.diagnosis ? fact(t('reg.field.diagnosis'), order.diagnosis) : null,
         ),
+        scanStrip(ctx, order),
         h(
           'div',
           { class: 'table-wrap' },
