@@ -197,8 +197,11 @@ public struct AssociationAcceptor: Sendable {
     static func extendedNegotiationReply(sopClass uid: String, requested: [UInt8]) -> [UInt8]? {
         let supported: [UInt8]
         switch uid {
-        case SOPClass.patientRootFind, SOPClass.studyRootFind: supported = [1, 1, 1, 0, 0]
-        case SOPClass.patientRootMove, SOPClass.studyRootMove, SOPClass.patientRootGet, SOPClass.studyRootGet: supported = [1, 0]
+        // The Q/R UIDs spelled out: this file is also built alone into the PDU fuzz target, without ServiceClasses.swift.
+        case "1.2.840.10008.5.1.4.1.2.1.1", "1.2.840.10008.5.1.4.1.2.2.1": supported = [1, 1, 1, 0, 0]  // Patient / Study Root FIND
+        case "1.2.840.10008.5.1.4.1.2.1.2", "1.2.840.10008.5.1.4.1.2.2.2",  // MOVE
+             "1.2.840.10008.5.1.4.1.2.1.3", "1.2.840.10008.5.1.4.1.2.2.3":  // GET
+            supported = [1, 0]
         default: return nil
         }
         return requested.prefix(supported.count).enumerated().map { $1 == 1 && supported[$0] == 1 ? 1 : 0 }
