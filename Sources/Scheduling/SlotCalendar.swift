@@ -330,7 +330,7 @@ public struct SlotCalendar: Sendable {
         let now = Timestamp.string()
         for queue in queues {
             let templates = try await self.templates(queue: queue.id)
-            // The templates of every day first, then one transaction for the queue's whole horizon.
+            // The templates of every day first, then the inserts.
             var plan: [(date: String, template: SlotTemplate, quotas: String, release: String)] = []
             for offset in 0..<max(0, days) {
                 let date = Self.format(calendar.date(byAdding: .day, value: offset, to: start)!, calendar: calendar)
@@ -339,21 +339,24 @@ public struct SlotCalendar: Sendable {
                                  try t.releaseRule.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? ""))
                 }
             }
-            guard !plan.isEmpty else { continue }
-            let work = plan
-            made += try await database.write { sql in
-                var n = 0
-                for (date, t, quotas, release) in work {
-                    let inserted = try await sql.raw("""
-                        INSERT INTO slots (queue_pk, slot_date, start_time, end_time, capacity, used, quotas, release_rule, open_days, template_pk,
-                          doctor, created_at, updated_at)
-                        VALUES (\(bind: queue.id), \(bind: date), \(bind: t.startTime), \(bind: t.endTime), \(bind: t.capacity), 0, \(bind: quotas),
-                                \(bind: release), \(bind: t.openDays), \(bind: t.id), \(bind: t.doctor), \(bind: now), \(bind: now))
-                        ON CONFLICT (queue_pk, slot_date, start_time) DO NOTHING RETURNING id
-                        """).first()
-                    if inserted != nil { n += 1 }
+            // In transactions of a few hundred slots: few enough commits to be quick, short enough that other
+            // writers (a C-STORE's index commit) never wait long behind a year of slots.
+            for first in stride(from: 0, to: plan.count, by: 300) {
+                let work = plan[first..<min(plan.count, first + 300)]
+                made += try await database.write { sql in
+                    var n = 0
+                    for (date, t, quotas, release) in work {
+                        let inserted = try await sql.raw("""
+                            INSERT INTO slots (queue_pk, slot_date, start_time, end_time, capacity, used, quotas, release_rule, open_days, template_pk,
+                              doctor, created_at, updated_at)
+                            VALUES (\(bind: queue.id), \(bind: date), \(bind: t.startTime), \(bind: t.endTime), \(bind: t.capacity), 0, \(bind: quotas),
+                                    \(bind: release), \(bind: t.openDays), \(bind: t.id), \(bind: t.doctor), \(bind: now), \(bind: now))
+                            ON CONFLICT (queue_pk, slot_date, start_time) DO NOTHING RETURNING id
+                            """).first()
+                        if inserted != nil { n += 1 }
+                    }
+                    return n
                 }
-                return n
             }
         }
         return made
