@@ -169,7 +169,7 @@ def test_admin_creates_scoped_registrar_who_sees_only_allowed_pages(browser):
     wait_visible(d, "nav-registration")
     assert d.find_elements(By.CSS_SELECTOR, css_testid("nav-users")) == []
     wait_visible(d, "nav-registration").click()
-    wait_visible(d, "page-planned")
+    wait_visible(d, "reg-search")  # the 登记预约 desk, ready for a card reader
 
     # 6. Refused: #/users shows the 403 page, and the API says 403 too.
     go(d, "/users")
