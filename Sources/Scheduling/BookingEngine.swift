@@ -55,7 +55,7 @@ public struct BookingEngine: Sendable {
         var item: OrderItem
         var order: Order
         /// The booking's channel (set when booking; reservations by channel group look at it).
-        var channel = ""
+        let channel: String
 
         func value(_ dimension: String) -> String {
             switch dimension {
@@ -68,13 +68,14 @@ public struct BookingEngine: Sendable {
         }
     }
 
-    func facts(_ itemID: Int) async throws -> Facts {
+    /// The item's facts as a booking on `channel` sees them.
+    func facts(_ itemID: Int, channel: String = "") async throws -> Facts {
         let orderID = try await database.read { sql in
             try await sql.raw("SELECT order_pk FROM order_items WHERE id = \(bind: itemID)").first()?.int("order_pk")
         }
         guard let orderID else { throw DomainError.notFound("检查项目", "Order item") }
         let order = try await OrderService(database: database).get(orderID)
-        return Facts(item: order.items.first { $0.id == itemID }!, order: order)
+        return Facts(item: order.items.first { $0.id == itemID }!, order: order, channel: channel)
     }
 
     // MARK: Rules for one slot
@@ -156,8 +157,7 @@ public struct BookingEngine: Sendable {
     /// Every slot of the queue in the date range with whether the item fits and why not.
     public func calendarView(queue: Int, itemID: Int, from: String, to: String, channel: String = "desk", now: Date = Date()) async throws -> [SlotView] {
         try await expireHolds(now: now)
-        var f = try await facts(itemID)
-        f.channel = channel
+        let f = try await facts(itemID, channel: channel)
         return try await calendar.slots(queue: queue, from: from, to: to).map { SlotView(slot: $0, refusal: refusal($0, f, units: f.item.units, now: now)) }
     }
 
@@ -168,8 +168,7 @@ public struct BookingEngine: Sendable {
                               channel: String = "desk", now: Date = Date()) async throws -> [Option]
     {
         try await expireHolds(now: now)
-        var f = try await facts(itemID)
-        f.channel = channel
+        let f = try await facts(itemID, channel: channel)
         let cal = calendar.calendar
         let to = SlotCalendar.format(cal.date(byAdding: .day, value: max(0, days - 1), to: SlotCalendar.day(from, calendar: cal) ?? now)!, calendar: cal)
         var slots = try await calendar.slots(queue: queue, from: from, to: to)
@@ -255,9 +254,7 @@ public struct BookingEngine: Sendable {
             return (try await appointment(existing), false)
         }
         try await expireHolds(now: now)
-        var booking = try await facts(itemID)
-        booking.channel = channel.rawValue
-        let f = booking
+        let f = try await facts(itemID, channel: channel.rawValue)
         if channel.selfService, let until = f.order.patient.blacklistedUntil, until > Timestamp.string(now) {
             throw DomainError(status: 403, code: "blacklisted",
                               zh: "该患者因多次爽约暂停自助预约（至 \(until.prefix(10))），请到预约中心办理", en: "the patient may not book through self-service channels")
@@ -314,14 +311,7 @@ public struct BookingEngine: Sendable {
                             \(bind: stamp), \(bind: stamp))
                     RETURNING id
                     """).first()!.int("id")
-                for part in parts {
-                    let slot = slots.first { $0.id == part.slotId }!
-                    let keys = slot.quotas.filter { f.value($0.dimension) == $0.value }.map(\.key).joined(separator: ",")
-                    try await sql.raw("""
-                        INSERT INTO appointment_slots (appointment_pk, slot_pk, units, quotas) VALUES (\(bind: appointment), \(bind: part.slotId),
-                        \(bind: part.units), \(bind: keys))
-                        """).run()
-                }
+                try await Self.record(parts, of: appointment, slots: slots, facts: f, sql: sql)
                 return appointment
             }
         } catch let error as DomainError {
@@ -347,12 +337,11 @@ public struct BookingEngine: Sendable {
                                                      en: "choose 2 to 10 different items")])
         }
         var all: [Facts] = []
-        for id in itemIDs { all.append(try await facts(id)) }
+        for id in itemIDs { all.append(try await facts(id, channel: channel)) }
         guard Set(all.map(\.order.patient.id)).count == 1 else {
             throw DomainError.conflict("not_same_patient", "合并预约的项目须属于同一患者", "items of one patient only")
         }
-        var screen = all[0]
-        screen.channel = channel
+        let screen = all[0]
         let total = all.reduce(0) { $0 + $1.item.units }
         let cal = calendar.calendar
         let to = SlotCalendar.format(cal.date(byAdding: .day, value: max(0, days - 1), to: SlotCalendar.day(from, calendar: cal) ?? now)!, calendar: cal)
@@ -415,6 +404,18 @@ public struct BookingEngine: Sendable {
                     throw DomainError.conflict("quota_full", "该时段「\(quota.value)」限额 \(quota.max) 个单位已满", "the quota is used up")
                 }
             }
+        }
+    }
+
+    /// Notes which units of which slots (and which quotas) an appointment holds, so `release` can give them back.
+    static func record(_ parts: [Option.Part], of appointment: Int, slots: [Slot], facts f: Facts, sql: any SQLDatabase) async throws {
+        for part in parts {
+            let slot = slots.first { $0.id == part.slotId }!
+            let keys = slot.quotas.filter { f.value($0.dimension) == $0.value }.map(\.key).joined(separator: ",")
+            try await sql.raw("""
+                INSERT INTO appointment_slots (appointment_pk, slot_pk, units, quotas)
+                VALUES (\(bind: appointment), \(bind: part.slotId), \(bind: part.units), \(bind: keys))
+                """).run()
         }
     }
 
@@ -585,9 +586,7 @@ public struct BookingEngine: Sendable {
         guard ["held", "booked"].contains(current.status) else {
             throw DomainError.conflict("not_movable", "只能改约尚未登记的预约", "only held or booked appointments can be moved")
         }
-        var moving = try await facts(current.orderItemId)
-        moving.channel = current.channel
-        let f = moving
+        let f = try await facts(current.orderItemId, channel: current.channel)
         let slots = try await slotsByID(parts.map(\.slotId))
         guard !parts.isEmpty, slots.count == parts.count, parts.reduce(0, { $0 + $1.units }) == f.item.units, Set(slots.map(\.date)).count == 1,
               Set(slots.map(\.queueId)).count == 1 else {
@@ -605,13 +604,7 @@ public struct BookingEngine: Sendable {
         try await database.write { sql in
             try await Self.take(parts, slots: slots, facts: f, start: calendar.instant(first.date, first.startTime) ?? now, now: now, sql: sql)
             try await Self.release(id, sql: sql)
-            for part in parts {
-                let slot = slots.first { $0.id == part.slotId }!
-                let keys = slot.quotas.filter { f.value($0.dimension) == $0.value }.map(\.key).joined(separator: ",")
-                try await sql.raw("""
-                    INSERT INTO appointment_slots (appointment_pk, slot_pk, units, quotas) VALUES (\(bind: id), \(bind: part.slotId), \(bind: part.units), \(bind: keys))
-                    """).run()
-            }
+            try await Self.record(parts, of: id, slots: slots, facts: f, sql: sql)
             try await sql.raw("""
                 UPDATE appointments SET queue_pk = \(bind: first.queueId), slot_date = \(bind: first.date), start_time = \(bind: first.startTime),
                   updated_at = \(bind: stamp) WHERE id = \(bind: id)
