@@ -79,13 +79,13 @@ enum SchedulingController {
             let id = try context.intParameter("id")
             let order = try await orders.get(id)
             let (_, files) = try await ConversionController.formData(request, storage: r.services.archive.storage)
-            var pending = files
-            defer { for f in pending { try? FileManager.default.removeItem(at: f.url) } }
+            // Filed scans were moved away; what is left (the rest after a refusal) goes.
+            defer { for f in files { try? FileManager.default.removeItem(at: f.url) } }
             guard !files.isEmpty else {
                 throw DomainError.validation([FieldError(field: "file", code: "required", zh: "请选择扫描件", en: "choose a scanned form")])
             }
             var saved: [OrderDocuments.Document] = []
-            for (n, file) in files.enumerated() {
+            for file in files {
                 let head = (try? FileHandle(forReadingFrom: file.url).read(upToCount: 16)) ?? Data()
                 let type: String =
                     switch PictureFormat.sniff(head ?? Data()) {
@@ -94,7 +94,6 @@ enum SchedulingController {
                     default: "application/octet-stream"
                     }
                 saved.append(try await scheduling.documents.add(order: id, filename: file.name, file: file.url, contentType: type, by: principal.displayName))
-                pending.remove(at: pending.firstIndex { $0.url == files[n].url }!)
             }
             context.auditNote.set(objectID: order.orderNo, patientID: order.patient.patientId, detail: "上传申请单扫描件 \(saved.count) 个")
             return JSONResponse(["items": saved], status: .created)
