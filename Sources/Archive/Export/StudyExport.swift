@@ -39,18 +39,30 @@ public struct StudyExport: Sendable {
     /// The instances to export, in series and instance order. `series` and `instances` narrow the study; naming
     /// one that is not in it is an error rather than a silently smaller file.
     public func plan(study: String, series: [String], instances: [String], format: Format, window: Window?, scope: Scope) async throws -> Plan {
-        let (reference, all) = try await wado.instances(study: study, scope: scope)
-        var chosen = all
-        if !series.isEmpty {
-            let present = Set(all.map(\.seriesUID))
-            if let missing = series.first(where: { !present.contains($0) }) {
+        // Only what is exported is looked up: resolving an instance may fetch it back from the cloud archive.
+        var reference: StudyReference
+        var chosen: [StoredInstance]
+        if series.isEmpty {
+            (reference, chosen) = try await wado.instances(study: study, scope: scope)
+        } else {
+            reference = try await wado.studyMetadataVisible(study: study, scope: scope)
+            // The study's series in the order the viewer and WADO-RS list them; the wanted ones in that order.
+            let order = try await wado.database.read { sql in
+                try await sql.raw("""
+                    SELECT se.series_uid FROM series se JOIN studies s ON s.id = se.study_pk WHERE s.study_uid = \(bind: study)
+                    ORDER BY LENGTH(se.series_number), se.series_number, se.id
+                    """).all().map { try $0.string("series_uid") }
+            }
+            if let missing = series.first(where: { !order.contains($0) }) {
                 throw DomainError(status: 404, code: "not_found", zh: "检查中没有该序列：\(missing)", en: "no series \(missing) in the study")
             }
-            let wanted = Set(series)
-            chosen = chosen.filter { wanted.contains($0.seriesUID) }
+            chosen = []
+            for uid in order where series.contains(uid) {
+                chosen += try await wado.instances(study: study, series: uid, scope: scope).instances
+            }
         }
         if !instances.isEmpty {
-            let present = Set(all.map(\.sopInstanceUID))
+            let present = Set(chosen.map(\.sopInstanceUID))
             if let missing = instances.first(where: { !present.contains($0) }) {
                 throw DomainError(status: 404, code: "not_found", zh: "检查中没有该图像：\(missing)", en: "no instance \(missing) in the study")
             }
